@@ -1,0 +1,43 @@
+# The two commands of the README: `make run` and `make test`. Everything they need is
+# installed here, into .venv, from a clean clone.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test lint typecheck pytest install browser messages clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m server migrate
+	$(BIN)/python -m server seed-demo
+	$(BIN)/python -m server serve
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || bash scripts/install-chromium.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP) browser
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+# Re-extract translatable strings into each package's catalog (translations/*/LC_MESSAGES).
+messages: $(STAMP)
+	$(BIN)/python scripts/messages.py
+
+clean:
+	rm -rf $(VENV) var

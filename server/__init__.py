@@ -1,0 +1,1 @@
+"""Jangteo Live: composition root and the shared core (settings, db, accounts, shows)."""

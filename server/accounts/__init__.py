@@ -1,0 +1,1 @@
+"""Accounts, roles, stores, sign-in sessions."""

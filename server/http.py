@@ -1,0 +1,184 @@
+"""The edge: rendering pages, JSON answers, errors in the user's language, role checks."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from babel.support import NullTranslations
+
+from server import keys
+from server.accounts.models import Role, User
+from server.errors import N_, DomainError, Forbidden, Invalid, Unauthorized
+from server.i18n import LOCALE_COOKIE, pick_locale
+from server.security import csrf_token, current_user
+
+log = logging.getLogger("jangteo.http")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def locale_of(request: web.Request) -> str:
+    user = current_user(request)
+    return pick_locale(
+        request.cookies.get(LOCALE_COOKIE),
+        user.locale if user else None,
+        request.app[keys.settings].default_locale,
+    )
+
+
+def translations(request: web.Request) -> NullTranslations:
+    return request.app[keys.catalogs].get(locale_of(request))
+
+
+def gettext(request: web.Request, message: str) -> str:
+    return translations(request).gettext(message)
+
+
+def is_api(request: web.Request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def base_context(request: web.Request) -> dict[str, Any]:
+    locale = locale_of(request)
+    return {
+        "request": request,
+        "user": current_user(request),
+        "csrf_token": csrf_token(request) if keys.request_csrf_seed in request else "",
+        "locale": locale,
+        "i18n": request.app[keys.catalogs].get(locale),
+        "settings": request.app[keys.settings],
+        "flash": request.query.get("flash", ""),
+    }
+
+
+def render(
+    request: web.Request, template: str, context: dict[str, Any] | None = None, status: int = 200
+) -> web.Response:
+    ctx = base_context(request)
+    if context:
+        ctx.update(context)
+    return aiohttp_jinja2.render_template(template, request, ctx, status=status)
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None
+                  ) -> web.Response:
+    return web.json_response(
+        data, status=status, headers=headers,
+        dumps=lambda obj: json.dumps(obj, ensure_ascii=False, default=str),
+    )
+
+
+def error_body(request: web.Request, code: str, message: str, field: str = "") -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if field:
+        error["field"] = field
+    return {"error": error}
+
+
+def require_user(request: web.Request, *roles: Role) -> User:
+    """The signed-in, active user with one of `roles` (any role if none given)."""
+    user = current_user(request)
+    if user is None:
+        raise Unauthorized()
+    if roles and user.role not in roles:
+        raise Forbidden(N_("This page is for %(roles)s only."), roles=", ".join(roles))
+    return user
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    try:
+        data = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise Invalid(N_("The request body must be a JSON object.")) from None
+    if not isinstance(data, dict):
+        raise Invalid(N_("The request body must be a JSON object."))
+    return data
+
+
+def redirect(location: str) -> web.Response:
+    """A 303 response (not an exception) so callers can set cookies on it."""
+    return web.Response(status=303, headers={"Location": location})
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except DomainError as exc:
+        status = exc.status
+        return _domain_error_response(request, exc)
+    except web.HTTPException as exc:
+        status = exc.status
+        if exc.status in (404, 405) and not exc.text.startswith("{"):
+            return _plain_error(request, exc.status)
+        raise
+    except Exception:
+        log.exception("unhandled error", extra={"path": request.path})
+        status = 500
+        return _plain_error(request, 500)
+    finally:
+        log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": status,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+
+
+_PLAIN_MESSAGES = {
+    401: N_("Please sign in first."),
+    404: N_("The page you are looking for does not exist."),
+    405: N_("This method is not allowed here."),
+    500: N_("Something went wrong on our side. Please try again."),
+}
+
+
+def _plain_error(request: web.Request, status: int) -> web.Response:
+    message = gettext(request, _PLAIN_MESSAGES.get(status, _PLAIN_MESSAGES[500]))
+    if is_api(request):
+        return json_response(error_body(request, f"http_{status}", message), status=status)
+    return render(request, "error.html", {"status": status, "message": message}, status=status)
+
+
+def _domain_error_response(request: web.Request, exc: DomainError) -> web.StreamResponse:
+    message = exc.translate(translations(request).gettext)
+    field = getattr(exc, "field", "")
+    wants_json = is_api(request) or "application/json" in request.headers.get("Accept", "")
+    if wants_json:
+        headers = None
+        if exc.code == "too_many_attempts":
+            headers = {"Retry-After": str(exc.params.get("seconds", 60))}
+        return json_response(
+            error_body(request, exc.code, message, field), status=exc.status, headers=headers
+        )
+    if isinstance(exc, Unauthorized) and request.method == "GET":
+        raise web.HTTPSeeOther(f"/login?next={request.path_qs}")
+    return render(request, "error.html", {"status": exc.status, "message": message},
+                  status=exc.status)
+
+
+def form_str(form: Any, name: str, default: str = "") -> str:
+    value = form.get(name, default)
+    return value if isinstance(value, str) else default
+
+
+def form_ints(form: Any, name: str) -> list[int]:
+    values: Iterable[Any] = form.getall(name, []) if hasattr(form, "getall") else []
+    out: list[int] = []
+    for value in values:
+        if isinstance(value, str) and value.isdigit():
+            out.append(int(value))
+    return out

@@ -1,0 +1,29 @@
+"""Every typed application key, in one place."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+if TYPE_CHECKING:
+    from server.accounts.models import User
+    from server.accounts.ratelimit import LoginRateLimiter
+    from server.events import EventPublisher
+    from server.i18n import Catalogs
+    from server.settings import Settings
+
+settings: web.AppKey[Settings] = web.AppKey("settings")
+engine = web.AppKey("engine", AsyncEngine)
+sessionmaker: web.AppKey[async_sessionmaker[AsyncSession]] = web.AppKey("sessionmaker")
+catalogs: web.AppKey[Catalogs] = web.AppKey("catalogs")
+login_limiter: web.AppKey[LoginRateLimiter] = web.AppKey("login_limiter")
+events: web.AppKey[EventPublisher] = web.AppKey("events")
+# Domain packages register their own services here under their own keys; these two are
+# for the page widgets each domain contributes to the show page and studio.
+extra: web.AppKey[dict[str, Any]] = web.AppKey("extra")
+
+# Per-request values set by the session middleware.
+request_user: web.RequestKey[User | None] = web.RequestKey("user")
+request_csrf_seed = web.RequestKey("csrf_seed", str)

@@ -1,0 +1,10 @@
+"""Imports every package's models so that `Base.metadata` knows all tables.
+
+Alembic's autogenerate and the tests read the metadata from here.
+"""
+
+from server.accounts import models as accounts_models
+from server.db import Base
+from server.shows import models as shows_models
+
+__all__ = ["Base", "accounts_models", "shows_models"]

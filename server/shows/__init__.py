@@ -1,0 +1,1 @@
+"""Shows: scheduling and the lifecycle scheduled → live → ended (or cancelled)."""

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.accounts.models import Store, User
+from server.db import Base, UTCDateTime, utcnow
+
+
+class ShowState(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+class Show(Base):
+    __tablename__ = "shows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    cover_path: Mapped[str | None] = mapped_column(String(255), default=None)
+    scheduled_start: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    state: Mapped[ShowState] = mapped_column(
+        Enum(ShowState, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        default=ShowState.SCHEDULED,
+        index=True,
+    )
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # Bearer token for OBS and other WHIP encoders; regenerated from the studio.
+    stream_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    store: Mapped[Store] = relationship(lazy="raise_on_sql")
+    creators: Mapped[list[User]] = relationship(secondary="show_creators", lazy="raise_on_sql")
+
+    @property
+    def scheduled_end(self) -> dt.datetime:
+        return self.scheduled_start + dt.timedelta(minutes=self.duration_minutes)
+
+
+class ShowCreator(Base):
+    __tablename__ = "show_creators"
+    __table_args__ = (UniqueConstraint("show_id", "creator_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"))
+    creator_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

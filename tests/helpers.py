@@ -1,0 +1,73 @@
+"""Shared test helpers: accounts, sign-in through the real pages, CSRF tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from server import keys
+from server.accounts import service as accounts
+from server.accounts.models import AccountStatus, Role, Store, User
+from server.db import utcnow
+from server.security import CSRF_COOKIE, csrf_token_for
+from server.shows import service as shows
+from server.shows.models import Show
+
+PASSWORD = "correct-horse-battery"
+_counter = itertools.count(1)
+
+
+async def make_user(app: web.Application, role: Role = Role.SHOPPER, *, email: str | None = None,
+                    name: str | None = None, store_id: int | None = None,
+                    status: AccountStatus = AccountStatus.ACTIVE) -> User:
+    n = next(_counter)
+    async with app[keys.sessionmaker].begin() as session:
+        return await accounts.create_user(
+            session, email=email or f"{role.value}{n}@example.kr", password=PASSWORD,
+            display_name=name or f"{role.value} {n}", role=role, status=status,
+            store_id=store_id)
+
+
+async def make_store(app: web.Application, name: str = "망원 반찬") -> Store:
+    async with app[keys.sessionmaker].begin() as session:
+        return await accounts.create_store(session, name=name, refund_policy="7일 이내 환불")
+
+
+async def make_merchant(app: web.Application, store_name: str = "망원 반찬"
+                        ) -> tuple[User, Store]:
+    store = await make_store(app, store_name)
+    return await make_user(app, Role.MERCHANT, store_id=store.id), store
+
+
+async def make_show(app: web.Application, store: Store, creators: list[User] | None = None,
+                    *, title: str = "김장 라이브", start: dt.datetime | None = None) -> Show:
+    async with app[keys.sessionmaker].begin() as session:
+        operator = User(role=Role.OPERATOR, status=AccountStatus.ACTIVE, id=0)
+        for creator in creators or []:
+            await accounts.assign_creator(session, creator.id, store.id)
+        return await shows.create_show(
+            session, operator, store_id=store.id, title=title,
+            scheduled_start=start or utcnow() + dt.timedelta(hours=2),
+            creator_ids=[c.id for c in creators or []])
+
+
+def csrf(client: TestClient) -> str:
+    """The CSRF token a page would carry for this client's cookie jar."""
+    seed = next((c.value for c in client.session.cookie_jar if c.key == CSRF_COOKIE), None)
+    assert seed, "no CSRF cookie yet: GET a page first"
+    return csrf_token_for(client.app[keys.settings].secret_key.reveal(), seed)  # type: ignore[index]
+
+
+async def login(client: TestClient, email: str, password: str = PASSWORD) -> Any:
+    await client.get("/login")
+    return await client.post("/login", data={"email": email, "password": password,
+                                             "_csrf": csrf(client)}, allow_redirects=False)
+
+
+async def login_as(client: TestClient, user: User) -> None:
+    resp = await login(client, user.email)
+    assert resp.status == 303, await resp.text()
