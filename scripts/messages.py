@@ -1,7 +1,8 @@
 """Extract translatable strings into one catalog per package and merge them into the
 existing `.po` files, keeping every translation already made.
 
-    python scripts/messages.py          # update translations/{ko,en}/LC_MESSAGES/*.po
+    python scripts/messages.py          # update translations/ko/LC_MESSAGES/*.po
+    python scripts/messages.py chat     # only chat.po
 
 Each package owns its catalog: `server` (the core pages), `streaming`, `chat`,
 `checkout`. Templates under templates/<package>/ belong to that package; the rest of
@@ -77,7 +78,12 @@ def update(package: str) -> int:
 
 
 def main() -> int:
-    for package in PACKAGES:
+    wanted = sys.argv[1:] or list(PACKAGES)
+    unknown = [p for p in wanted if p not in PACKAGES]
+    if unknown:
+        print(f"unknown package(s): {unknown}; choose from {PACKAGES}", file=sys.stderr)
+        return 2
+    for package in wanted:
         missing = update(package)
         print(f"{package}: {missing} Korean translation(s) missing")
     return 0
