@@ -14,9 +14,17 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP)
+# Browser modules from the npm registry, copied where the pages load them from.
+VENDOR := static/vendor/socket.io/socket.io.esm.min.js
+$(VENDOR): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p static/vendor/socket.io
+	cp node_modules/socket.io-client/dist/socket.io.esm.min.js static/vendor/socket.io/
+	touch $@
 
-run: $(STAMP)
+install: $(STAMP) $(VENDOR)
+
+run: install
 	$(BIN)/python -m server migrate
 	$(BIN)/python -m server seed-demo
 	$(BIN)/python -m server serve
@@ -30,7 +38,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) browser
+pytest: install browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
