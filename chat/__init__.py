@@ -56,7 +56,9 @@ def setup(app: web.Application) -> None:
         manager = socketio.AsyncRedisManager(settings.redis_url,
                                              channel=f"{options.redis_prefix}socketio")
         state = RedisState(settings.redis_url, options.redis_prefix)
-    sio = ChatServer(async_mode="aiohttp", client_manager=manager,
+    # async_handlers=False: a socket's events are handled one after the other, so one
+    # sender's messages keep their order (other sockets are not held up).
+    sio = ChatServer(async_mode="aiohttp", client_manager=manager, async_handlers=False,
                      cors_allowed_origins=same_origin_only(settings),
                      max_http_buffer_size=MAX_FRAME_BYTES, logger=False, engineio_logger=False)
     hub = ChatHub(sio, state, options)
