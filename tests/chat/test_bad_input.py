@@ -17,7 +17,7 @@ from tests.helpers import make_merchant, make_show, make_user
 
 
 async def _room(app: web.Application, connect: Connect) -> tuple[int, int, ChatClient]:
-    merchant, store = await make_merchant(app)
+    _merchant, store = await make_merchant(app)
     show = await make_show(app, store)
     other = await make_show(app, store, title="다른 방송")
     observer = await connect()
@@ -141,7 +141,7 @@ async def test_moderation_from_a_shopper_is_refused(
 
 async def test_creator_of_another_store_cannot_moderate(app: web.Application,
                                                         connect: Connect) -> None:
-    show_id, _, observer = await _room(app, connect)
+    show_id, _, _observer = await _room(app, connect)
     _, other_store = await make_merchant(app, "다른 가게")
     outsider = await make_user(app, Role.CREATOR)
     await make_show(app, other_store, [outsider])

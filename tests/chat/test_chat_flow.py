@@ -18,7 +18,7 @@ from tests.helpers import make_merchant, make_show, make_user
 
 async def test_a_message_reaches_everyone_in_the_room_and_is_stored(
         app: web.Application, connect: Connect) -> None:
-    merchant, store = await make_merchant(app)
+    _merchant, store = await make_merchant(app)
     show = await make_show(app, store)
     async with app[keys.sessionmaker].begin() as session:
         row = await session.get(Show, show.id)
@@ -69,7 +69,7 @@ async def test_join_brings_history_notice_viewers_and_hearts(
 
 
 async def test_history_is_the_last_fifty(app: web.Application, connect: Connect) -> None:
-    merchant, store = await make_merchant(app)
+    _merchant, store = await make_merchant(app)
     show = await make_show(app, store)
     shopper = await make_user(app)
     async with app[keys.sessionmaker].begin() as session:
@@ -82,7 +82,7 @@ async def test_history_is_the_last_fifty(app: web.Application, connect: Connect)
 
 async def test_hearts_are_batched_into_a_few_broadcasts(
         app: web.Application, connect: Connect) -> None:
-    merchant, store = await make_merchant(app)
+    _merchant, store = await make_merchant(app)
     show = await make_show(app, store)
     fan = await connect()
     await fan.join(show.id)
@@ -98,7 +98,7 @@ async def test_hearts_are_batched_into_a_few_broadcasts(
 
 async def test_viewer_count_follows_joins_and_leaves(
         app: web.Application, connect: Connect) -> None:
-    merchant, store = await make_merchant(app)
+    _merchant, store = await make_merchant(app)
     show = await make_show(app, store)
     first = await connect()
     await first.join(show.id)
@@ -114,7 +114,7 @@ async def test_viewer_count_follows_joins_and_leaves(
 async def test_questions_are_answered_and_highlighted_for_everyone(
         app: web.Application, connect: Connect) -> None:
     creator = await make_user(app, Role.CREATOR)
-    merchant, store = await make_merchant(app)
+    _merchant, store = await make_merchant(app)
     show = await make_show(app, store, [creator])
     shopper = await make_user(app)
     asker = await connect(shopper)
@@ -141,7 +141,7 @@ async def test_questions_are_answered_and_highlighted_for_everyone(
 
 
 async def test_publisher_events_reach_the_room(app: web.Application, connect: Connect) -> None:
-    merchant, store = await make_merchant(app)
+    _merchant, store = await make_merchant(app)
     show = await make_show(app, store)
     viewer = await connect()
     await viewer.join(show.id)

@@ -40,7 +40,7 @@ async def test_deleted_message_is_gone_for_everyone(app: web.Application, connec
 async def test_timed_out_user_cannot_post_even_after_reconnecting(
         app: web.Application, connect: Connect) -> None:
     creator = await make_user(app, Role.CREATOR)
-    merchant, store = await make_merchant(app)
+    _merchant, store = await make_merchant(app)
     show = await make_show(app, store, [creator])
     loud = await make_user(app)
     host, first = await connect(creator), await connect(loud)
@@ -68,7 +68,7 @@ async def test_timed_out_user_cannot_post_even_after_reconnecting(
 async def test_store_ban_and_platform_ban(app: web.Application, connect: Connect) -> None:
     operator = await make_user(app, Role.OPERATOR)
     merchant, store = await make_merchant(app)
-    other_merchant, other_store = await make_merchant(app, "성수 공방")
+    _other_merchant, other_store = await make_merchant(app, "성수 공방")
     show = await make_show(app, store)
     other_show = await make_show(app, other_store)
     troll = await make_user(app)
@@ -198,7 +198,7 @@ async def test_appointed_moderator_moderates_that_stores_shows(
 
 async def test_flood_control_mutes_after_three_quick_messages(
         app: web.Application, connect: Connect) -> None:
-    merchant, store = await make_merchant(app)
+    _merchant, store = await make_merchant(app)
     show = await make_show(app, store)
     shopper = await make_user(app)
     fan = await connect(shopper, locale="ko")
