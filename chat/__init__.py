@@ -16,6 +16,7 @@ import socketio
 from aiohttp import web
 
 from chat import keys as chat_keys
+from chat.fanout import FanoutManager, RedisFanoutManager
 from chat.hub import ChatHub, ChatOptions
 from chat.namespace import ChatNamespace, ChatServer
 from chat.state import ChatState, MemoryState, RedisState
@@ -50,18 +51,18 @@ def same_origin_only(settings: Settings) -> Any:
 def setup(app: web.Application) -> None:
     settings = app[keys.settings]
     options = ChatOptions(redis_prefix=os.environ.get("CHAT_REDIS_PREFIX", "jangteo:chat:"))
-    manager = None
+    manager: socketio.AsyncManager = FanoutManager()
     state: ChatState = MemoryState()
     if settings.redis_url:
-        manager = socketio.AsyncRedisManager(settings.redis_url,
-                                             channel=f"{options.redis_prefix}socketio")
+        manager = RedisFanoutManager(settings.redis_url,
+                                     channel=f"{options.redis_prefix}socketio")
         state = RedisState(settings.redis_url, options.redis_prefix)
     # async_handlers=False: a socket's events are handled one after the other, so one
     # sender's messages keep their order (other sockets are not held up).
     sio = ChatServer(async_mode="aiohttp", client_manager=manager, async_handlers=False,
                      cors_allowed_origins=same_origin_only(settings),
                      max_http_buffer_size=MAX_FRAME_BYTES, logger=False, engineio_logger=False)
-    hub = ChatHub(sio, state, options)
+    hub = ChatHub(sio, state, options, lambda: app[keys.sessionmaker])
 
     async def cookie_user(cookies: dict[str, str]) -> User | None:
         return await user_from_cookies(app, cookies)

@@ -1,8 +1,10 @@
 """The chat hub: owns the Socket.IO server's fan-out for one process.
 
-- Chat messages are batched per show: every recipient gets one `messages` frame per
-  short window with all the messages of that window, instead of one frame per message.
-  At a thousand viewers that is what keeps delivery fast (see bench/chat.py).
+- Chat messages are batched: a message is checked against cached room rules at once
+  (errors go straight back), then waits for the end of a short window; the window's
+  messages are stored in one transaction and every recipient gets one `messages` frame
+  with all of them, instead of one frame and one transaction per message. At a thousand
+  viewers that is what keeps delivery fast (see bench/chat.py).
 - Hearts are counted locally and flushed at most four times a second; viewer counts are
   recomputed once a second and sent only when they changed. With Redis, a per-window
   claim and a compare-and-swap on the last value sent keep those limits true across
@@ -17,13 +19,16 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 import socketio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from chat import events
+from chat import events, service
+from chat.cache import PostingCache
+from chat.service import Draft
 from chat.state import VIEWER_TTL_SECONDS, ChatState
 
 log = logging.getLogger("jangteo.chat")
@@ -52,12 +57,15 @@ def user_room(user_id: int) -> str:
 
 
 class ChatHub:
-    def __init__(self, sio: socketio.AsyncServer, state: ChatState, options: ChatOptions) -> None:
+    def __init__(self, sio: socketio.AsyncServer, state: ChatState, options: ChatOptions,
+                 sessions: Callable[[], async_sessionmaker[AsyncSession]]) -> None:
         self.sio = sio
         self.state = state
         self.options = options
-        self._pending: dict[int, list[dict[str, Any]]] = {}
-        self._flush_scheduled = False
+        self._sessions = sessions
+        self.cache = PostingCache(sessions)
+        self._drafts: list[Draft] = []
+        self._drafts_waiting = asyncio.Event()
         self._hearts: dict[int, int] = {}
         self._hearts_unsent: set[int] = set()
         # Sockets of this process watching each show (the count itself is in `state`).
@@ -71,21 +79,32 @@ class ChatHub:
 
     # --- messages, batched ------------------------------------------------------------
 
-    async def send_message(self, show_id: int, view: dict[str, Any]) -> None:
-        if self.options.batch_seconds <= 0:
-            await self.sio.emit(events.MESSAGES, [view], room=room_name(show_id))
-            return
-        self._pending.setdefault(show_id, []).append(view)
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            self._spawn(self._flush_later())
+    def post(self, draft: Draft) -> None:
+        """Queue a checked message: it is stored and sent with the rest of its window."""
+        self._drafts.append(draft)
+        self._drafts_waiting.set()
 
-    async def _flush_later(self) -> None:
-        await asyncio.sleep(self.options.batch_seconds)
-        self._flush_scheduled = False
-        pending, self._pending = self._pending, {}
-        for show_id, views in pending.items():
-            await self.sio.emit(events.MESSAGES, views, room=room_name(show_id))
+    async def _write_and_send(self) -> None:
+        """One window after another, in order: store the window's messages in one
+        transaction, then send each show's room one frame with all of them."""
+        while True:
+            await self._drafts_waiting.wait()
+            await asyncio.sleep(self.options.batch_seconds)
+            drafts, self._drafts = self._drafts, []
+            self._drafts_waiting.clear()
+            try:
+                async with self._sessions().begin() as db:
+                    rows = await service.store_messages(db, drafts)
+            except Exception:
+                # Nothing stored, so nothing is shown: the room never sees a message
+                # that a reload would not bring back.
+                log.exception("storing %d chat message(s) failed", len(drafts))
+                continue
+            by_show: dict[int, list[dict[str, Any]]] = {}
+            for row in rows:
+                by_show.setdefault(row.show_id, []).append(service.message_view(row))
+            for show_id, views in by_show.items():
+                await self.sio.emit(events.MESSAGES, views, room=room_name(show_id))
 
     # --- hearts -----------------------------------------------------------------------
 
@@ -153,6 +172,7 @@ class ChatHub:
                 log.exception("chat background job failed")
 
     def start(self) -> None:
+        self._spawn(self._write_and_send())
         self._spawn(self._every(HEART_TICK_SECONDS, self.flush_hearts))
         self._spawn(self._every(VIEWER_TICK_SECONDS, self.broadcast_viewers))
         self._spawn(self._every(VIEWER_TTL_SECONDS / 3, self.refresh_viewers))

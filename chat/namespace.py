@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chat import errors, events, payloads
 from chat import service as chat
+from chat.cache import RoomContext
 from chat.hub import ChatHub, room_name, user_room
 from chat.models import ChatRoom
 from server.accounts.models import Role, User
@@ -166,16 +167,15 @@ class ChatNamespace(socketio.AsyncNamespace):
             raise errors.SignInToChat()
         await self._flood_check(chatter.user_id)
         staff: bool = session["staff"]
-
-        async with self.sessionmaker.begin() as db:
-            room = await chat.room_of(db, fields["show_id"])
-            message = await chat.post_message(
-                db, chatter, fields["show_id"], fields["text"],
-                question=fields.get("question", False), staff=staff, badge=session["badge"])
-            if not staff:
-                # Claimed last so a refused message does not cost the sender their turn.
-                await self._slow_mode_check(room, chatter.user_id)
-        await self.hub.send_message(fields["show_id"], chat.message_view(message))
+        room = await self.hub.cache.room(fields["show_id"])
+        restriction = await self.hub.cache.restriction(chatter.user_id, room.store_id)
+        draft = chat.check_message(room, restriction, chatter, fields["text"],
+                                   question=fields.get("question", False), staff=staff,
+                                   badge=session["badge"])
+        if not staff:
+            # Claimed last so a refused message does not cost the sender their turn.
+            await self._slow_mode_check(room, chatter.user_id)
+        self.hub.post(draft)
 
     async def _flood_check(self, user_id: int) -> None:
         state, options = self.hub.state, self.hub.options
@@ -187,7 +187,7 @@ class ChatNamespace(socketio.AsyncNamespace):
             await state.claim(f"mute:{user_id}", int(options.mute_seconds * 1000))
             raise errors.TooFast(seconds=round(options.mute_seconds))
 
-    async def _slow_mode_check(self, room: ChatRoom, user_id: int) -> None:
+    async def _slow_mode_check(self, room: RoomContext, user_id: int) -> None:
         if room.slow_mode_seconds <= 0:
             return
         key = f"slow:{room.show_id}:{user_id}"
@@ -248,6 +248,7 @@ class ChatNamespace(socketio.AsyncNamespace):
             return await chat.time_out(db, actor, show, fields["user_id"], fields["minutes"])
 
         restriction = await self._moderate(sid, fields["show_id"], timeout)
+        self.hub.cache.forget_user(fields["user_id"])
         await self._tell_user(fields["user_id"], chat.restriction_error(restriction))
         await self._done(sid, events.TIMEOUT_USER)
 
@@ -259,6 +260,7 @@ class ChatNamespace(socketio.AsyncNamespace):
                                   fields.get("platform", False))
 
         await self._moderate(sid, fields["show_id"], ban)
+        self.hub.cache.forget_user(fields["user_id"])
         await self._tell_user(fields["user_id"], errors.Banned())
         await self._done(sid, events.BAN_USER)
 
@@ -272,6 +274,7 @@ class ChatNamespace(socketio.AsyncNamespace):
                                             "event": "moderation"}, room=user_room(user_id))
 
     async def _room_changed(self, sid: str, show_id: int, event: str, room: ChatRoom) -> None:
+        self.hub.cache.forget_room(show_id)
         await self.hub.publish(show_id, events.ROOM_STATE, chat.room_view(room))
         await self._done(sid, event)
 
@@ -310,6 +313,7 @@ class ChatNamespace(socketio.AsyncNamespace):
                                               fields.get("platform", False))
 
         await self._moderate(sid, fields["show_id"], add)
+        self.hub.cache.forget_room(None if fields.get("platform") else fields["show_id"])
         await self._done(sid, events.ADD_BANNED_WORD)
 
     async def on_appoint_moderator(self, sid: str, data: Any = None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,9 @@ from server.db import utcnow
 from server.errors import N_, Invalid
 from server.shows.models import Show
 from server.shows.service import can_present, get_show
+
+if TYPE_CHECKING:
+    from chat.cache import RoomContext
 
 HISTORY_SIZE = 50
 MAX_NOTICE_CHARS = 200
@@ -162,32 +165,47 @@ async def banned_words(session: AsyncSession, store_id: int) -> list[str]:
     return list(rows)
 
 
-async def post_message(session: AsyncSession, chatter: Chatter, show_id: int, raw_text: str,
-                       *, question: bool, staff: bool, badge: str) -> ChatMessage:
-    """Store one message after every rule that depends on the database."""
+@dataclass(frozen=True)
+class Draft:
+    """A message that passed every rule and waits for its window to be stored and sent."""
+
+    show_id: int
+    user_id: int
+    author: str
+    badge: str
+    text: str
+    question: bool
+    offset_ms: int | None
+    at: dt.datetime
+
+
+def check_message(room: RoomContext, restriction: ChatRestriction | None, chatter: Chatter,
+                  raw_text: str, *, question: bool, staff: bool, badge: str) -> Draft:
+    """Apply the room's rules to one message; the draft to store, or an error."""
     text = clean_message(raw_text)
-    show = await session.get(Show, show_id)
-    if show is None:
-        raise errors.ShowNotOpen()
-    restriction = await active_restriction(session, chatter.user_id, show.store_id)
     if restriction is not None:
         raise restriction_error(restriction)
-    room = await room_of(session, show_id)
     if room.frozen and not staff:
         raise errors.ChatFrozen()
     if not staff:
         if has_link(text):
             raise errors.LinksNotAllowed()
-        if contains_banned(text, await banned_words(session, show.store_id)):
+        if contains_banned(text, room.banned_words):
             raise errors.BannedWord()
     now = utcnow()
-    offset = int((now - show.started_at).total_seconds() * 1000) if show.started_at else None
-    message = ChatMessage(show_id=show_id, user_id=chatter.user_id, author_name=chatter.name,
-                          badge=badge, body=text, offset_ms=offset, is_question=question,
-                          created_at=now)
-    session.add(message)
+    offset = int((now - room.started_at).total_seconds() * 1000) if room.started_at else None
+    return Draft(show_id=room.show_id, user_id=chatter.user_id, author=chatter.name,
+                 badge=badge, text=text, question=question, offset_ms=offset, at=now)
+
+
+async def store_messages(session: AsyncSession, drafts: list[Draft]) -> list[ChatMessage]:
+    """Store one window's messages in one go (one transaction, whatever the count)."""
+    rows = [ChatMessage(show_id=d.show_id, user_id=d.user_id, author_name=d.author,
+                        badge=d.badge, body=d.text, offset_ms=d.offset_ms,
+                        is_question=d.question, created_at=d.at) for d in drafts]
+    session.add_all(rows)
     await session.flush()
-    return message
+    return rows
 
 
 async def log_action(session: AsyncSession, actor: Chatter, show: Show, action: str, *,
