@@ -1,10 +1,10 @@
 """The chat hub: owns the Socket.IO server's fan-out for one process.
 
 - Chat messages are batched: a message is checked against cached room rules at once
-  (errors go straight back), then waits for the end of a short window; the window's
-  messages are stored in one transaction and every recipient gets one `messages` frame
-  with all of them, instead of one frame and one transaction per message. At a thousand
-  viewers that is what keeps delivery fast (see bench/chat.py).
+  (errors go straight back), then waits for the end of a short window; every
+  recipient gets one `messages` frame with all of the window's messages instead of one
+  frame per message, and the window is then stored in one transaction, off the
+  delivery path. At a thousand viewers that is what keeps delivery fast (bench/chat.py).
 - Hearts are counted locally and flushed at most four times a second; viewer counts are
   recomputed once a second and sent only when they changed. With Redis, a per-window
   claim and a compare-and-swap on the last value sent keep those limits true across
@@ -64,8 +64,12 @@ class ChatHub:
         self.options = options
         self._sessions = sessions
         self.cache = PostingCache(sessions)
-        self._drafts: list[Draft] = []
-        self._drafts_waiting = asyncio.Event()
+        self._outbox: dict[int, list[dict[str, Any]]] = {}
+        self._unstored: list[Draft] = []
+        self._work = asyncio.Event()
+        self._store_work = asyncio.Event()
+        self._queued = self._stored = 0
+        self._stored_changed = asyncio.Condition()
         self._hearts: dict[int, int] = {}
         self._hearts_unsent: set[int] = set()
         # Sockets of this process watching each show (the count itself is in `state`).
@@ -80,31 +84,47 @@ class ChatHub:
     # --- messages, batched ------------------------------------------------------------
 
     def post(self, draft: Draft) -> None:
-        """Queue a checked message: it is stored and sent with the rest of its window."""
-        self._drafts.append(draft)
-        self._drafts_waiting.set()
+        """Queue a checked message: sent with the rest of its window, then stored."""
+        self._outbox.setdefault(draft.show_id, []).append(service.draft_view(draft))
+        self._unstored.append(draft)
+        self._queued += 1
+        self._work.set()
 
-    async def _write_and_send(self) -> None:
-        """One window after another, in order: store the window's messages in one
-        transaction, then send each show's room one frame with all of them."""
+    async def wait_stored(self) -> None:
+        """Until every message accepted so far is in the database (a moderator acting on
+        a message that was just shown must find it)."""
+        target = self._queued
+        async with self._stored_changed:
+            await self._stored_changed.wait_for(lambda: self._stored >= target)
+
+    async def _send_windows(self) -> None:
+        """Every window, each show's room gets one frame with all its new messages."""
         while True:
-            await self._drafts_waiting.wait()
+            await self._work.wait()
             await asyncio.sleep(self.options.batch_seconds)
-            drafts, self._drafts = self._drafts, []
-            self._drafts_waiting.clear()
+            outbox, self._outbox = self._outbox, {}
+            self._work.clear()
+            self._store_work.set()
+            for show_id, views in outbox.items():
+                await self.sio.emit(events.MESSAGES, views, room=room_name(show_id))
+
+    async def _store_messages(self) -> None:
+        """Write what was sent, in order, one transaction per turn. A slow disk (one
+        fsync can take a second on a busy machine) then delays storage, not delivery."""
+        while True:
+            await self._store_work.wait()
+            self._store_work.clear()
+            drafts, self._unstored = self._unstored, []
+            if not drafts:
+                continue
             try:
                 async with self._sessions().begin() as db:
-                    rows = await service.store_messages(db, drafts)
+                    await service.store_messages(db, drafts)
             except Exception:
-                # Nothing stored, so nothing is shown: the room never sees a message
-                # that a reload would not bring back.
                 log.exception("storing %d chat message(s) failed", len(drafts))
-                continue
-            by_show: dict[int, list[dict[str, Any]]] = {}
-            for row in rows:
-                by_show.setdefault(row.show_id, []).append(service.message_view(row))
-            for show_id, views in by_show.items():
-                await self.sio.emit(events.MESSAGES, views, room=room_name(show_id))
+            async with self._stored_changed:
+                self._stored += len(drafts)
+                self._stored_changed.notify_all()
 
     # --- hearts -----------------------------------------------------------------------
 
@@ -172,7 +192,8 @@ class ChatHub:
                 log.exception("chat background job failed")
 
     def start(self) -> None:
-        self._spawn(self._write_and_send())
+        self._spawn(self._send_windows())
+        self._spawn(self._store_messages())
         self._spawn(self._every(HEART_TICK_SECONDS, self.flush_hearts))
         self._spawn(self._every(VIEWER_TICK_SECONDS, self.broadcast_viewers))
         self._spawn(self._every(VIEWER_TTL_SECONDS / 3, self.refresh_viewers))

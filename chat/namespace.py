@@ -221,7 +221,9 @@ class ChatNamespace(socketio.AsyncNamespace):
         await self.emit(events.QUESTIONS, {"show_id": show_id, "questions": questions}, to=sid)
 
     async def on_mark_answered(self, sid: str, data: Any = None) -> None:
-        fields = payloads.read(data, {"show_id": int, "message_id": int})
+        fields = payloads.read(data, {"show_id": int, "message_id": str})
+
+        await self.hub.wait_stored()
 
         async def answer(db: AsyncSession, actor: chat.Chatter, show: Any) -> Any:
             return await chat.mark_answered(db, actor, show, fields["message_id"])
@@ -231,7 +233,9 @@ class ChatNamespace(socketio.AsyncNamespace):
                                {"id": fields["message_id"]})
 
     async def on_delete_message(self, sid: str, data: Any = None) -> None:
-        fields = payloads.read(data, {"show_id": int, "message_id": int})
+        fields = payloads.read(data, {"show_id": int, "message_id": str})
+
+        await self.hub.wait_stored()
 
         async def delete(db: AsyncSession, actor: chat.Chatter, show: Any) -> Any:
             return await chat.delete_message(db, actor, show, fields["message_id"])

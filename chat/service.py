@@ -8,6 +8,7 @@ appointed. Every moderation change writes a row to the audit log.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +57,7 @@ class Chatter:
 
 def message_view(message: ChatMessage) -> dict[str, Any]:
     return {
-        "id": message.id,
+        "id": message.key,
         "show_id": message.show_id,
         "user_id": message.user_id,
         "author": message.author_name,
@@ -167,8 +168,9 @@ async def banned_words(session: AsyncSession, store_id: int) -> list[str]:
 
 @dataclass(frozen=True)
 class Draft:
-    """A message that passed every rule and waits for its window to be stored and sent."""
+    """A message that passed every rule: sent with its window, stored right after."""
 
+    key: str
     show_id: int
     user_id: int
     author: str
@@ -194,18 +196,34 @@ def check_message(room: RoomContext, restriction: ChatRestriction | None, chatte
             raise errors.BannedWord()
     now = utcnow()
     offset = int((now - room.started_at).total_seconds() * 1000) if room.started_at else None
-    return Draft(show_id=room.show_id, user_id=chatter.user_id, author=chatter.name,
-                 badge=badge, text=text, question=question, offset_ms=offset, at=now)
+    return Draft(key=secrets.token_urlsafe(12), show_id=room.show_id, user_id=chatter.user_id,
+                 author=chatter.name, badge=badge, text=text, question=question,
+                 offset_ms=offset, at=now)
 
 
-async def store_messages(session: AsyncSession, drafts: list[Draft]) -> list[ChatMessage]:
-    """Store one window's messages in one go (one transaction, whatever the count)."""
-    rows = [ChatMessage(show_id=d.show_id, user_id=d.user_id, author_name=d.author,
-                        badge=d.badge, body=d.text, offset_ms=d.offset_ms,
-                        is_question=d.question, created_at=d.at) for d in drafts]
-    session.add_all(rows)
+def draft_view(draft: Draft) -> dict[str, Any]:
+    return {
+        "id": draft.key,
+        "show_id": draft.show_id,
+        "user_id": draft.user_id,
+        "author": draft.author,
+        "badge": draft.badge,
+        "text": draft.text,
+        "question": draft.question,
+        "answered": False,
+        "offset_ms": draft.offset_ms,
+        "at": draft.at.isoformat(),
+    }
+
+
+async def store_messages(session: AsyncSession, drafts: list[Draft]) -> None:
+    """Store accepted messages in one go (one transaction, whatever the count)."""
+    session.add_all([ChatMessage(key=d.key, show_id=d.show_id, user_id=d.user_id,
+                                 author_name=d.author, badge=d.badge, body=d.text,
+                                 offset_ms=d.offset_ms,
+                                 is_question=d.question, created_at=d.at)
+                     for d in drafts])
     await session.flush()
-    return rows
 
 
 async def log_action(session: AsyncSession, actor: Chatter, show: Show, action: str, *,
@@ -224,14 +242,14 @@ async def moderated_show(session: AsyncSession, actor: Chatter | None, show_id: 
     return show
 
 
-async def _message_of(session: AsyncSession, show_id: int, message_id: int) -> ChatMessage:
-    message = await session.get(ChatMessage, message_id)
+async def _message_of(session: AsyncSession, show_id: int, message_id: str) -> ChatMessage:
+    message = await session.scalar(select(ChatMessage).where(ChatMessage.key == message_id))
     if message is None or message.show_id != show_id or message.deleted_at is not None:
         raise errors.MessageNotFound()
     return message
 
 
-async def delete_message(session: AsyncSession, actor: Chatter, show: Show, message_id: int
+async def delete_message(session: AsyncSession, actor: Chatter, show: Show, message_id: str
                          ) -> ChatMessage:
     message = await _message_of(session, show.id, message_id)
     message.deleted_at = utcnow()
@@ -240,7 +258,7 @@ async def delete_message(session: AsyncSession, actor: Chatter, show: Show, mess
     return message
 
 
-async def mark_answered(session: AsyncSession, actor: Chatter, show: Show, message_id: int
+async def mark_answered(session: AsyncSession, actor: Chatter, show: Show, message_id: str
                         ) -> ChatMessage:
     message = await _message_of(session, show.id, message_id)
     if not message.is_question:

@@ -9,6 +9,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
+from chat import keys as chat_keys
 from chat.models import ChatMessage
 from server import keys
 from server.accounts.models import Role
@@ -33,6 +34,7 @@ async def _nothing_leaked(app: web.Application, connect: Connect, show_id: int,
     await good.emit("send_message", {"show_id": show_id, "text": "정상 메시지"})
     await observer.wait_text("정상 메시지")
     assert observer.texts() == ["정상 메시지"]
+    await app[chat_keys.hub].wait_stored()
     async with app[keys.sessionmaker]() as session:
         assert [m.body for m in await session.scalars(select(ChatMessage))] == ["정상 메시지"]
 
@@ -116,7 +118,7 @@ async def test_joining_a_show_that_does_not_exist(app: web.Application, connect:
 
 
 @pytest.mark.parametrize(("event", "extra"), [
-    ("delete_message", {"message_id": 1}),
+    ("delete_message", {"message_id": "k1"}),
     ("timeout_user", {"user_id": 1, "minutes": 5}),
     ("ban_user", {"user_id": 1}),
     ("ban_user", {"user_id": 1, "platform": True}),
@@ -125,7 +127,7 @@ async def test_joining_a_show_that_does_not_exist(app: web.Application, connect:
     ("set_notice", {"text": "가짜 공지"}),
     ("add_banned_word", {"word": "배추"}),
     ("appoint_moderator", {"user_id": 1}),
-    ("mark_answered", {"message_id": 1}),
+    ("mark_answered", {"message_id": "k1"}),
     ("open_questions", {}),
 ])
 async def test_moderation_from_a_shopper_is_refused(
@@ -161,6 +163,7 @@ async def test_html_and_script_arrive_as_the_same_inert_text(
     seen = await observer.wait_text(nasty)
     # Stored and sent as plain text, exactly as typed; pages render it with textContent.
     assert seen["text"] == nasty
+    await app[chat_keys.hub].wait_stored()
     async with app[keys.sessionmaker]() as session:
         assert (await session.scalars(select(ChatMessage.body))).one() == nasty
 
