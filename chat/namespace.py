@@ -165,8 +165,9 @@ class ChatNamespace(socketio.AsyncNamespace):
         chatter: chat.Chatter | None = session["chatter"]
         if chatter is None:
             raise errors.SignInToChat()
-        await self._flood_check(chatter.user_id)
         staff: bool = session["staff"]
+        if not staff:
+            await self._flood_check(chatter.user_id)
         room = await self.hub.cache.room(fields["show_id"])
         restriction = await self.hub.cache.restriction(chatter.user_id, room.store_id)
         draft = chat.check_message(room, restriction, chatter, fields["text"],
