@@ -33,14 +33,19 @@ log = logging.getLogger("jangteo.chat")
 Handler = Callable[..., Awaitable[Any]]
 
 
+# Only the server dispatches this name (ChatServer refuses it from clients).
+UNKNOWN_EVENT = "__unknown__"
+
+
 class ChatServer(socketio.AsyncServer):
     """Refuses events named like the server's own (a client may not fake `connect`)."""
 
     async def _handle_event_internal(self, server: Any, sid: str, eio_sid: str, data: Any,
                                      namespace: str, id: Any) -> None:
-        if not data or not isinstance(data[0], str) or data[0] in self.reserved_events:
+        if (not data or not isinstance(data[0], str) or data[0] in self.reserved_events
+                or data[0] == UNKNOWN_EVENT):
             name = str(data[0])[:40] if data else ""
-            await server._trigger_event("__unknown__", namespace, sid, name)
+            await server._trigger_event(UNKNOWN_EVENT, namespace, sid, name)
             return
         await super()._handle_event_internal(server, sid, eio_sid, data, namespace, id)
 
@@ -69,8 +74,8 @@ class ChatNamespace(socketio.AsyncNamespace):
         sid = args[0]
         handler = getattr(self, f"on_{event}", None) if event.isidentifier() else None
         try:
-            if event == "__unknown__" or handler is None:
-                raise errors.UnknownEvent(event=args[1] if event == "__unknown__" else event)
+            if event == UNKNOWN_EVENT or handler is None:
+                raise errors.UnknownEvent(event=args[1] if event == UNKNOWN_EVENT else event)
             return await handler(*args)
         except DomainError as exc:
             await self.refuse(sid, exc, event)

@@ -98,7 +98,7 @@ async def test_anonymous_viewers_cannot_post(app: web.Application, connect: Conn
 
 
 @pytest.mark.parametrize("event", ["no_such_event", "connect", "disconnect", "__init__",
-                                   "on_join", "refuse"])
+                                   "__unknown__", "on_join", "refuse", "트윗"])
 async def test_unknown_events(app: web.Application, connect: Connect, event: str) -> None:
     show_id, _, observer = await _room(app, connect)
     sender = await connect(await make_user(app), locale="en")
@@ -106,6 +106,7 @@ async def test_unknown_events(app: web.Application, connect: Connect, event: str
     await sender.emit(event, {"show_id": show_id, "text": "hi"})
     error = await sender.error()
     assert error["code"] == "unknown_event"
+    assert error["message"] == f"Unknown chat event: {event}."
     await _nothing_leaked(app, connect, show_id, observer)
 
 
@@ -175,3 +176,16 @@ async def test_a_frame_beyond_the_size_limit_drops_only_that_socket(
     await sender.join(show_id)
     await sender.emit("send_message", {"show_id": show_id, "text": "x" * 100_000})
     await _nothing_leaked(app, connect, show_id, observer)
+
+
+async def test_a_page_of_another_site_cannot_connect(app: web.Application, aiohttp_client: Any
+                                                    ) -> None:
+    """Same origin only: a browser on another site is refused at the handshake."""
+    http = await aiohttp_client(app)
+    url = "/socket.io/?EIO=4&transport=polling"
+    foreign = await http.get(url, headers={"Origin": "https://evil.example"})
+    assert foreign.status == 400
+    own = await http.get(url, headers={"Origin": str(http.make_url("")).rstrip("/")})
+    assert own.status == 200
+    public = await http.get(url, headers={"Origin": "http://127.0.0.1:8080"})
+    assert public.status == 200  # the configured PUBLIC_URL (tests/conftest.py)
