@@ -204,5 +204,6 @@ class ChatHub:
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        self.cache.close()
         await self.sio.shutdown()
         await self.state.close()

@@ -128,6 +128,10 @@ class ChatNamespace(socketio.AsyncNamespace):
             badge = await chat.badge_for(db, chatter, show) if chatter else ""
             restriction = (await chat.active_restriction(db, chatter.user_id, show.store_id)
                            if chatter else None)
+        # Warm what posting needs now, while joining, not on the first message.
+        await self.hub.cache.room(show_id)
+        if chatter is not None:
+            self.hub.cache.prime_restriction(chatter.user_id, show.store_id, restriction)
         previous = session.get("show_id")
         if previous is not None and previous != show_id:
             await self.leave_room(sid, room_name(previous))
