@@ -52,7 +52,7 @@ def setup(app: web.Application) -> None:
     settings = app[core_keys.settings]
     options = ChatOptions(
         redis_prefix=os.environ.get("CHAT_REDIS_PREFIX", "jangteo:chat:"),
-        batch_seconds=float(os.environ.get("CHAT_BATCH_MS", "50")) / 1000,
+        batch_seconds=float(os.environ.get("CHAT_BATCH_MS", "100")) / 1000,
     )
     manager: socketio.AsyncManager = FanoutManager()
     state: ChatState = MemoryState()

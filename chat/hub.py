@@ -40,7 +40,7 @@ VIEWER_TICK_SECONDS = 1.0
 @dataclass(frozen=True)
 class ChatOptions:
     # How long messages wait to be sent together; 0 sends each at once.
-    batch_seconds: float = 0.05
+    batch_seconds: float = 0.1
     # Namespaces our Redis keys and the Socket.IO channel (tests use a unique one).
     redis_prefix: str = "jangteo:chat:"
     rate_limit_count: int = 3
