@@ -29,6 +29,7 @@ from aiortc.jitterbuffer import JitterFrame
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
+from server.errors import N_
 from streaming import aiortc_hooks
 from streaming.errors import (
     AlreadyPublishing,
@@ -162,7 +163,7 @@ class Broadcast:
             try:
                 answer = await _negotiate(pc, offer_sdp)
                 if not session.kinds:
-                    raise BadOffer(reason="it sends no audio or video")
+                    raise BadOffer(reason=N_("it sends no audio or video"))
             except BaseException:
                 await pc.close()
                 raise
@@ -225,7 +226,7 @@ class Broadcast:
         if len(self.viewers) >= self.config.max_viewers:
             raise TooManyViewers(limit=self.config.max_viewers)
         if "video" not in kinds:
-            raise BadOffer(reason="it has no video section")
+            raise BadOffer(reason=N_("it has no video section"))
         pc = RTCPeerConnection(rtc_configuration(self.config.ice_servers))
         session = Session(secrets.token_urlsafe(16), pc, "viewer")
         # Whatever a viewer might send us is tapped too, so it is never decoded.

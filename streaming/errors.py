@@ -11,6 +11,7 @@ class BadOffer(Invalid):
     template = N_("The SDP offer is not valid: %(reason)s.")
     status = 400
     code = "bad_offer"
+    translated_params: ClassVar[tuple[str, ...]] = ("reason",)
 
 
 class WrongContentType(DomainError):
