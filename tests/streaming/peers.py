@@ -100,7 +100,7 @@ class Publisher:
                     self.keyframe_requests += 1
                     original()
 
-                sender._send_keyframe = counted
+                sender._send_keyframe = counted  # type: ignore[method-assign]
 
     async def close(self) -> None:
         await self.pc.close()
@@ -124,7 +124,7 @@ class Viewer:
         try:
             while True:
                 frame = await track.recv()
-                if track.kind == "video":
+                if isinstance(frame, av.VideoFrame):
                     self.frames.append(frame)
                 else:
                     self.audio_frames += 1

@@ -74,7 +74,12 @@ async def test_slow_audio_keeps_only_recent_frames() -> None:
 
 async def test_keyframe_requests_are_coalesced() -> None:
     sent: list[int] = []
-    requests = KeyframeRequests(lambda: bool(sent.append(1)) or True, interval=0.05)
+
+    def send() -> bool:
+        sent.append(1)
+        return True
+
+    requests = KeyframeRequests(send, interval=0.05)
     for _ in range(20):
         requests.request()
     assert len(sent) == 1  # the first goes out at once, the rest wait

@@ -133,11 +133,14 @@ async def test_publisher_drops_and_comes_back(
     await until(lambda: len(viewer.frames) >= 15)
 
     await publisher.close()
-    await until(lambda: not client.app[keys.registry].get(show.id).publishing)  # type: ignore[union-attr]
+    broadcast = client.app[keys.registry].get(show.id)
+    assert broadcast is not None
+    await until(lambda: not broadcast.publishing)
     status = await _state(client, show.id)
     assert status["state"] == "live"  # within the grace period the show goes on
-    assert (show.id, "stream.state", {"state": "reconnecting"}) in \
-        client.app[server_keys.events].published  # type: ignore[attr-defined]
+    events = client.app[server_keys.events]
+    assert isinstance(events, RecordingPublisher)
+    assert (show.id, "stream.state", {"state": "reconnecting"}) in events.published
 
     seen = len(viewer.frames)
     again = Publisher()
