@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from aiohttp import web
-
 from sqlalchemy import text
 
 from server import keys

@@ -50,7 +50,8 @@ def csrf_token_for(secret: str, seed: str) -> str:
 
 
 def csrf_token(request: web.Request) -> str:
-    return csrf_token_for(request.app[keys.settings].secret_key.reveal(), request[keys.request_csrf_seed])
+    secret = request.app[keys.settings].secret_key.reveal()
+    return csrf_token_for(secret, request[keys.request_csrf_seed])
 
 
 def current_user(request: web.Request) -> User | None:

@@ -16,7 +16,6 @@ from server.app import create_app
 from server.settings import Settings
 
 
-
 def base_settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(
         environment="test",
@@ -27,7 +26,7 @@ def base_settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 def _psql(sql: str) -> None:
-    subprocess.run(  # noqa: S603 - fixed program, our own SQL
+    subprocess.run(
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-v", "ON_ERROR_STOP=1",
          "-q", "-c", sql],
         check=True, capture_output=True,

@@ -59,7 +59,7 @@ def csrf(client: TestClient) -> str:
     """The CSRF token a page would carry for this client's cookie jar."""
     seed = next((c.value for c in client.session.cookie_jar if c.key == CSRF_COOKIE), None)
     assert seed, "no CSRF cookie yet: GET a page first"
-    return csrf_token_for(client.app[keys.settings].secret_key.reveal(), seed)  # type: ignore[index]
+    return csrf_token_for(client.app[keys.settings].secret_key.reveal(), seed)
 
 
 async def login(client: TestClient, email: str, password: str = PASSWORD) -> Any:

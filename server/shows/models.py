@@ -28,7 +28,10 @@ class Show(Base):
     scheduled_start: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
     state: Mapped[ShowState] = mapped_column(
-        Enum(ShowState, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        Enum(
+            ShowState, native_enum=False, length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
         default=ShowState.SCHEDULED,
         index=True,
     )

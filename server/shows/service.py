@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from server.accounts.models import CreatorAssignment, Role, User
 from server.db import utcnow
@@ -48,7 +49,7 @@ def can_present(user: User | None, show: Show) -> bool:
     )
 
 
-def _load() -> Sequence[object]:
+def _load() -> tuple[ExecutableOption, ...]:
     return (selectinload(Show.store), selectinload(Show.creators))
 
 

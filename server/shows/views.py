@@ -81,10 +81,10 @@ async def edit_store(request: web.Request) -> web.StreamResponse:
     user = require_user(request, Role.MERCHANT, Role.OPERATOR)
     store_id = _own_store_id(user, request)
     form = await request.post()
-    async with request.app[keys.sessionmaker].begin() as session:
-        store = await accounts.get_store(session, store_id)
-        try:
-            logo = await _upload(request, form, "logo", "stores")
+    try:
+        logo = await _upload(request, form, "logo", "stores")
+        async with request.app[keys.sessionmaker].begin() as session:
+            store = await accounts.get_store(session, store_id)
             await accounts.update_store(
                 session, store, name=form_str(form, "name"),
                 description=form_str(form, "description"), market=form_str(form, "market"),
@@ -92,14 +92,17 @@ async def edit_store(request: web.Request) -> web.StreamResponse:
             )
             if logo:
                 store.logo_path = logo
-        except DomainError as exc:
-            await session.rollback()
+    except DomainError as exc:
+        if exc.status != 422:
+            raise
+        async with request.app[keys.sessionmaker]() as session:
+            store = await accounts.get_store(session, store_id)
             store_shows = await service.shows_of_store(session, store_id)
             creators = await accounts.creators_of_store(session, store_id)
-            return render(request, "shows/merchant.html", {
-                "store": store, "shows": store_shows, "creators": creators,
-                "error": exc.translate(translations(request).gettext),
-            }, status=exc.status)
+        return render(request, "shows/merchant.html", {
+            "store": store, "shows": store_shows, "creators": creators,
+            "error": exc.translate(translations(request).gettext),
+        }, status=exc.status)
     suffix = f"&store={store_id}" if user.role is Role.OPERATOR else ""
     return redirect(f"/merchant?flash=saved{suffix}")
 
@@ -161,30 +164,32 @@ async def new_show_page(request: web.Request) -> web.Response:
 async def create_show(request: web.Request) -> web.StreamResponse:
     user = require_user(request, Role.MERCHANT, Role.OPERATOR)
     store_id = int(request.match_info["store_id"])
+    if not service.can_manage(user, Show(store_id=store_id)):
+        raise Forbidden(N_("You can only plan shows for your own store."))
     form = await request.post()
-    async with request.app[keys.sessionmaker].begin() as session:
-        try:
-            fields = _show_fields(form)
-            if not service.can_manage(user, Show(store_id=store_id)):
-                raise Forbidden(N_("You can only plan shows for your own store."))
-            cover = await _upload(request, form, "cover", "shows")
+    try:
+        fields = _show_fields(form)
+        cover = await _upload(request, form, "cover", "shows")
+        async with request.app[keys.sessionmaker].begin() as session:
             show = await service.create_show(session, user, store_id=store_id,
                                              cover_path=cover, **fields)
-        except DomainError as exc:
-            await session.rollback()
-            return await _show_form_error(request, session, store_id, None, form, exc)
+    except BadShowInput as exc:
+        return await _show_form_error(request, store_id, None, form, exc)
+    except DomainError as exc:
+        if exc.status != 422:
+            raise
+        return await _show_form_error(request, store_id, None, form, exc)
     return redirect(f"/shows/{show.id}?flash=saved")
 
 
-async def _show_form_error(request: web.Request, session: Any, store_id: int,
-                           show: Show | None, form: MultiDictProxy[Any],
-                           exc: DomainError) -> web.Response:
-    if isinstance(exc, Forbidden):
-        raise exc
-    store = await accounts.get_store(session, store_id)
-    creators = await accounts.creators_of_store(session, store_id)
-    values = {k: form_str(form, k) for k in ("title", "description", "scheduled_start",
-                                             "duration_minutes")}
+async def _show_form_error(request: web.Request, store_id: int, show: Show | None,
+                           form: MultiDictProxy[Any], exc: DomainError) -> web.Response:
+    """The form again, with the error and everything the user typed."""
+    async with request.app[keys.sessionmaker]() as session:
+        store = await accounts.get_store(session, store_id)
+        creators = await accounts.creators_of_store(session, store_id)
+    values: dict[str, Any] = {k: form_str(form, k) for k in (
+        "title", "description", "scheduled_start", "duration_minutes")}
     values["creator_ids"] = form_ints(form, "creator_ids")
     return render(request, "shows/edit.html", {
         "store": store, "show": show, "creators": creators, "form": values,
@@ -208,19 +213,23 @@ async def edit_show_page(request: web.Request) -> web.Response:
 @routes.post("/shows/{show_id:\\d+}/edit")
 async def edit_show(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
+    show_id = int(request.match_info["show_id"])
+    async with request.app[keys.sessionmaker]() as session:
+        show = await service.get_show(session, show_id)
+    if not service.can_manage(user, show):
+        raise Forbidden(N_("You can only change shows of your own store."))
     form = await request.post()
-    async with request.app[keys.sessionmaker].begin() as session:
-        show = await service.get_show(session, int(request.match_info["show_id"]))
-        if not service.can_manage(user, show):
-            raise Forbidden(N_("You can only change shows of your own store."))
-        try:
-            fields = _show_fields(form)
-            cover = await _upload(request, form, "cover", "shows")
+    try:
+        fields = _show_fields(form)
+        cover = await _upload(request, form, "cover", "shows")
+        async with request.app[keys.sessionmaker].begin() as session:
+            show = await service.get_show(session, show_id)
             await service.update_show(session, user, show, cover_path=cover, **fields)
-        except DomainError as exc:
-            await session.rollback()
-            return await _show_form_error(request, session, show.store_id, show, form, exc)
-    return redirect(f"/shows/{show.id}?flash=saved")
+    except DomainError as exc:
+        if exc.status != 422:
+            raise
+        return await _show_form_error(request, show.store_id, show, form, exc)
+    return redirect(f"/shows/{show_id}?flash=saved")
 
 
 @routes.post("/shows/{show_id:\\d+}/{action:cancel|end}", name="show_action")
