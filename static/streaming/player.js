@@ -79,6 +79,8 @@ class Player {
       }
     });
     this.pc = pc;
+    // For diagnostics (and the browser test): the connection whose stats tell what plays.
+    this.root.peerConnection = pc;
     try {
       this.session = await exchange(pc, this.whepUrl);
     } catch (error) {
