@@ -308,9 +308,9 @@ class Broadcast:
         await asyncio.gather(*(s.pc.close() for s in sessions), return_exceptions=True)
         if self.recorder is not None:
             self.recorder.close()
-        for task in list(self._tasks):
-            if task is not asyncio.current_task():
-                task.cancel()
+        # Tasks still running (a session ending, a keyframe request) finish by
+        # themselves; cancelling one waiting on a closing peer connection would break
+        # aiortc's close.
 
     def status(self) -> dict[str, Any]:
         return {

@@ -21,7 +21,6 @@ from aiortc.codecs.h264 import H264Encoder
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
-from aiortc.rtcrtpsender import RTCEncodedFrame
 
 # RTP clock ticks between two frames, used to keep timestamps moving forward when a
 # publisher reconnects and its clock starts again from zero.
@@ -106,14 +105,13 @@ class ViewerFeed:
     def pending(self) -> int:
         return len(self._pending)
 
-    async def next_frame(self, codec: RTCRtpCodecParameters) -> RTCEncodedFrame:
+    async def next_frame(self, codec: RTCRtpCodecParameters) -> SharedFrame:
         while not self._pending:
             if self._closed:
                 raise MediaStreamError
             self._wake.clear()
             await self._wake.wait()
-        frame = self._pending.popleft()
-        return RTCEncodedFrame(list(frame.payloads), frame.timestamp, None)  # type: ignore[arg-type]
+        return self._pending.popleft()
 
     def close(self) -> None:
         self._closed = True
