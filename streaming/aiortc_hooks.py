@@ -25,7 +25,7 @@ import queue
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, Protocol
 
-from aiortc import RTCRtpReceiver, RTCRtpSender, clock
+from aiortc import RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver, clock
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
@@ -78,6 +78,12 @@ def tap_receiver(receiver: RTCRtpReceiver, sink: FrameSink) -> None:
     if getattr(receiver, _RECEIVER_STARTED, False):
         raise RuntimeError("tap the receiver before it starts receiving")
     setattr(receiver, _RECEIVER_QUEUE, _EncodedFrameQueue(sink))
+
+
+def negotiated_codec(transceiver: RTCRtpTransceiver) -> str | None:
+    """The name of the codec a transceiver settled on (first in its negotiated list)."""
+    codecs = transceiver._codecs
+    return str(codecs[0].name) if codecs else None
 
 
 def keyframe_request(receiver: RTCRtpReceiver) -> Coroutine[Any, Any, None] | None:

@@ -8,6 +8,7 @@ the broadcast reports "publisher gone for good" through a callback.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -167,6 +168,11 @@ class Broadcast:
             except BaseException:
                 await pc.close()
                 raise
+            # Known now, before the first frame: viewers joining meanwhile need it.
+            for transceiver in pc.getTransceivers():
+                fanout = self.video if transceiver.kind == "video" else self.audio
+                fanout.codec_name = aiortc_hooks.negotiated_codec(transceiver) \
+                    or fanout.codec_name
             pc.on("connectionstatechange", lambda: self._on_state(session))
             self.publisher = session
             self._cancel_grace()
@@ -272,7 +278,11 @@ class Broadcast:
 
     def _on_state(self, session: Session) -> None:
         if session.pc.connectionState in ("failed", "closed"):
-            self._spawn(self.end_session(session.id))
+            self._spawn(self._end_quietly(session.id))
+
+    async def _end_quietly(self, session_id: str) -> None:
+        with contextlib.suppress(SessionNotFound):  # already ended by a DELETE
+            await self.end_session(session_id)
 
     async def end_session(self, session_id: str, role: str | None = None) -> None:
         """End a publisher's or viewer's session (WHIP/WHEP DELETE, or a lost peer)."""

@@ -37,6 +37,7 @@ class SharedFrame:
     payloads: tuple[bytes, ...]
     timestamp: int
     keyframe: bool
+    codec_name: str = ""
 
 
 def is_keyframe(codec_name: str, data: bytes) -> bool:
@@ -106,12 +107,17 @@ class ViewerFeed:
         return len(self._pending)
 
     async def next_frame(self, codec: RTCRtpCodecParameters) -> SharedFrame:
-        while not self._pending:
-            if self._closed:
-                raise MediaStreamError
-            self._wake.clear()
-            await self._wake.wait()
-        return self._pending.popleft()
+        while True:
+            while not self._pending:
+                if self._closed:
+                    raise MediaStreamError
+                self._wake.clear()
+                await self._wake.wait()
+            frame = self._pending.popleft()
+            # A publisher that came back with another codec cannot be shown to a viewer
+            # who negotiated the old one; the player reconnects and negotiates again.
+            if frame.codec_name in ("", codec.name):
+                return frame
 
     def close(self) -> None:
         self._closed = True
@@ -197,7 +203,7 @@ class Fanout:
         self._last_out = out_ts
         self.frames_in += 1
         frame = SharedFrame(self._packetizer.packetize(codec_name, data), out_ts,
-                            is_keyframe(codec_name, data))
+                            is_keyframe(codec_name, data), codec_name)
         for feed in self._feeds:
             feed.offer(frame)
         for listener in self.listeners:

@@ -73,6 +73,21 @@ async def test_publish_and_two_viewers_receive_the_picture(
     assert (show.id, "stream.viewers", {"count": 2}) in events.published
 
 
+async def test_an_h264_publisher_is_forwarded_as_h264(
+        client: TestClient, peers: list[Any]) -> None:
+    show = await _show(client)
+    publisher, viewer = Publisher("video/H264"), Viewer()
+    peers.extend([publisher, viewer])
+    assert (await publisher.publish(client, show.id, key=show.stream_key)).status == 201
+    assert (await viewer.watch(client, show.id)).status == 201
+    await until(lambda: len(viewer.frames) >= 15)
+    assert len(set(viewer.brightness)) > 5
+    assert (await _state(client, show.id))["video_codec"] == "H264"
+    receiver = next(t.receiver for t in viewer.pc.getTransceivers() if t.kind == "video")
+    assert {c.mimeType for c in receiver._RTCRtpReceiver__codecs.values()
+            if not c.mimeType.endswith("rtx")} == {"video/H264"}
+
+
 async def test_no_decoding_or_encoding_happens_on_the_server(
         client: TestClient, peers: list[Any]) -> None:
     show = await _show(client)
