@@ -142,6 +142,9 @@ class Broadcast:
         self._grace: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self.closed = False
+        # The show is live in the database (set by the edge after it says so); lets the
+        # status that every player polls be answered without a query.
+        self.live = False
 
     # --- publisher ---------------------------------------------------------------------
 
@@ -207,12 +210,17 @@ class Broadcast:
         if self.publisher is not session:
             return
         self.publisher = None
+        if not self.closed:
+            self.start_grace()
         await session.pc.close()
-        if self.closed:
-            return
+        if not self.closed:
+            await self._on_change(self.show_id, "stream.state", {"state": "reconnecting"})
+
+    def start_grace(self) -> None:
+        """Give the publisher `grace_seconds` to come back before the show ends."""
+        self._cancel_grace()
         loop = asyncio.get_running_loop()
         self._grace = loop.call_later(self.config.grace_seconds, self._grace_over)
-        await self._on_change(self.show_id, "stream.state", {"state": "reconnecting"})
 
     def _grace_over(self) -> None:
         self._grace = None

@@ -106,6 +106,7 @@ async def whip_publish(request: web.Request) -> web.StreamResponse:
             # Cancelled or started elsewhere in the meantime: undo our side.
             await broadcast.end_session(session_id)
             raise
+    broadcast.live = True
     return _sdp_created(answer, f"/shows/{show.id}/whip/{session_id}")
 
 
@@ -148,13 +149,16 @@ async def whep_stop(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/shows/{show_id:\\d+}/stream", name="stream_status")
 async def stream_status(request: web.Request) -> web.Response:
-    """What the player and the studio poll: show state, publisher present, viewers."""
-    show = await _load_show(request)
-    broadcast = request.app[keys.registry].get(show.id)
+    """What the player and the studio poll: show state, publisher present, viewers.
+    Every player asks every few seconds, so a live show is answered from memory."""
+    broadcast = request.app[keys.registry].get(_show_id(request))
+    if broadcast is not None and broadcast.live and not broadcast.closed:
+        state = ShowState.LIVE.value
+    else:
+        state = (await _load_show(request)).state.value
     status = broadcast.status() if broadcast is not None else {
         "publishing": False, "viewers": 0, "video_codec": None}
-    return json_response({"state": show.state.value, **status},
-                         headers={"Cache-Control": "no-store"})
+    return json_response({"state": state, **status}, headers={"Cache-Control": "no-store"})
 
 
 @routes.post("/shows/{show_id:\\d+}/stream/end", name="stream_end")

@@ -150,12 +150,12 @@ async def test_publisher_drops_and_comes_back(
     await publisher.close()
     broadcast = client.app[keys.registry].get(show.id)
     assert broadcast is not None
-    await until(lambda: not broadcast.publishing)
-    status = await _state(client, show.id)
-    assert status["state"] == "live"  # within the grace period the show goes on
     events = client.app[server_keys.events]
     assert isinstance(events, RecordingPublisher)
-    assert (show.id, "stream.state", {"state": "reconnecting"}) in events.published
+    await until(lambda: (show.id, "stream.state", {"state": "reconnecting"}) in events.published)
+    status = await _state(client, show.id)
+    assert status["state"] == "live"  # within the grace period the show goes on
+    assert status["publishing"] is False
 
     seen = len(viewer.frames)
     again = Publisher()
@@ -188,3 +188,20 @@ async def test_show_ends_after_the_grace_period_and_is_recorded(
         assert kinds == {"video", "audio"}
         frames = sum(1 for _ in container.decode(video=0))
     assert frames >= 20
+
+
+async def test_a_show_left_live_by_a_previous_run_gets_its_grace_period(
+        settings: Settings, aiohttp_client: Callable[..., Any]) -> None:
+    from server.app import create_app
+    from server.shows import service as shows
+
+    before: TestClient = await aiohttp_client(create_app(settings))
+    show = await _show(before)
+    async with before.app[server_keys.sessionmaker].begin() as session:
+        await shows.system_transition(session, show.id, "start")
+    await before.close()  # the server stops while the show is live
+
+    after: TestClient = await aiohttp_client(
+        create_app(settings.with_(publisher_grace_seconds=0.5)))
+    # Nobody publishes again: once the grace period is over the show ends.
+    await eventually(lambda: _state(after, show.id), lambda s: s["state"] == "ended")
