@@ -19,8 +19,11 @@ from server.http import error_middleware
 from server.i18n import Catalogs
 from server.media import media_root
 from server.migrate import upgrade
+from server.notifications import views as notification_views
+from server.notifications.reminders import reminder_context
 from server.security import session_middleware
 from server.settings import Settings
+from server.shows import calendar_views
 from server.shows import views as show_views
 from server.templating import setup_templates
 
@@ -51,12 +54,15 @@ def create_app(settings: Settings) -> web.Application:
     app[keys.events] = RecordingPublisher()
     app[keys.extra] = {}
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(reminder_context)
 
     setup_templates(app, jinja2.FileSystemLoader(str(ROOT / "templates")))
     app.router.add_static("/static/", ROOT / "static", name="static")
     app.router.add_static("/media/", media_root(settings.data_dir), name="media")
     app.router.add_routes(account_views.routes)
     app.router.add_routes(show_views.routes)
+    app.router.add_routes(calendar_views.routes)
+    app.router.add_routes(notification_views.routes)
     app.router.add_routes(api_routes)
     return app
 

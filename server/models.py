@@ -5,6 +5,7 @@ Alembic's autogenerate and the tests read the metadata from here.
 
 from server.accounts import models as accounts_models
 from server.db import Base
+from server.notifications import models as notification_models
 from server.shows import models as shows_models
 
-__all__ = ["Base", "accounts_models", "shows_models"]
+__all__ = ["Base", "accounts_models", "notification_models", "shows_models"]

@@ -51,7 +51,8 @@ async def make_show(app: web.Application, store: Store, creators: list[User] | N
             await accounts.assign_creator(session, creator.id, store.id)
         return await shows.create_show(
             session, operator, store_id=store.id, title=title,
-            scheduled_start=start or utcnow() + dt.timedelta(hours=2),
+            # Each show gets its own slot so that shows of one store never overlap.
+            scheduled_start=start or utcnow() + dt.timedelta(hours=2 + 3 * next(_counter)),
             creator_ids=[c.id for c in creators or []])
 
 

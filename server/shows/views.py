@@ -15,8 +15,9 @@ from server.errors import N_, DomainError, Forbidden
 from server.http import form_ints, form_str, redirect, render, require_user, translations
 from server.i18n import SEOUL, parse_seoul_input, to_seoul_input
 from server.media import save_image
+from server.notifications import service as notifications
 from server.shows import service
-from server.shows.errors import BadShowInput
+from server.shows.errors import BadShowInput, ShowNotFound
 from server.shows.models import Show, ShowState
 
 routes = web.RouteTableDef()
@@ -33,13 +34,19 @@ async def home(request: web.Request) -> web.Response:
 
 @routes.get("/shows/{show_id:\\d+}", name="show")
 async def show_page(request: web.Request) -> web.Response:
+    user = request.get(keys.request_user)
     async with request.app[keys.sessionmaker]() as session:
         show = await service.get_show(session, int(request.match_info["show_id"]))
-    user = request.get(keys.request_user)
+        if not service.can_see(user, show):
+            raise ShowNotFound(show_id=show.id)
+        reminded = user is not None and await notifications.has_reminder(
+            session, user.id, show.id)
     return render(request, "shows/show.html", {
         "show": show,
         "can_present": service.can_present(user, show),
         "can_manage": service.can_manage(user, show),
+        "is_operator": user is not None and user.role is Role.OPERATOR,
+        "reminded": reminded,
     })
 
 

@@ -55,10 +55,16 @@ async def test_merchant_plans_a_show_from_the_console(client: TestClient) -> Non
     assert resp.status == 200
     page = await resp.text()
     assert "김장 김치 라이브" in page and "11월 30일" in page and "오후 7:00" in page
-    shows_json = await (await client.get("/api/shows?state=scheduled")).json()
-    planned = shows_json[0]
+    assert "운영자 승인을 기다리는 중" in page  # a merchant's plan is a slot request
+    assert await (await client.get("/api/shows?state=scheduled")).json() == []
+    planned = await (await client.get(f"/api/shows/{page_show_id(page)}")).json()
+    assert planned["approval"] == "requested"
     assert planned["scheduled_start"] == "2099-11-30T10:00:00+00:00"  # 19:00 Seoul
     assert [c["id"] for c in planned["creators"]] == [creator.id]
+
+
+def page_show_id(page: str) -> int:
+    return int(page.split('data-show-id="')[1].split('"')[0])
 
 
 async def test_bad_show_form_keeps_what_was_typed(client: TestClient) -> None:
