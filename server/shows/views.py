@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
 from server import keys
@@ -117,7 +118,8 @@ async def edit_store(request: web.Request) -> web.StreamResponse:
 async def _upload(request: web.Request, form: MultiDictProxy[Any], name: str,
                   folder: str) -> str | None:
     upload = form.get(name)
-    if upload is None or isinstance(upload, str) or not upload.filename:
+    # A browser sends an empty file part when nothing was chosen.
+    if not isinstance(upload, FileField) or not upload.filename:
         return None
     data = upload.file.read()
     return save_image(request.app[keys.settings].data_dir, data, folder, field=name)
