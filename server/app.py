@@ -26,6 +26,7 @@ from server.settings import Settings
 from server.shows import calendar_views
 from server.shows import views as show_views
 from server.templating import setup_templates
+from streaming import setup as setup_streaming
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
@@ -64,6 +65,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_routes(calendar_views.routes)
     app.router.add_routes(notification_views.routes)
     app.router.add_routes(api_routes)
+    setup_streaming(app)
     return app
 
 
