@@ -9,6 +9,7 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
+import chat
 from server import keys
 from server.accounts import views as account_views
 from server.accounts.ratelimit import LoginRateLimiter
@@ -65,6 +66,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_routes(calendar_views.routes)
     app.router.add_routes(notification_views.routes)
     app.router.add_routes(api_routes)
+    chat.setup(app)
     setup_streaming(app)
     return app
 

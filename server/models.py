@@ -3,6 +3,7 @@
 Alembic's autogenerate and the tests read the metadata from here.
 """
 
+import chat.models  # noqa: F401 - registers the chat tables
 from server.accounts import models as accounts_models
 from server.db import Base
 from server.notifications import models as notification_models
