@@ -9,6 +9,7 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
+import checkout
 from server import keys
 from server.accounts import views as account_views
 from server.accounts.ratelimit import LoginRateLimiter
@@ -58,6 +59,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_routes(account_views.routes)
     app.router.add_routes(show_views.routes)
     app.router.add_routes(api_routes)
+    checkout.setup(app)
     return app
 
 
