@@ -64,12 +64,12 @@ class Shop:
 
 
 async def build_shop(settings: Settings, stripe: str, aiohttp_client: Any,
-                     stock: int = 5, price: int = 15000) -> Shop:
+                     stock: int = 5, price: int = 15000, sweep_every: float = 3600) -> Shop:
     port = free_port()
     settings = localstripe_settings(settings, stripe).with_(
         public_url=f"http://127.0.0.1:{port}")
     app = create_app(settings)
-    app[config] = CheckoutConfig(sweep_every_seconds=3600,
+    app[config] = CheckoutConfig(sweep_every_seconds=sweep_every,
                                  webhook_name=f"test-{uuid.uuid4().hex[:10]}")
     client: TestClient = await aiohttp_client(app, server_kwargs={"port": port})
     merchant, store = await make_merchant(app, "망원 반찬")
