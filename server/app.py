@@ -10,6 +10,7 @@ import jinja2
 from aiohttp import web
 
 import chat
+import checkout
 from server import keys
 from server.accounts import views as account_views
 from server.accounts.ratelimit import LoginRateLimiter
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_routes(notification_views.routes)
     app.router.add_routes(api_routes)
     chat.setup(app)
+    checkout.setup(app)
     setup_streaming(app)
     return app
 
