@@ -11,7 +11,9 @@ from aiohttp import web
 
 import chat
 import checkout
-from server import keys
+from chat.stats import HubViewerCounter, chat_figures
+from checkout.stats import sales_figures
+from server import analytics, keys
 from server.accounts import views as account_views
 from server.accounts.ratelimit import LoginRateLimiter
 from server.api import routes as api_routes
@@ -70,6 +72,8 @@ def create_app(settings: Settings) -> web.Application:
     chat.setup(app)
     checkout.setup(app)
     setup_streaming(app)
+    analytics.setup(app, viewer_counter=HubViewerCounter(app), chat_figures=chat_figures,
+                    sales_figures=sales_figures)
     return app
 
 
