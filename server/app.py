@@ -11,6 +11,7 @@ from aiohttp import web
 
 import chat
 import checkout
+from chat.replay import replay_messages
 from chat.stats import HubViewerCounter, chat_figures
 from checkout.stats import sales_figures
 from server import analytics, keys
@@ -29,7 +30,9 @@ from server.security import session_middleware
 from server.settings import Settings
 from server.shows import calendar_views
 from server.shows import views as show_views
+from server.shows.replay import replay_chat
 from server.templating import setup_templates
+from streaming import replay as streaming_replay
 from streaming import setup as setup_streaming
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +75,8 @@ def create_app(settings: Settings) -> web.Application:
     chat.setup(app)
     checkout.setup(app)
     setup_streaming(app)
+    app.router.add_routes(streaming_replay.routes)
+    app[replay_chat] = replay_messages
     analytics.setup(app, viewer_counter=HubViewerCounter(app), chat_figures=chat_figures,
                     sales_figures=sales_figures)
     return app

@@ -125,6 +125,6 @@ async def schedule_action(request: web.Request) -> web.StreamResponse:
             show = await service.get_show(session, show_id)
         return render(request, "shows/show.html", {
             "show": show, "can_present": True, "can_manage": True, "is_operator": True,
-            "reminded": False, "schedule_error": message,
+            "reminded": False, "schedule_error": message, "replay": None,
         }, status=exc.status)
     return redirect(f"/shows/{show_id}?flash=saved")

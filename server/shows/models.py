@@ -57,6 +57,8 @@ class Show(Base):
         default=Approval.APPROVED,
         server_default=Approval.APPROVED.value,
     )
+    # The merchant can take a replay down; the recording itself is kept.
+    replay_hidden: Mapped[bool] = mapped_column(default=False, server_default="0")
     # The operator's last word on this show: why it was declined or moved.
     operator_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Bearer token for OBS and other WHIP encoders; regenerated from the studio.
