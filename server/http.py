@@ -54,6 +54,7 @@ def base_context(request: web.Request) -> dict[str, Any]:
         "i18n": request.app[keys.catalogs].get(locale),
         "settings": request.app[keys.settings],
         "flash": request.query.get("flash", ""),
+        "unread": request.get(keys.request_unread, 0),
     }
 
 

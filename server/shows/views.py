@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
 from server import keys
@@ -15,9 +16,11 @@ from server.errors import N_, DomainError, Forbidden
 from server.http import form_ints, form_str, redirect, render, require_user, translations
 from server.i18n import SEOUL, parse_seoul_input, to_seoul_input
 from server.media import save_image
-from server.shows import service
-from server.shows.errors import BadShowInput
+from server.notifications import service as notifications
+from server.shows import replay, service
+from server.shows.errors import BadShowInput, ShowNotFound
 from server.shows.models import Show, ShowState
+from server.shows.replay import can_watch_replay, replay_chat
 
 routes = web.RouteTableDef()
 
@@ -33,14 +36,43 @@ async def home(request: web.Request) -> web.Response:
 
 @routes.get("/shows/{show_id:\\d+}", name="show")
 async def show_page(request: web.Request) -> web.Response:
+    user = request.get(keys.request_user)
     async with request.app[keys.sessionmaker]() as session:
         show = await service.get_show(session, int(request.match_info["show_id"]))
-    user = request.get(keys.request_user)
+        if not service.can_see(user, show):
+            raise ShowNotFound(show_id=show.id)
+        reminded = user is not None and await notifications.has_reminder(
+            session, user.id, show.id)
+        replay_data = await _replay_data(request, session, show) if can_watch_replay(
+            user, show) else None
     return render(request, "shows/show.html", {
         "show": show,
         "can_present": service.can_present(user, show),
         "can_manage": service.can_manage(user, show),
+        "is_operator": user is not None and user.role is Role.OPERATOR,
+        "reminded": reminded,
+        "replay": replay_data,
     })
+
+
+async def _replay_data(request: web.Request, session: Any, show: Show) -> dict[str, Any]:
+    chat_source = request.app.get(replay_chat)
+    return {
+        "moments": [m.as_json() for m in await replay.timeline(session, show.id)],
+        "messages": await chat_source(session, show.id) if chat_source else [],
+    }
+
+
+@routes.post("/shows/{show_id:\\d+}/replay", name="replay_visibility")
+async def replay_visibility(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    form = await request.post()
+    async with request.app[keys.sessionmaker].begin() as session:
+        show = await service.get_show(session, int(request.match_info["show_id"]))
+        if not service.can_manage(user, show):
+            raise Forbidden(N_("You can only change shows of your own store."))
+        show.replay_hidden = form_str(form, "hidden") == "1"
+    return redirect(f"/shows/{show.id}?flash=saved")
 
 
 @routes.get("/stores/{slug}", name="store")
@@ -110,7 +142,8 @@ async def edit_store(request: web.Request) -> web.StreamResponse:
 async def _upload(request: web.Request, form: MultiDictProxy[Any], name: str,
                   folder: str) -> str | None:
     upload = form.get(name)
-    if upload is None or isinstance(upload, str) or not upload.filename:
+    # A browser sends an empty file part when nothing was chosen.
+    if not isinstance(upload, FileField) or not upload.filename:
         return None
     data = upload.file.read()
     return save_image(request.app[keys.settings].data_dir, data, folder, field=name)

@@ -55,10 +55,16 @@ async def test_merchant_plans_a_show_from_the_console(client: TestClient) -> Non
     assert resp.status == 200
     page = await resp.text()
     assert "김장 김치 라이브" in page and "11월 30일" in page and "오후 7:00" in page
-    shows_json = await (await client.get("/api/shows?state=scheduled")).json()
-    planned = shows_json[0]
+    assert "운영자 승인을 기다리는 중" in page  # a merchant's plan is a slot request
+    assert await (await client.get("/api/shows?state=scheduled")).json() == []
+    planned = await (await client.get(f"/api/shows/{page_show_id(page)}")).json()
+    assert planned["approval"] == "requested"
     assert planned["scheduled_start"] == "2099-11-30T10:00:00+00:00"  # 19:00 Seoul
     assert [c["id"] for c in planned["creators"]] == [creator.id]
+
+
+def page_show_id(page: str) -> int:
+    return int(page.split('data-show-id="')[1].split('"')[0])
 
 
 async def test_bad_show_form_keeps_what_was_typed(client: TestClient) -> None:
@@ -231,3 +237,35 @@ async def test_suspended_user_is_signed_out(client: TestClient) -> None:
         await accounts.set_status(session, user.id, AccountStatus.SUSPENDED)
     assert (await client.get("/api/me")).status == 401
     _ = User
+
+
+async def test_cover_image_is_resized_and_bad_files_are_refused(client: TestClient) -> None:
+    import io
+
+    from aiohttp import FormData
+    from PIL import Image
+
+    merchant, store = await make_merchant(client.app)
+    await login_as(client, merchant)
+    png = io.BytesIO()
+    Image.new("RGB", (2400, 1600), (200, 40, 40)).save(png, "PNG")
+
+    def form(cover: bytes, filename: str) -> FormData:
+        data = FormData()
+        for key, value in {"title": "표지 있는 방송", "scheduled_start": "2099-05-01T19:00",
+                           "duration_minutes": "60", "_csrf": csrf(client)}.items():
+            data.add_field(key, value)
+        data.add_field("cover", cover, filename=filename, content_type="image/png")
+        return data
+
+    bad = await client.post(f"/stores/{store.id}/shows/new", data=form(b"not an image", "x.png"))
+    assert bad.status == 422
+    assert "8MB 이하의 JPEG, PNG, WebP 이미지를 올려 주세요" in await bad.text()
+    ok = await client.post(f"/stores/{store.id}/shows/new", data=form(png.getvalue(), "c.png"))
+    assert ok.status == 200
+    show_id = page_show_id(await ok.text())
+    cover_url = (await (await client.get(f"/api/shows/{show_id}")).json())["cover_url"]
+    image = await client.get(cover_url)
+    assert image.status == 200
+    with Image.open(io.BytesIO(await image.read())) as stored:
+        assert max(stored.size) == 1280
