@@ -13,6 +13,7 @@ from server.i18n import LOCALE_COOKIE
 from server.settings import Settings
 from server.shows.models import Show
 from tests.helpers import csrf, login_as, make_merchant, make_show, make_user
+from tests.streaming.conftest import streaming_client
 from tests.streaming.peers import SDP, Publisher, Viewer, until
 
 NO_MEDIA_OFFER = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
@@ -193,10 +194,7 @@ async def test_publishing_to_an_ended_show_is_409(english: TestClient,
 
 async def test_too_many_viewers_is_503_and_the_viewers_keep_watching(
         settings: Settings, aiohttp_client: Callable[..., Any], peers: list[Any]) -> None:
-    from server.app import create_app
-
-    client: TestClient = await aiohttp_client(
-        create_app(settings.with_(max_viewers_per_show=1)))
+    client = await streaming_client(aiohttp_client, settings.with_(max_viewers_per_show=1))
     client.session.cookie_jar.update_cookies({LOCALE_COOKIE: "en"})
     show = await _show(client)
     _, viewer = await _publishing(client, show, peers)

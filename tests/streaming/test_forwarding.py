@@ -17,6 +17,7 @@ from server.settings import Settings
 from server.shows.models import Show
 from streaming import keys
 from tests.helpers import make_merchant, make_show, make_user
+from tests.streaming.conftest import streaming_client
 from tests.streaming.peers import Publisher, Viewer, eventually, until
 
 
@@ -136,10 +137,7 @@ async def test_late_viewer_gets_a_keyframe_on_request(
 
 async def test_publisher_drops_and_comes_back(
         settings: Settings, aiohttp_client: Callable[..., Any], peers: list[Any]) -> None:
-    from server.app import create_app
-
-    client: TestClient = await aiohttp_client(
-        create_app(settings.with_(publisher_grace_seconds=60.0)))
+    client = await streaming_client(aiohttp_client, settings.with_(publisher_grace_seconds=60.0))
     show = await _show(client)
     publisher, viewer = Publisher(), Viewer()
     peers.extend([publisher, viewer])
@@ -168,10 +166,7 @@ async def test_publisher_drops_and_comes_back(
 
 async def test_show_ends_after_the_grace_period_and_is_recorded(
         settings: Settings, aiohttp_client: Callable[..., Any], peers: list[Any]) -> None:
-    from server.app import create_app
-
-    client: TestClient = await aiohttp_client(
-        create_app(settings.with_(publisher_grace_seconds=0.5)))
+    client = await streaming_client(aiohttp_client, settings.with_(publisher_grace_seconds=0.5))
     show = await _show(client)
     publisher, viewer = Publisher(), Viewer()
     peers.extend([publisher, viewer])
@@ -192,16 +187,14 @@ async def test_show_ends_after_the_grace_period_and_is_recorded(
 
 async def test_a_show_left_live_by_a_previous_run_gets_its_grace_period(
         settings: Settings, aiohttp_client: Callable[..., Any]) -> None:
-    from server.app import create_app
     from server.shows import service as shows
 
-    before: TestClient = await aiohttp_client(create_app(settings))
+    before = await streaming_client(aiohttp_client, settings)
     show = await _show(before)
     async with before.app[server_keys.sessionmaker].begin() as session:
         await shows.system_transition(session, show.id, "start")
     await before.close()  # the server stops while the show is live
 
-    after: TestClient = await aiohttp_client(
-        create_app(settings.with_(publisher_grace_seconds=0.5)))
+    after = await streaming_client(aiohttp_client, settings.with_(publisher_grace_seconds=0.5))
     # Nobody publishes again: once the grace period is over the show ends.
     await eventually(lambda: _state(after, show.id), lambda s: s["state"] == "ended")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from typing import Any
 
 from aiohttp.test_utils import TestClient
 
 from server.accounts.models import Role
 from server.settings import Settings
 from tests.helpers import csrf, login_as, make_merchant, make_show, make_user
+from tests.streaming.conftest import streaming_client
 
 ICE = ({"urls": "turn:turn.example.kr:3478", "username": "u", "credential": "p"},)
 
@@ -23,11 +26,8 @@ def _config(html: str, css_class: str) -> dict[str, object]:
 
 
 async def test_show_page_has_the_player_with_ice_servers(
-        settings: Settings, aiohttp_client: object) -> None:
-    from server.app import create_app
-
-    client: TestClient = await aiohttp_client(  # type: ignore[operator]
-        create_app(settings.with_(ice_servers=ICE)))
+        settings: Settings, aiohttp_client: Callable[..., Any]) -> None:
+    client = await streaming_client(aiohttp_client, settings.with_(ice_servers=ICE))
     _, store = await make_merchant(client.app)
     show = await make_show(client.app, store)
     html = await (await client.get(f"/shows/{show.id}")).text()
