@@ -25,9 +25,11 @@ import queue
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, Protocol
 
-from aiortc import RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver, clock
+from aioice.ice import StunProtocol
+from aiortc import RTCDtlsTransport, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver, clock
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.mediastreams import MediaStreamError
+from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtcrtpsender import random_sequence_number
 from aiortc.rtp import RTP_HISTORY_SIZE, RtpPacket
@@ -128,6 +130,31 @@ _SENDER_PRIVATE = (
 )
 
 
+def _direct_send(dtls: RTCDtlsTransport) -> Callable[[bytes], None] | None:
+    """Encrypt and send an RTP packet without the three coroutine hops of
+    DTLS transport -> ICE transport -> aioice (about a fifth of the per-packet cost).
+    Only for a connected, directly reachable pair (host or server-reflexive candidate);
+    anything else (TURN relay, not yet connected, another aiortc layout) returns None
+    and the caller uses aiortc's own path."""
+    if dtls.__dict__.get("_state") is not DtlsState.CONNECTED:
+        return None
+    srtp = dtls.__dict__.get("_tx_srtp")
+    connection = getattr(dtls.transport, "_connection", None)
+    nominated = getattr(connection, "_nominated", None)
+    pair = nominated.get(1) if isinstance(nominated, dict) else None
+    protocol = getattr(pair, "protocol", None)
+    if srtp is None or pair is None or type(protocol) is not StunProtocol:
+        return None
+    datagrams = protocol.transport
+    address = pair.remote_addr
+    protect = srtp.protect
+
+    def send(data: bytes) -> None:
+        datagrams.sendto(protect(data), address)
+
+    return send
+
+
 async def _forward(sender: RTCRtpSender, source: FrameSource,
                    history: dict[int, tuple[int, bytes]], codec: RTCRtpCodecParameters) -> None:
     private = sender.__dict__
@@ -151,6 +178,7 @@ async def _forward(sender: RTCRtpSender, source: FrameSource,
             template.extensions.mid = mid
             header = bytearray(template.serialize(extensions_map))
             transport = sender.transport
+            send_now = _direct_send(transport)
             last = len(frame.payloads) - 1
             octets = 0
             for i, payload in enumerate(frame.payloads):
@@ -159,7 +187,10 @@ async def _forward(sender: RTCRtpSender, source: FrameSource,
                 header[3] = sequence_number & 0xFF
                 data = bytes(header) + payload
                 history[sequence_number % RTP_HISTORY_SIZE] = (sequence_number, data)
-                await transport._send_rtp(data)
+                if send_now is not None:
+                    send_now(data)
+                else:
+                    await transport._send_rtp(data)
                 octets += len(payload)
                 sequence_number = (sequence_number + 1) & 0xFFFF
             # What aiortc's RTCP sender reports are made of (lip sync, stats).

@@ -15,7 +15,7 @@ from server.accounts.models import Role
 from server.events import RecordingPublisher
 from server.settings import Settings
 from server.shows.models import Show
-from streaming import keys
+from streaming import aiortc_hooks, keys
 from tests.helpers import make_merchant, make_show, make_user
 from tests.streaming.conftest import streaming_client
 from tests.streaming.peers import Publisher, Viewer, eventually, until
@@ -112,6 +112,8 @@ async def test_no_decoding_or_encoding_happens_on_the_server(
     assert {s.kind for s in senders} == {"video", "audio"}
     for sender in senders:
         assert sender._RTCRtpSender__encoder is None
+        # On a direct (non-relayed) pair packets skip aiortc's coroutine hops.
+        assert aiortc_hooks._direct_send(sender.transport) is not None
 
 
 async def test_late_viewer_gets_a_keyframe_on_request(
