@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import functools
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from aiohttp import web
 
@@ -81,9 +82,27 @@ async def _read_offer(request: web.Request) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
-def _sdp_created(answer: str, location: str) -> web.Response:
-    return web.Response(status=201, text=answer, content_type=SDP_TYPE,
-                        headers={"Location": location, "Cache-Control": "no-store"})
+def ice_server_links(ice_servers: Iterable[dict[str, Any]]) -> list[str]:
+    """RFC 9725 section 4.6: the ICE servers as `Link` header values, so encoders such as
+    OBS use the same STUN/TURN servers as the pages."""
+    links = []
+    for server in ice_servers:
+        urls = server["urls"] if isinstance(server["urls"], list) else [server["urls"]]
+        for url in urls:
+            link = f'<{url}>; rel="ice-server"'
+            if server.get("username"):
+                link += f'; username="{server["username"]}"; credential="' \
+                        f'{server.get("credential", "")}"; credential-type="password"'
+            links.append(link)
+    return links
+
+
+def _sdp_created(request: web.Request, answer: str, location: str) -> web.Response:
+    response = web.Response(status=201, text=answer, content_type=SDP_TYPE,
+                            headers={"Location": location, "Cache-Control": "no-store"})
+    for link in ice_server_links(request.app[server_keys.settings].ice_servers):
+        response.headers.add("Link", link)
+    return response
 
 
 @routes.post("/shows/{show_id:\\d+}/whip", name="whip")
@@ -107,7 +126,7 @@ async def whip_publish(request: web.Request) -> web.StreamResponse:
             await broadcast.end_session(session_id)
             raise
     broadcast.live = True
-    return _sdp_created(answer, f"/shows/{show.id}/whip/{session_id}")
+    return _sdp_created(request, answer, f"/shows/{show.id}/whip/{session_id}")
 
 
 @routes.delete("/shows/{show_id:\\d+}/whip/{session_id}")
@@ -133,7 +152,7 @@ async def whep_watch(request: web.Request) -> web.StreamResponse:
         raise ShowNotLive(show_id=show.id, state=show.state.value)
     broadcast = request.app[keys.registry].get_or_create(show.id)
     session_id, answer = await broadcast.watch(offer)
-    return _sdp_created(answer, f"/shows/{show.id}/whep/{session_id}")
+    return _sdp_created(request, answer, f"/shows/{show.id}/whep/{session_id}")
 
 
 @routes.delete("/shows/{show_id:\\d+}/whep/{session_id}")

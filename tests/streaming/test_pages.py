@@ -76,3 +76,14 @@ async def test_only_presenters_regenerate_the_key_or_end_the_show(client: TestCl
     headers = {"X-CSRF-Token": csrf(client), "Accept": "application/json"}
     assert (await client.post(f"/shows/{show.id}/stream/key", headers=headers)).status == 403
     assert (await client.post(f"/shows/{show.id}/stream/end", headers=headers)).status == 403
+
+
+def test_ice_servers_are_offered_to_whip_clients_as_link_headers() -> None:
+    from streaming.views import ice_server_links
+
+    links = ice_server_links([{"urls": ["stun:stun.example.kr:3478"]}, *ICE])
+    assert links == [
+        '<stun:stun.example.kr:3478>; rel="ice-server"',
+        '<turn:turn.example.kr:3478>; rel="ice-server"; username="u"; credential="p"; '
+        'credential-type="password"',
+    ]
