@@ -100,24 +100,19 @@ def _preferences(kind: str, mime_types: tuple[str, ...]) -> list[Any]:
     return wanted
 
 
-async def _negotiate(pc: RTCPeerConnection, offer_sdp: str) -> str:
+async def _negotiate(pc: RTCPeerConnection, offer_sdp: str, accepted: list[str]) -> str:
     """Apply the offer to a connection whose transceivers are already set up (so their
-    codec preferences limit what is accepted) and return the answer."""
+    codec preferences limit what is accepted) and return the answer. `accepted` names
+    the codecs those preferences allow, for the error message."""
     try:
         await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
     except OperationError:
         kinds = "/".join(t.kind for t in pc.getTransceivers())
-        raise CodecNotSupported(kind=kinds, codecs=_codec_list(pc)) from None
+        raise CodecNotSupported(kind=kinds, codecs=", ".join(accepted)) from None
     except (ValueError, KeyError, IndexError, TypeError) as exc:
         raise BadOffer(reason=str(exc) or type(exc).__name__) from None
     await pc.setLocalDescription(await pc.createAnswer())
     return str(pc.localDescription.sdp)
-
-
-def _codec_list(pc: RTCPeerConnection) -> str:
-    names = [c.mimeType.split("/")[1] for t in pc.getTransceivers()
-             for c in t._preferred_codecs if not c.mimeType.endswith("/rtx")]
-    return ", ".join(dict.fromkeys(names))
 
 
 class Broadcast:
@@ -165,7 +160,9 @@ class Broadcast:
                 transceiver.setCodecPreferences(_preferences(kind, PUBLISH_CODECS[kind]))
             pc.on("track", lambda track: self._on_publisher_track(session, track))
             try:
-                answer = await _negotiate(pc, offer_sdp)
+                accepted = [m.split("/")[1] for k in dict.fromkeys(kinds)
+                            for m in PUBLISH_CODECS[k]]
+                answer = await _negotiate(pc, offer_sdp, accepted)
                 if not session.kinds:
                     raise BadOffer(reason=N_("it sends no audio or video"))
             except BaseException:
@@ -245,6 +242,7 @@ class Broadcast:
         session = Session(secrets.token_urlsafe(16), pc, "viewer")
         # Whatever a viewer might send us is tapped too, so it is never decoded.
         pc.on("track", lambda track: _ignore_track(pc, track))
+        accepted: list[str] = []
         for fanout in (self.video, self.audio):
             if fanout.kind not in kinds:
                 continue
@@ -252,12 +250,13 @@ class Broadcast:
             session.feeds.append((fanout, feed))
             transceiver = pc.addTransceiver(ForwardedTrack(feed), direction="sendonly")
             codec = fanout.codec_name or DEFAULT_CODECS[fanout.kind]
+            accepted.append(codec)
             transceiver.setCodecPreferences(
                 _preferences(fanout.kind, (f"{fanout.kind}/{codec}",)))
             aiortc_hooks.feed_sender(transceiver.sender, feed.next_frame,
                                      self.keyframes.request)
         try:
-            answer = await _negotiate(pc, offer_sdp)
+            answer = await _negotiate(pc, offer_sdp, accepted)
         except BaseException:
             self._drop_feeds(session)
             await pc.close()
