@@ -140,6 +140,7 @@ class Broadcast:
         # The show is live in the database (set by the edge after it says so); lets the
         # status that every player polls be answered without a query.
         self.live = False
+        self._joining = 0
 
     # --- publisher ---------------------------------------------------------------------
 
@@ -234,10 +235,18 @@ class Broadcast:
     async def watch(self, offer_sdp: str) -> tuple[str, str]:
         """Take a viewer's offer; returns (session id, SDP answer)."""
         kinds = check_offer(offer_sdp, want_send=False)
-        if len(self.viewers) >= self.config.max_viewers:
-            raise TooManyViewers(limit=self.config.max_viewers)
         if "video" not in kinds:
             raise BadOffer(reason=N_("it has no video section"))
+        # Offers still being answered count too, so a burst cannot overshoot the limit.
+        if len(self.viewers) + self._joining >= self.config.max_viewers:
+            raise TooManyViewers(limit=self.config.max_viewers)
+        self._joining += 1
+        try:
+            return await self._add_viewer(offer_sdp, kinds)
+        finally:
+            self._joining -= 1
+
+    async def _add_viewer(self, offer_sdp: str, kinds: list[str]) -> tuple[str, str]:
         pc = RTCPeerConnection(rtc_configuration(self.config.ice_servers))
         session = Session(secrets.token_urlsafe(16), pc, "viewer")
         # Whatever a viewer might send us is tapped too, so it is never decoded.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -222,3 +223,17 @@ async def test_viewer_delete_ends_only_that_viewer(english: TestClient,
     status = await (await english.get(f"/shows/{show.id}/stream")).json()
     assert status["viewers"] == 1 and status["publishing"] is True
     await _still_running(viewer)
+
+
+async def test_a_burst_of_viewers_never_overshoots_the_limit(
+        settings: Settings, aiohttp_client: Callable[..., Any], peers: list[Any]) -> None:
+    client = await streaming_client(aiohttp_client, settings.with_(max_viewers_per_show=2))
+    show = await _show(client)
+    publisher = Publisher()
+    peers.append(publisher)
+    assert (await publisher.publish(client, show.id, key=show.stream_key)).status == 201
+    crowd = [Viewer() for _ in range(5)]
+    peers.extend(crowd)
+    statuses = sorted(r.status for r in await asyncio.gather(
+        *(v.watch(client, show.id) for v in crowd)))
+    assert statuses == [201, 201, 503, 503, 503]
