@@ -14,7 +14,7 @@ from server import keys
 from server.shows import service as shows
 from tests.checkout.conftest import SHIPPING, Shop, order_body
 from tests.checkout.test_buying import post, stock_of
-from tests.helpers import csrf, make_show
+from tests.helpers import csrf, make_merchant, make_show
 from tests.localstripe import TEST_CARDS, card_token
 
 
@@ -199,8 +199,6 @@ async def test_merchant_moves_an_order_through_shipping(shop: Shop) -> None:
 
 
 async def test_other_stores_product_cannot_join_the_lineup(shop: Shop) -> None:
-    from tests.helpers import make_merchant
-
     other_merchant, other_store = await make_merchant(shop.app, "다른 가게")
     async with shop.app[keys.sessionmaker].begin() as session:
         foreign = await catalog.create_product(
