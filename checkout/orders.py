@@ -196,33 +196,60 @@ async def place_order(session: AsyncSession, user: User, show: Show,
                   recipient_name=shipping.name, phone=shipping.phone,
                   postcode=shipping.postcode, address=shipping.address,
                   address_detail=shipping.address_detail)
-    order_lines = []
+    # Reads and checks first; the contended conditional UPDATEs come last, so that the hot
+    # rows (the product's stock, the sale's counter) stay locked only until the commit.
+    order_lines: list[OrderLine] = []
+    takes: list[tuple[Product, Variant | None, FlashSale | None, int]] = []
     for request in lines:
         product = await _buyable(session, show, request.product_id)
         quantity = catalog.parse_int(request.quantity, "quantity", 1, product.per_order_limit)
-        variant = None
-        if product.variants:
-            variant = next((v for v in product.variants if v.id == request.variant_id), None)
-            if variant is None:
-                raise BadCheckoutInput(N_("Choose an option for %(name)s."),
-                                       field="variant_id", name=product.name)
-        elif request.variant_id is not None:
-            raise BadCheckoutInput(N_("%(name)s has no options."), field="variant_id",
-                                   name=product.name)
+        variant = _variant(product, request.variant_id)
         sale = await catalog.running_sale(session, show.id, product.id, now)
-        if sale is not None:
-            await _claim_sale(session, sale, user.id, quantity, product.name)
-        await _take_stock(session, product, variant, quantity)
+        takes.append((product, variant, sale, quantity))
         order_lines.append(OrderLine(
             product_id=product.id, variant_id=variant.id if variant else None,
             sale_id=sale.id if sale else None, quantity=quantity,
             unit_price=sale.price if sale else product.price, product_name=product.name,
             variant_name=variant.name if variant else ""))
     order.lines = order_lines
+    order.refunds = []
     order.total = sum(line.subtotal for line in order_lines)
     session.add(order)
     await session.flush()
+    for product, variant, sale, quantity in takes:
+        if sale is not None:
+            await _claim_sale(session, sale, user.id, quantity, product.name)
+        await _take_stock(session, product, variant, quantity)
     return order
+
+
+def _variant(product: Product, variant_id: int | None) -> Variant | None:
+    if product.variants:
+        variant = next((v for v in product.variants if v.id == variant_id), None)
+        if variant is None:
+            raise BadCheckoutInput(N_("Choose an option for %(name)s."),
+                                   field="variant_id", name=product.name)
+        return variant
+    if variant_id is not None:
+        raise BadCheckoutInput(N_("%(name)s has no options."), field="variant_id",
+                               name=product.name)
+    return None
+
+
+async def check_not_sold_out(session: AsyncSession, show_id: int,
+                             lines: Sequence[LineRequest]) -> None:
+    """A cheap read before the write transaction: once a flash sale is gone, the many
+    shoppers still tapping "buy" are told so without queueing for the write lock. The
+    conditional UPDATEs stay the real guard."""
+    for request in lines:
+        product = await catalog.get_product(session, request.product_id)
+        variant = next((v for v in product.variants if v.id == request.variant_id), None)
+        left = variant.stock if variant is not None else product.available
+        sale = await catalog.running_sale(session, show_id, product.id)
+        if sale is not None:
+            left = min(left, sale.cap - sale.claimed)
+        if left <= 0:
+            raise SoldOut(name=product.name)
 
 
 async def get_order(session: AsyncSession, order_id: int) -> Order:

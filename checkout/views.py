@@ -22,6 +22,8 @@ from server.media import save_image
 from server.openapi import documented
 from server.security import csrf_exempt
 from server.shows import service as shows
+from server.shows.errors import ShowNotFound
+from server.shows.models import Show
 
 routes = web.RouteTableDef()
 log = logging.getLogger("jangteo.checkout")
@@ -307,11 +309,15 @@ async def place_order(request: web.Request) -> web.Response:
     user = require_user(request)
     data = await read_json(request)
     lines, shipping = _lines(data), _shipping(data)
+    show_id = _int_param(request, "show_id")
+    async with request.app[keys.sessionmaker]() as session:
+        await orders.check_not_sold_out(session, show_id, lines)
     async with request.app[keys.sessionmaker].begin() as session:
-        show = await shows.get_show(session, _int_param(request, "show_id"))
+        show = await session.get(Show, show_id)
+        if show is None:
+            raise ShowNotFound(show_id=show_id)
         order = await orders.place_order(session, user, show, lines, shipping,
                                          hold=request.app[config].hold)
-        order = await orders.get_order(session, order.id)
     await flows.announce_stock(request.app, show.id, (line.product_id for line in lines))
     return json_response(live.order_json(order), status=201)
 
