@@ -13,12 +13,12 @@ import aiohttp
 from server.settings import LOCALSTRIPE_PORT, Secret, Settings
 
 log = logging.getLogger("jangteo.localstripe")
-LOCALSTRIPE_KEY = "sk_test_localstripe"  # noqa: S105 - localstripe accepts any sk_test_ key
+LOCALSTRIPE_KEY = "sk_test_localstripe"
 LOCALSTRIPE_PUBLISHABLE = "pk_test_localstripe"
 
 
-async def wait_until_up(base: str, timeout: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def wait_until_up(base: str, patience: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + patience
     async with aiohttp.ClientSession() as http:
         while True:
             try:

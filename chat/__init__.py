@@ -1,0 +1,81 @@
+"""Live chat: Socket.IO rooms per show, hearts, viewer counts, Q&A and moderation.
+
+`setup(app)` attaches a python-socketio server to the aiohttp app (path /socket.io/),
+keeps the hub under `chat.keys.hub`, and installs it as the app's event publisher so
+checkout and streaming reach a show's viewers without importing chat.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import socketio
+from aiohttp import web
+
+from chat import keys as chat_keys
+from chat.hub import ChatHub, ChatOptions
+from chat.namespace import ChatNamespace, ChatServer
+from chat.state import ChatState, MemoryState, RedisState
+from server import keys
+from server.accounts.models import User
+from server.security import user_from_cookies
+from server.settings import Settings
+
+# Socket.IO frames are small: a message is at most 200 characters.
+MAX_FRAME_BYTES = 16 * 1024
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def same_origin_only(settings: Settings) -> Any:
+    """Accept the public URL's origin, and the origin the request itself was sent to
+    (tests and LAN use a different host:port than the configured public URL)."""
+    public = _origin(settings.public_url)
+
+    def allowed(origin: str | None, environ: dict[str, Any]) -> bool:
+        if origin is None:
+            return True  # not a browser: nothing cross-site to protect against
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin in (public, own)
+
+    return allowed
+
+
+def setup(app: web.Application) -> None:
+    settings = app[keys.settings]
+    options = ChatOptions(redis_prefix=os.environ.get("CHAT_REDIS_PREFIX", "jangteo:chat:"))
+    manager = None
+    state: ChatState = MemoryState()
+    if settings.redis_url:
+        manager = socketio.AsyncRedisManager(settings.redis_url,
+                                             channel=f"{options.redis_prefix}socketio")
+        state = RedisState(settings.redis_url, options.redis_prefix)
+    # async_handlers=False: a socket's events are handled one after the other, so one
+    # sender's messages keep their order (other sockets are not held up).
+    sio = ChatServer(async_mode="aiohttp", client_manager=manager, async_handlers=False,
+                     cors_allowed_origins=same_origin_only(settings),
+                     max_http_buffer_size=MAX_FRAME_BYTES, logger=False, engineio_logger=False)
+    hub = ChatHub(sio, state, options)
+
+    async def cookie_user(cookies: dict[str, str]) -> User | None:
+        return await user_from_cookies(app, cookies)
+
+    sio.register_namespace(ChatNamespace(hub, cookie_user, lambda: app[keys.sessionmaker],
+                                         app[keys.catalogs], settings))
+    sio.attach(app)
+    app[chat_keys.hub] = hub
+    app[keys.events] = hub
+    app.cleanup_ctx.append(_chat_context)
+
+
+async def _chat_context(app: web.Application) -> AsyncIterator[None]:
+    hub = app[chat_keys.hub]
+    hub.start()
+    yield
+    await hub.stop()

@@ -1,0 +1,167 @@
+"""The chat hub: owns the Socket.IO server's fan-out for one process.
+
+- Chat messages are batched per show: every recipient gets one `messages` frame per
+  short window with all the messages of that window, instead of one frame per message.
+  At a thousand viewers that is what keeps delivery fast (see bench/chat.py).
+- Hearts are counted locally and flushed at most four times a second; viewer counts are
+  recomputed once a second and sent only when they changed. With Redis, a per-window
+  claim and a compare-and-swap on the last value sent keep those limits true across
+  processes, not per process.
+- It is also the app's EventPublisher: checkout and streaming reach a show's viewers
+  through `publish` without knowing about Socket.IO.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+import socketio
+
+from chat import events
+from chat.state import VIEWER_TTL_SECONDS, ChatState
+
+log = logging.getLogger("jangteo.chat")
+
+HEART_TICK_SECONDS = 0.25  # → at most 4 heart broadcasts per second per show
+VIEWER_TICK_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class ChatOptions:
+    # How long messages wait to be sent together; 0 sends each at once.
+    batch_seconds: float = 0.05
+    # Namespaces our Redis keys and the Socket.IO channel (tests use a unique one).
+    redis_prefix: str = "jangteo:chat:"
+    rate_limit_count: int = 3
+    rate_limit_seconds: float = 2.0
+    mute_seconds: float = 10.0
+
+
+def room_name(show_id: int) -> str:
+    return f"show:{show_id}"
+
+
+def user_room(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+class ChatHub:
+    def __init__(self, sio: socketio.AsyncServer, state: ChatState, options: ChatOptions) -> None:
+        self.sio = sio
+        self.state = state
+        self.options = options
+        self._pending: dict[int, list[dict[str, Any]]] = {}
+        self._flush_scheduled = False
+        self._hearts: dict[int, int] = {}
+        self._hearts_unsent: set[int] = set()
+        # Sockets of this process watching each show (the count itself is in `state`).
+        self.local_viewers: dict[int, set[str]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # --- EventPublisher ---------------------------------------------------------------
+
+    async def publish(self, show_id: int, event: str, payload: dict[str, Any]) -> None:
+        await self.sio.emit(event, payload, room=room_name(show_id))
+
+    # --- messages, batched ------------------------------------------------------------
+
+    async def send_message(self, show_id: int, view: dict[str, Any]) -> None:
+        if self.options.batch_seconds <= 0:
+            await self.sio.emit(events.MESSAGES, [view], room=room_name(show_id))
+            return
+        self._pending.setdefault(show_id, []).append(view)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._spawn(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self.options.batch_seconds)
+        self._flush_scheduled = False
+        pending, self._pending = self._pending, {}
+        for show_id, views in pending.items():
+            await self.sio.emit(events.MESSAGES, views, room=room_name(show_id))
+
+    # --- hearts -----------------------------------------------------------------------
+
+    def add_heart(self, show_id: int) -> None:
+        self._hearts[show_id] = self._hearts.get(show_id, 0) + 1
+
+    async def heart_total(self, show_id: int) -> int:
+        return await self.state.get_int(f"hearts:{show_id}") + self._hearts.get(show_id, 0)
+
+    async def flush_hearts(self) -> None:
+        pending, self._hearts = self._hearts, {}
+        window = int(time.time() / HEART_TICK_SECONDS)
+        for show_id in set(pending) | self._hearts_unsent:
+            total = await self.state.incr(f"hearts:{show_id}", pending.get(show_id, 0))
+            # One broadcast per window for the whole cluster; a process that lost the
+            # claim tries again next window (the winner may already have sent `total`).
+            if not await self.state.claim(f"hearts-window:{show_id}:{window}", 2000):
+                self._hearts_unsent.add(show_id)
+                continue
+            self._hearts_unsent.discard(show_id)
+            previous = await self.state.swap(f"hearts-sent:{show_id}", total)
+            if previous != total:
+                await self.sio.emit(events.HEARTS,
+                                    {"total": total, "added": total - (previous or 0)},
+                                    room=room_name(show_id))
+
+    # --- viewers ----------------------------------------------------------------------
+
+    async def viewer_joined(self, show_id: int, sid: str) -> None:
+        self.local_viewers.setdefault(show_id, set()).add(sid)
+        await self.state.add_viewer(show_id, sid)
+
+    async def viewer_left(self, show_id: int, sid: str) -> None:
+        sids = self.local_viewers.get(show_id)
+        if sids is not None:
+            sids.discard(sid)
+            if not sids:
+                del self.local_viewers[show_id]
+        await self.state.remove_viewer(show_id, sid)
+
+    async def broadcast_viewers(self) -> None:
+        for show_id in list(self.local_viewers):
+            count = await self.state.viewer_count(show_id)
+            if await self.state.swap(f"viewers-sent:{show_id}", count) != count:
+                await self.sio.emit(events.VIEWERS, {"count": count}, room=room_name(show_id))
+
+    async def refresh_viewers(self) -> None:
+        for show_id, sids in list(self.local_viewers.items()):
+            await self.state.refresh_viewers(show_id, list(sids))
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.append(task)
+        task.add_done_callback(self._tasks.remove)
+
+    async def _every(self, seconds: float, job: Any) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await job()
+            except Exception:
+                # A Redis hiccup must not stop hearts or counts for good.
+                log.exception("chat background job failed")
+
+    def start(self) -> None:
+        self._spawn(self._every(HEART_TICK_SECONDS, self.flush_hearts))
+        self._spawn(self._every(VIEWER_TICK_SECONDS, self.broadcast_viewers))
+        self._spawn(self._every(VIEWER_TTL_SECONDS / 3, self.refresh_viewers))
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.sio.shutdown()
+        await self.state.close()

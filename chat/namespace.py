@@ -1,0 +1,322 @@
+"""The Socket.IO handlers: one AsyncNamespace, given its dependencies at construction.
+
+Per-socket state lives in the Socket.IO session: who is behind it (read from the page's
+session cookie at connect time), their language, and the show they joined. Every
+handler checks the sender's rights itself; every refusal becomes a `chat_error` event
+in the sender's language, and nothing is broadcast or stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from http.cookies import SimpleCookie
+from typing import Any
+
+import socketio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from chat import errors, events, payloads
+from chat import service as chat
+from chat.hub import ChatHub, room_name, user_room
+from chat.models import ChatRoom
+from server.accounts.models import Role, User
+from server.errors import DomainError
+from server.i18n import LOCALE_COOKIE, Catalogs, pick_locale
+from server.settings import Settings
+from server.shows.errors import ShowNotFound
+from server.shows.service import get_show
+
+log = logging.getLogger("jangteo.chat")
+
+Handler = Callable[..., Awaitable[Any]]
+
+
+class ChatServer(socketio.AsyncServer):
+    """Refuses events named like the server's own (a client may not fake `connect`)."""
+
+    async def _handle_event_internal(self, server: Any, sid: str, eio_sid: str, data: Any,
+                                     namespace: str, id: Any) -> None:
+        if not data or not isinstance(data[0], str) or data[0] in self.reserved_events:
+            name = str(data[0])[:40] if data else ""
+            await server._trigger_event("__unknown__", namespace, sid, name)
+            return
+        await super()._handle_event_internal(server, sid, eio_sid, data, namespace, id)
+
+
+class ChatNamespace(socketio.AsyncNamespace):
+    def __init__(self, hub: ChatHub, app_cookies: Callable[[dict[str, str]], Awaitable[Any]],
+                 sessions: Callable[[], async_sessionmaker[AsyncSession]], catalogs: Catalogs,
+                 settings: Settings) -> None:
+        super().__init__("/")
+        self.hub = hub
+        self.user_from_cookies = app_cookies
+        self._sessions = sessions
+        self.catalogs = catalogs
+        self.settings = settings
+
+    @property
+    def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
+        # Made by the database context at start-up, after this namespace was built.
+        return self._sessions()
+
+    # --- dispatch -----------------------------------------------------------------------
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event in ("connect", "disconnect"):
+            return await super().trigger_event(event, *args)
+        sid = args[0]
+        handler = getattr(self, f"on_{event}", None) if event.isidentifier() else None
+        try:
+            if event == "__unknown__" or handler is None:
+                raise errors.UnknownEvent(event=args[1] if event == "__unknown__" else event)
+            return await handler(*args)
+        except DomainError as exc:
+            await self.refuse(sid, exc, event)
+        except Exception:
+            log.exception("chat handler failed", extra={"event": event})
+            await self.refuse(sid, DomainError(), event)
+        return None
+
+    async def refuse(self, sid: str, exc: DomainError, event: str) -> None:
+        session = await self.get_session(sid)
+        gettext = self.catalogs.get(session.get("locale", self.catalogs.default)).gettext
+        await self.emit(events.CHAT_ERROR, {"code": exc.code, "message": exc.translate(gettext),
+                                            "event": event}, to=sid)
+
+    # --- connection ---------------------------------------------------------------------
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        jar = SimpleCookie()
+        jar.load(environ.get("HTTP_COOKIE", ""))
+        cookies = {name: morsel.value for name, morsel in jar.items()}
+        user = await self.user_from_cookies(cookies)
+        chatter = None
+        if user is not None and user.is_active:
+            chatter = chat.Chatter(user_id=user.id, name=user.display_name, role=user.role,
+                                   store_id=user.store_id)
+            await self.enter_room(sid, user_room(user.id))
+        locale = pick_locale(cookies.get(LOCALE_COOKIE), user.locale if user else None,
+                             self.settings.default_locale)
+        await self.save_session(sid, {"chatter": chatter, "locale": locale, "show_id": None})
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        session = await self.get_session(sid)
+        if session.get("show_id") is not None:
+            await self.hub.viewer_left(session["show_id"], sid)
+
+    # --- viewers ------------------------------------------------------------------------
+
+    async def on_join(self, sid: str, data: Any = None) -> None:
+        show_id = payloads.read(data, {"show_id": int})["show_id"]
+        session = await self.get_session(sid)
+        chatter: chat.Chatter | None = session["chatter"]
+        async with self.sessionmaker() as db:
+            try:
+                show = await get_show(db, show_id)
+            except ShowNotFound:
+                raise errors.ShowNotOpen() from None
+            history = await chat.recent_messages(db, show_id)
+            room = await chat.room_of(db, show_id)
+            moderator = await chat.can_moderate(db, chatter, show)
+            badge = await chat.badge_for(db, chatter, show) if chatter else ""
+            restriction = (await chat.active_restriction(db, chatter.user_id, show.store_id)
+                           if chatter else None)
+        previous = session.get("show_id")
+        if previous is not None and previous != show_id:
+            await self.leave_room(sid, room_name(previous))
+            await self.hub.viewer_left(previous, sid)
+        session.update(show_id=show_id, store_id=show.store_id, badge=badge, staff=moderator)
+        await self.save_session(sid, session)
+        await self.enter_room(sid, room_name(show_id))
+        await self.hub.viewer_joined(show_id, sid)
+        await self.emit(events.JOINED, {
+            "show_id": show_id,
+            "messages": [chat.message_view(m) for m in history],
+            **chat.room_view(room),
+            "viewers": await self.hub.state.viewer_count(show_id),
+            "hearts": await self.hub.heart_total(show_id),
+            "me": {"signed_in": chatter is not None, "can_moderate": moderator,
+                   "user_id": chatter.user_id if chatter else None, "badge": badge,
+                   "is_operator": chatter is not None and chatter.role is Role.OPERATOR},
+        }, to=sid)
+        if restriction is not None:
+            await self.refuse(sid, chat.restriction_error(restriction), events.JOIN)
+
+    async def on_heart(self, sid: str, data: Any = None) -> None:
+        show_id = payloads.read(data, {"show_id": int})["show_id"]
+        await self._joined(sid, show_id)
+        self.hub.add_heart(show_id)
+
+    async def _joined(self, sid: str, show_id: int) -> dict[str, Any]:
+        session: dict[str, Any] = await self.get_session(sid)
+        if session.get("show_id") is None:
+            raise errors.NotJoined()
+        if session["show_id"] != show_id:
+            raise errors.WrongRoom()
+        return session
+
+    # --- posting ------------------------------------------------------------------------
+
+    async def on_send_message(self, sid: str, data: Any = None) -> None:
+        fields = payloads.read(data, {"show_id": int, "text": str}, {"question": bool})
+        session = await self._joined(sid, fields["show_id"])
+        chatter: chat.Chatter | None = session["chatter"]
+        if chatter is None:
+            raise errors.SignInToChat()
+        await self._flood_check(chatter.user_id)
+        staff: bool = session["staff"]
+
+        async with self.sessionmaker.begin() as db:
+            room = await chat.room_of(db, fields["show_id"])
+            message = await chat.post_message(
+                db, chatter, fields["show_id"], fields["text"],
+                question=fields.get("question", False), staff=staff, badge=session["badge"])
+            if not staff:
+                # Claimed last so a refused message does not cost the sender their turn.
+                await self._slow_mode_check(room, chatter.user_id)
+        await self.hub.send_message(fields["show_id"], chat.message_view(message))
+
+    async def _flood_check(self, user_id: int) -> None:
+        state, options = self.hub.state, self.hub.options
+        muted = await state.remaining_ms(f"mute:{user_id}")
+        if muted:
+            raise errors.TooFast(seconds=max(1, round(muted / 1000)))
+        count = await state.hit(f"rate:{user_id}", int(options.rate_limit_seconds * 1000))
+        if count > options.rate_limit_count:
+            await state.claim(f"mute:{user_id}", int(options.mute_seconds * 1000))
+            raise errors.TooFast(seconds=round(options.mute_seconds))
+
+    async def _slow_mode_check(self, room: ChatRoom, user_id: int) -> None:
+        if room.slow_mode_seconds <= 0:
+            return
+        key = f"slow:{room.show_id}:{user_id}"
+        if not await self.hub.state.claim(key, room.slow_mode_seconds * 1000):
+            left = await self.hub.state.remaining_ms(key)
+            raise errors.SlowMode(seconds=max(1, round(left / 1000)))
+
+    # --- presenters and moderators ------------------------------------------------------
+
+    async def _moderate(self, sid: str, show_id: int,
+                        action: Callable[[AsyncSession, chat.Chatter, Any], Awaitable[Any]]
+                        ) -> Any:
+        session = await self._joined(sid, show_id)
+        chatter: chat.Chatter | None = session["chatter"]
+        if chatter is None:
+            raise errors.NotModerator()
+        async with self.sessionmaker.begin() as db:
+            show = await chat.moderated_show(db, chatter, show_id)
+            return await action(db, chatter, show)
+
+    async def _done(self, sid: str, event: str) -> None:
+        await self.emit(events.DONE, {"event": event}, to=sid)
+
+    async def on_open_questions(self, sid: str, data: Any = None) -> None:
+        show_id = payloads.read(data, {"show_id": int})["show_id"]
+
+        async def load(db: AsyncSession, actor: chat.Chatter, show: Any) -> list[Any]:
+            return [chat.message_view(m) for m in await chat.open_questions(db, show.id)]
+
+        questions = await self._moderate(sid, show_id, load)
+        await self.emit(events.QUESTIONS, {"show_id": show_id, "questions": questions}, to=sid)
+
+    async def on_mark_answered(self, sid: str, data: Any = None) -> None:
+        fields = payloads.read(data, {"show_id": int, "message_id": int})
+
+        async def answer(db: AsyncSession, actor: chat.Chatter, show: Any) -> Any:
+            return await chat.mark_answered(db, actor, show, fields["message_id"])
+
+        await self._moderate(sid, fields["show_id"], answer)
+        await self.hub.publish(fields["show_id"], events.QUESTION_ANSWERED,
+                               {"id": fields["message_id"]})
+
+    async def on_delete_message(self, sid: str, data: Any = None) -> None:
+        fields = payloads.read(data, {"show_id": int, "message_id": int})
+
+        async def delete(db: AsyncSession, actor: chat.Chatter, show: Any) -> Any:
+            return await chat.delete_message(db, actor, show, fields["message_id"])
+
+        await self._moderate(sid, fields["show_id"], delete)
+        await self.hub.publish(fields["show_id"], events.MESSAGE_DELETED,
+                               {"id": fields["message_id"]})
+        await self._done(sid, events.DELETE_MESSAGE)
+
+    async def on_timeout_user(self, sid: str, data: Any = None) -> None:
+        fields = payloads.read(data, {"show_id": int, "user_id": int, "minutes": int})
+
+        async def timeout(db: AsyncSession, actor: chat.Chatter, show: Any) -> Any:
+            return await chat.time_out(db, actor, show, fields["user_id"], fields["minutes"])
+
+        restriction = await self._moderate(sid, fields["show_id"], timeout)
+        await self._tell_user(fields["user_id"], chat.restriction_error(restriction))
+        await self._done(sid, events.TIMEOUT_USER)
+
+    async def on_ban_user(self, sid: str, data: Any = None) -> None:
+        fields = payloads.read(data, {"show_id": int, "user_id": int}, {"platform": bool})
+
+        async def ban(db: AsyncSession, actor: chat.Chatter, show: Any) -> Any:
+            return await chat.ban(db, actor, show, fields["user_id"],
+                                  fields.get("platform", False))
+
+        await self._moderate(sid, fields["show_id"], ban)
+        await self._tell_user(fields["user_id"], errors.Banned())
+        await self._done(sid, events.BAN_USER)
+
+    async def _tell_user(self, user_id: int, error: DomainError) -> None:
+        """Tell every open socket of a user, on any process, why they cannot post now."""
+        async with self.sessionmaker() as db:
+            target = await db.get(User, user_id)
+        locale = target.locale if target else self.settings.default_locale
+        gettext = self.catalogs.get(locale).gettext
+        await self.emit(events.CHAT_ERROR, {"code": error.code, "message": error.translate(gettext),
+                                            "event": "moderation"}, room=user_room(user_id))
+
+    async def _room_changed(self, sid: str, show_id: int, event: str, room: ChatRoom) -> None:
+        await self.hub.publish(show_id, events.ROOM_STATE, chat.room_view(room))
+        await self._done(sid, event)
+
+    async def on_set_slow_mode(self, sid: str, data: Any = None) -> None:
+        fields = payloads.read(data, {"show_id": int, "seconds": int})
+
+        async def slow(db: AsyncSession, actor: chat.Chatter, show: Any) -> Any:
+            return await chat.set_slow_mode(db, actor, show, fields["seconds"])
+
+        room = await self._moderate(sid, fields["show_id"], slow)
+        await self._room_changed(sid, fields["show_id"], events.SET_SLOW_MODE, room)
+
+    async def on_set_frozen(self, sid: str, data: Any = None) -> None:
+        fields = payloads.read(data, {"show_id": int, "frozen": bool})
+
+        async def freeze(db: AsyncSession, actor: chat.Chatter, show: Any) -> Any:
+            return await chat.set_frozen(db, actor, show, fields["frozen"])
+
+        room = await self._moderate(sid, fields["show_id"], freeze)
+        await self._room_changed(sid, fields["show_id"], events.SET_FROZEN, room)
+
+    async def on_set_notice(self, sid: str, data: Any = None) -> None:
+        fields = payloads.read(data, {"show_id": int, "text": str})
+
+        async def notice(db: AsyncSession, actor: chat.Chatter, show: Any) -> Any:
+            return await chat.set_notice(db, actor, show, fields["text"])
+
+        room = await self._moderate(sid, fields["show_id"], notice)
+        await self._room_changed(sid, fields["show_id"], events.SET_NOTICE, room)
+
+    async def on_add_banned_word(self, sid: str, data: Any = None) -> None:
+        fields = payloads.read(data, {"show_id": int, "word": str}, {"platform": bool})
+
+        async def add(db: AsyncSession, actor: chat.Chatter, show: Any) -> Any:
+            return await chat.add_banned_word(db, actor, show, fields["word"],
+                                              fields.get("platform", False))
+
+        await self._moderate(sid, fields["show_id"], add)
+        await self._done(sid, events.ADD_BANNED_WORD)
+
+    async def on_appoint_moderator(self, sid: str, data: Any = None) -> None:
+        fields = payloads.read(data, {"show_id": int, "user_id": int})
+
+        async def appoint(db: AsyncSession, actor: chat.Chatter, show: Any) -> Any:
+            return await chat.appoint_moderator(db, actor, show, fields["user_id"])
+
+        await self._moderate(sid, fields["show_id"], appoint)
+        await self._done(sid, events.APPOINT_MODERATOR)
