@@ -36,16 +36,20 @@ async def announce_stock(app: web.Application, show_id: int | None,
                          product_ids: Iterable[int]) -> None:
     if show_id is None:
         return
+    news: list[tuple[str, dict[str, Any]]] = []
+    # Read first, publish after the session is closed: a publisher may write to the
+    # database itself (the analytics journal), and on SQLite an open session holds the lock.
     async with app[keys.sessionmaker]() as session:
         for product_id in dict.fromkeys(product_ids):
             product = await catalog.get_product(session, product_id)
             sale = await catalog.running_sale(session, show_id, product_id)
-            payload: dict[str, Any] = {"product_id": product_id, "available": product.available,
-                                       "sale": live.sale_json(sale) if sale else None}
-            await live.publish(app, show_id, live.STOCK_CHANGED, payload)
-            sold_out = product.available == 0 or (sale is not None and sale.claimed >= sale.cap)
-            if sold_out:
-                await live.publish(app, show_id, live.SOLD_OUT, {"product_id": product_id})
+            news.append((live.STOCK_CHANGED, {
+                "product_id": product_id, "available": product.available,
+                "sale": live.sale_json(sale) if sale else None}))
+            if product.available == 0 or (sale is not None and sale.claimed >= sale.cap):
+                news.append((live.SOLD_OUT, {"product_id": product_id}))
+    for event, payload in news:
+        await live.publish(app, show_id, event, payload)
 
 
 async def announce_paid(app: web.Application, order: Order) -> None:
