@@ -114,7 +114,7 @@ async def test_shopper_calling_merchant_endpoints_is_refused(shop: Shop) -> None
     client, _ = await shop.shopper()
     _, order = await post(client, f"/api/shows/{shop.show.id}/orders",
                           order_body(shop.product_id))
-    for path, body in [
+    attempts: list[tuple[str, dict[str, Any]]] = [
         (f"/api/shows/{shop.show.id}/pin", {"product_id": shop.product_id}),
         (f"/api/shows/{shop.show.id}/unpin", {}),
         (f"/api/shows/{shop.show.id}/sale", {"product_id": shop.product_id, "price": 1,
@@ -122,7 +122,8 @@ async def test_shopper_calling_merchant_endpoints_is_refused(shop: Shop) -> None
         (f"/api/stores/{shop.store.id}/products", {"name": "x", "price": 1}),
         (f"/api/merchant/orders/{order['id']}/refund", {"amount": 1}),
         (f"/api/merchant/orders/{order['id']}/status", {"status": "preparing"}),
-    ]:
+    ]
+    for path, body in attempts:
         status, answer = await post(client, path, body)
         assert status in (403, 404), (path, status, answer)
         assert answer["error"]["message"]
