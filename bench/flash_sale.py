@@ -92,8 +92,10 @@ async def seed(sessionmaker: async_sessionmaker[AsyncSession], secret: str, shop
                         role=Role.MERCHANT, status=AccountStatus.ACTIVE, store_id=store.id)
         session.add(merchant)
         await session.flush()
+        # Created as an operator would, so the show is approved and may go live.
+        operator = User(id=0, role=Role.OPERATOR, status=AccountStatus.ACTIVE)
         show = await shows.create_show(
-            session, merchant, store_id=store.id, title="타임 특가 벤치",
+            session, operator, store_id=store.id, title="타임 특가 벤치",
             scheduled_start=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
         await shows.transition(session, merchant, show, "start")
         product = await catalog.create_product(

@@ -101,7 +101,7 @@ def check_shipping(raw: Shipping) -> Shipping:
     return Shipping(name, phone, postcode, raw.address.strip(), raw.address_detail.strip())
 
 
-def _rowcount(result: object) -> int:
+def rowcount(result: object) -> int:
     assert isinstance(result, CursorResult)
     return int(result.rowcount)
 
@@ -114,7 +114,7 @@ async def _take_stock(session: AsyncSession, product: Product, variant: Variant 
     else:
         stmt = (update(Product).where(Product.id == product.id, Product.stock >= quantity)
                 .values(stock=Product.stock - quantity))
-    if _rowcount(await session.execute(stmt)) != 1:
+    if rowcount(await session.execute(stmt)) != 1:
         raise SoldOut(name=product.name)
 
 
@@ -140,7 +140,7 @@ async def _claim_sale(session: AsyncSession, sale: FlashSale, user_id: int, quan
         .where(SaleClaim.sale_id == sale.id, SaleClaim.user_id == user_id,
                SaleClaim.quantity + quantity <= sale.per_shopper)
         .values(quantity=SaleClaim.quantity + quantity))
-    if _rowcount(claimed) != 1:
+    if rowcount(claimed) != 1:
         held = await session.scalar(select(SaleClaim.quantity).where(
             SaleClaim.sale_id == sale.id, SaleClaim.user_id == user_id))
         raise SaleLimitReached(limit=sale.per_shopper, held=held or 0)
@@ -148,7 +148,7 @@ async def _claim_sale(session: AsyncSession, sale: FlashSale, user_id: int, quan
         update(FlashSale)
         .where(FlashSale.id == sale.id, FlashSale.claimed + quantity <= FlashSale.cap)
         .values(claimed=FlashSale.claimed + quantity))
-    if _rowcount(capped) != 1:
+    if rowcount(capped) != 1:
         raise SoldOut(name=name)
 
 
@@ -281,7 +281,7 @@ async def _move(session: AsyncSession, order_id: int, frm: frozenset[OrderStatus
     result = await session.execute(
         update(Order).where(Order.id == order_id, Order.status.in_(frm))
         .values(status=to, **values))
-    return _rowcount(result) == 1
+    return rowcount(result) == 1
 
 
 async def release(session: AsyncSession, order_id: int, note: str) -> bool:

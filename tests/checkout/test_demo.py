@@ -13,9 +13,9 @@ from server.shows import service as shows
 
 async def test_demo_stores_have_products_in_their_line_ups(client: TestClient) -> None:
     app = client.app
-    async with app[keys.sessionmaker].begin() as session:  # type: ignore[index]
+    async with app[keys.sessionmaker].begin() as session:
         assert await seed(session)
-    async with app[keys.sessionmaker]() as session:  # type: ignore[index]
+    async with app[keys.sessionmaker]() as session:
         store = await accounts.get_store_by_slug(session, "namugyeol")
         products = await catalog.products_of_store(session, store.id)
         assert {p.name for p in products} == {"원목 도마", "나무 수저 세트"}
