@@ -166,8 +166,9 @@ async def _buyable(session: AsyncSession, show: Show, product_id: int) -> Produc
     product = await catalog.get_product(session, product_id)
     item = await session.scalar(select(LineupItem).where(
         LineupItem.show_id == show.id, LineupItem.product_id == product_id))
-    # Only the product on screen can be bought: pinned now, in this show, while it is live.
-    if (item is None or item.pinned_at is None or show.state is not ShowState.LIVE
+    # Only what this live show has put on screen can be bought: the pinned product, or
+    # one pinned earlier (kept in the shopper's cart).
+    if (item is None or item.presented_at is None or show.state is not ShowState.LIVE
             or product.archived):
         raise NotOnSale(name=product.name)
     return product

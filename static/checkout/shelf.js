@@ -13,6 +13,10 @@ let sale = null;
 let clockSkew = 0; // server time minus our time, in ms
 let stripe = null;
 let cardElement = null;
+// Lines kept for this show while the shopper watches: {product_id, variant_id, quantity,
+// name, variant, unit_price}. Prices here are for display; the server sets the real ones.
+const cartKey = `jangteo-cart:${showId}`;
+let cart = JSON.parse(sessionStorage.getItem(cartKey) || "[]");
 
 const $ = (selector, scope = root) => scope.querySelector(selector);
 
@@ -27,6 +31,7 @@ function unitPrice() {
 }
 
 function render() {
+  renderCartButton();
   if (!pinned) {
     card.hidden = true;
     return;
@@ -53,7 +58,7 @@ function render() {
 }
 
 function tick() {
-  const out = $(".countdown");
+  const out = $(".sale-countdown");
   if (!sale) {
     out.textContent = "";
     return;
@@ -118,7 +123,7 @@ function loadStripe() {
 }
 
 async function openSheet() {
-  if (!pinned) return;
+  if (!pinned && !cart.length) return;
   sheet.hidden = false;
   $(".sheet-form", sheet).hidden = false;
   $(".sheet-done", sheet).hidden = true;
@@ -133,6 +138,11 @@ async function openSheet() {
 }
 
 function fillSheet() {
+  renderCart();
+  if (!pinned) {
+    updatePayLabel();
+    return;
+  }
   $(".sheet-title", sheet).textContent = pinned.name;
   $(".sheet-price", sheet).textContent = krw(unitPrice());
   const field = $(".variant-field", sheet);
@@ -153,9 +163,70 @@ function fillSheet() {
   updatePayLabel();
 }
 
+function saveCart() {
+  sessionStorage.setItem(cartKey, JSON.stringify(cart));
+  renderCart();
+  renderCartButton();
+}
+
+function renderCartButton() {
+  const button = $(".cart-button");
+  if (!button) return;
+  button.hidden = cart.length === 0;
+  button.textContent = fill(text.cart, { count: cart.length });
+}
+
+function renderCart() {
+  if (!sheet) return;
+  const box = $(".cart", sheet);
+  box.hidden = cart.length === 0;
+  $(".cart-lines", box).replaceChildren(...cart.map((line, index) => {
+    const li = document.createElement("li");
+    const label = document.createElement("span");
+    label.textContent = `${line.name}${line.variant ? ` (${line.variant})` : ""} × ${line.quantity} · ${krw(line.unit_price * line.quantity)}`;
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "link";
+    remove.textContent = text.remove;
+    remove.addEventListener("click", () => { cart.splice(index, 1); saveCart(); updatePayLabel(); });
+    li.append(label, " ", remove);
+    return li;
+  }));
+}
+
+function currentLine() {
+  if (!pinned) return null;
+  const data = new FormData($(".sheet-form", sheet));
+  const line = { product_id: pinned.id, quantity: Number(data.get("quantity")) || 1,
+    name: pinned.name, unit_price: unitPrice(), variant_id: null, variant: "" };
+  if (pinned.variants.length) {
+    const variant = pinned.variants.find((v) => v.id === Number(data.get("variant_id")));
+    line.variant_id = variant ? variant.id : null;
+    line.variant = variant ? variant.name : "";
+  }
+  return line;
+}
+
+function addToCart() {
+  const line = currentLine();
+  if (!line) return;
+  const same = cart.find((l) => l.product_id === line.product_id && l.variant_id === line.variant_id);
+  if (same) same.quantity += line.quantity;
+  else cart.push(line);
+  saveCart();
+  updatePayLabel();
+}
+
+// With a cart, the cart is what is paid; without one, the product on screen.
+function linesToPay() {
+  if (cart.length) return cart;
+  const line = currentLine();
+  return line ? [line] : [];
+}
+
 function updatePayLabel() {
-  const quantity = Number($('input[name="quantity"]', sheet).value) || 1;
-  $(".pay-button", sheet).textContent = fill(text.pay, { amount: krw(unitPrice() * quantity) });
+  const total = linesToPay().reduce((sum, l) => sum + l.unit_price * l.quantity, 0);
+  $(".pay-button", sheet).textContent = fill(text.pay, { amount: krw(total) });
 }
 
 function showError(message) {
@@ -200,10 +271,10 @@ async function pay(event) {
       return;
     }
     const data = new FormData(form);
-    const item = { product_id: pinned.id, quantity: Number(data.get("quantity")) };
-    if (pinned.variants.length) item.variant_id = Number(data.get("variant_id"));
+    const items = linesToPay().map((l) => ({ product_id: l.product_id, variant_id: l.variant_id,
+      quantity: l.quantity }));
     const placed = await api(`/api/shows/${showId}/orders`, {
-      items: [item], name: data.get("name"), phone: data.get("phone"),
+      items, name: data.get("name"), phone: data.get("phone"),
       postcode: data.get("postcode"), address: data.get("address"),
       address_detail: data.get("address_detail"),
     });
@@ -230,7 +301,11 @@ async function pay(event) {
       button.textContent = text.waiting;
       final = (await waitUntilPaid(order.id)) || final;
     }
-    if (final.status === "paid") confirmed(final);
+    if (final.status === "paid") {
+      cart = [];
+      saveCart();
+      confirmed(final);
+    }
     else showError(text.network);
   } catch (err) {
     showError(text.network);
@@ -245,6 +320,11 @@ if (sheet) {
   $(".sheet-close", sheet).addEventListener("click", () => { sheet.hidden = true; });
   $(".sheet-form", sheet).addEventListener("submit", pay);
   $('input[name="quantity"]', sheet).addEventListener("input", updatePayLabel);
+  $("select", sheet).addEventListener("change", updatePayLabel);
+  $(".add-to-cart", sheet).addEventListener("click", addToCart);
+  $(".cart-button").addEventListener("click", () => openSheet().catch(() => showError(text.network)));
+  renderCart();
+  renderCartButton();
 }
 setInterval(tick, 250);
 follow(showId, onEvent, { poll });

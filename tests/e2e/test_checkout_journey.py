@@ -84,6 +84,17 @@ async def test_shopper_buys_the_pinned_product_and_the_merchant_sees_the_order(
         await card_inputs.locator('input[placeholder="cvc"]').fill("123")
         await card_inputs.locator('input[placeholder="postal_code"]').fill("04001")
         await expect(phone.get_by_test_id("pay-button")).to_have_text("₩29,000 결제하기")
+        # Into the cart: the sheet lists it and the pay button pays the cart.
+        await sheet.get_by_label("수량").fill("2")
+        await phone.get_by_test_id("add-to-cart").click()
+        await expect(phone.get_by_test_id("cart")).to_contain_text("김장 김치 2kg × 2")
+        await expect(phone.get_by_test_id("cart-button")).to_have_text("장바구니 (1)")
+        await expect(phone.get_by_test_id("pay-button")).to_have_text("₩58,000 결제하기")
+        await phone.get_by_test_id("cart").get_by_role("button", name="삭제").click()
+        await expect(phone.get_by_test_id("cart")).to_be_hidden()
+        await sheet.get_by_label("수량").fill("1")
+        await phone.get_by_test_id("add-to-cart").click()
+        await expect(phone.get_by_test_id("pay-button")).to_have_text("₩29,000 결제하기")
         await phone.get_by_test_id("pay-button").click()
 
         done = phone.get_by_test_id("order-confirmation")
@@ -93,6 +104,7 @@ async def test_shopper_buys_the_pinned_product_and_the_merchant_sees_the_order(
         # The video frame is still there behind the sheet: the shopper never left.
         assert phone.url.endswith(f"/shows/{show.id}")
         await expect(phone.get_by_test_id("stock-left")).to_have_text("2개 남음")
+        await expect(phone.get_by_test_id("cart-button")).to_be_hidden()
 
         # The merchant's live feed shows the order with the buyer's name masked.
         feed = page.get_by_test_id("order-feed")
