@@ -380,7 +380,7 @@ async def my_orders(request: web.Request) -> web.Response:
 async def show_orders(request: web.Request) -> web.Response:
     _, show = await _presenting(request)
     async with request.app[keys.sessionmaker]() as session:
-        found = await orders.orders_of_store(session, show.store_id, show_id=show.id, limit=50)
+        found = await orders.orders_of_store(session, show.store_id, show_id=show.id)
         buyers = {o.user_id: await session.get(User, o.user_id) for o in found}
     paid = [o for o in found if o.paid_at is not None]
     return json_response([live.feed_json(o, getattr(buyers[o.user_id], "display_name", ""))

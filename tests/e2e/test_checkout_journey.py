@@ -112,6 +112,11 @@ async def test_shopper_buys_the_pinned_product_and_the_merchant_sees_the_order(
         await expect(feed).to_contain_text("김장 김치 2kg × 1")
         await expect(feed).to_contain_text("₩29,000")
 
+        # The merchant console shows the live show's orders too.
+        await page.goto(f"{live_server.url}/merchant")
+        await expect(page.get_by_test_id(f"console-feed-{show.id}")).to_contain_text(
+            "라이브 중: 주문 1건 · ₩29,000")
+
         # The receipt is one tap away.
         await phone.get_by_test_id("receipt-link").click()
         await expect(phone.get_by_test_id("order-status")).to_have_text("결제 완료")
