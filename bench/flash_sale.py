@@ -189,9 +189,9 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
-def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+def spawn(args: list[str], env: dict[str, str], log: str = "") -> subprocess.Popen[bytes]:
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - the child's
+    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 async def start_server(database_url: str, stripe: str, port: int, data_dir: str
@@ -200,7 +200,9 @@ async def start_server(database_url: str, stripe: str, port: int, data_dir: str
                SECRET_KEY=SECRET, JANGTEO_ENV="test", STRIPE_SECRET_KEY=LOCALSTRIPE_KEY,
                STRIPE_PUBLISHABLE_KEY="pk_test_localstripe", STRIPE_API_BASE=stripe,
                PUBLIC_URL=f"http://127.0.0.1:{port}")
-    process = spawn([sys.executable, "-m", "server", "serve"], env)
+    # BENCH_SERVER_LOG=path keeps the server's JSON request log (with each request's ms).
+    process = spawn([sys.executable, "-m", "server", "serve"], env,
+                    os.environ.get("BENCH_SERVER_LOG", ""))
     await wait_up(f"http://127.0.0.1:{port}/api/shows/1/shelf")
     return process
 

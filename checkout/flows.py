@@ -23,7 +23,7 @@ from checkout.errors import (
     PaymentDeclined,
     PaymentInProgress,
 )
-from checkout.keys import config, gateway
+from checkout.keys import config, gateway, sold_out
 from checkout.models import Order, OrderStatus, PaymentEvent
 from checkout.payments import PaymentResult
 from server import keys
@@ -41,11 +41,14 @@ async def announce_stock(app: web.Application, show_id: int | None,
                          product_ids: Iterable[int]) -> None:
     if show_id is None:
         return
+    product_ids = list(dict.fromkeys(product_ids))
+    for product_id in product_ids:
+        app[sold_out].forget(product_id)  # units may have come back
     news: list[tuple[str, dict[str, Any]]] = []
     # Read first, publish after the session is closed: a publisher may write to the
     # database itself (the analytics journal), and on SQLite an open session holds the lock.
     async with app[keys.sessionmaker]() as session:
-        for product_id in dict.fromkeys(product_ids):
+        for product_id in product_ids:
             product = await catalog.get_product(session, product_id)
             sale = await catalog.running_sale(session, show_id, product_id)
             news.append((live.STOCK_CHANGED, {

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -115,7 +115,7 @@ async def _take_stock(session: AsyncSession, product: Product, variant: Variant 
         stmt = (update(Product).where(Product.id == product.id, Product.stock >= quantity)
                 .values(stock=Product.stock - quantity))
     if rowcount(await session.execute(stmt)) != 1:
-        raise SoldOut(name=product.name)
+        raise SoldOut(name=product.name, product_id=product.id)
 
 
 async def _return_stock(session: AsyncSession, line: OrderLine) -> None:
@@ -149,7 +149,7 @@ async def _claim_sale(session: AsyncSession, sale: FlashSale, user_id: int, quan
         .where(FlashSale.id == sale.id, FlashSale.claimed + quantity <= FlashSale.cap)
         .values(claimed=FlashSale.claimed + quantity))
     if rowcount(capped) != 1:
-        raise SoldOut(name=name)
+        raise SoldOut(name=name, product_id=sale.product_id)
 
 
 async def _unclaim_sale(session: AsyncSession, line: OrderLine, user_id: int) -> None:
@@ -240,17 +240,32 @@ def _variant(product: Product, variant_id: int | None) -> Variant | None:
 async def check_not_sold_out(session: AsyncSession, show_id: int,
                              lines: Sequence[LineRequest]) -> None:
     """A cheap read before the write transaction: once a flash sale is gone, the many
-    shoppers still tapping "buy" are told so without queueing for the write lock. The
-    conditional UPDATEs stay the real guard."""
+    shoppers still tapping "buy" are told so without queueing for the write lock. One
+    query per line; the conditional UPDATEs stay the real guard."""
+    now = utcnow()
     for request in lines:
-        product = await catalog.get_product(session, request.product_id)
-        variant = next((v for v in product.variants if v.id == request.variant_id), None)
-        left = variant.stock if variant is not None else product.available
-        sale = await catalog.running_sale(session, show_id, product.id)
+        variants_total = (select(func.sum(Variant.stock))
+                          .where(Variant.product_id == Product.id).scalar_subquery())
+        variant_stock = (select(Variant.stock)
+                         .where(Variant.id == (request.variant_id or 0),
+                                Variant.product_id == Product.id).scalar_subquery())
+        sale_left = (select(FlashSale.cap - FlashSale.claimed)
+                     .where(FlashSale.show_id == show_id, FlashSale.product_id == Product.id,
+                            FlashSale.starts_at <= now, FlashSale.ends_at > now)
+                     .order_by(FlashSale.id.desc()).limit(1).scalar_subquery())
+        row = (await session.execute(
+            select(Product.name, Product.stock, variants_total, variant_stock, sale_left)
+            .where(Product.id == request.product_id))).first()
+        if row is None:
+            continue  # the transaction says what is wrong with it
+        name, stock, total, one, sale = row
+        everything = total if total is not None else stock
+        left = one if one is not None else everything
         if sale is not None:
-            left = min(left, sale.cap - sale.claimed)
+            left, everything = min(left, sale), min(everything, sale)
         if left <= 0:
-            raise SoldOut(name=product.name)
+            # `whole`: no option of the product is left either.
+            raise SoldOut(name=name, product_id=request.product_id, whole=everything <= 0)
 
 
 async def get_order(session: AsyncSession, order_id: int) -> Order:

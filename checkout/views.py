@@ -10,8 +10,8 @@ from aiohttp import web
 from aiohttp.web_request import FileField
 
 from checkout import catalog, flows, live, orders
-from checkout.errors import BadCheckoutInput
-from checkout.keys import config, gateway
+from checkout.errors import BadCheckoutInput, SoldOut
+from checkout.keys import config, gateway, sold_out
 from checkout.payments import WEBHOOK_PATH
 from server import keys
 from server.accounts.models import AccountStatus, Role, User
@@ -310,8 +310,18 @@ async def place_order(request: web.Request) -> web.Response:
     data = await read_json(request)
     lines, shipping = _lines(data), _shipping(data)
     show_id = _int_param(request, "show_id")
+    memo = request.app[sold_out]
+    for line in lines:
+        name = memo.sold_out_name(show_id, line.product_id)
+        if name is not None:
+            raise SoldOut(name=name)
     async with request.app[keys.sessionmaker]() as session:
-        await orders.check_not_sold_out(session, show_id, lines)
+        try:
+            await orders.check_not_sold_out(session, show_id, lines)
+        except SoldOut as exc:
+            if exc.params.get("whole"):  # no unit of any option: remember for a moment
+                memo.remember(show_id, int(exc.params["product_id"]), str(exc.params["name"]))
+            raise
     async with request.app[keys.sessionmaker].begin() as session:
         show = await session.get(Show, show_id)
         if show is None:
