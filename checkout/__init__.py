@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from checkout import flows, pages, views
-from checkout.keys import CheckoutConfig, config, gateway
+from checkout.keys import CheckoutConfig, config, gateway, sold_out
 from checkout.payments import StripeGateway
+from checkout.soldout import SoldOutMemo
 from server import keys
 
 log = logging.getLogger("jangteo.checkout")
@@ -32,6 +33,7 @@ async def _payments(app: web.Application) -> AsyncIterator[None]:
 def setup(app: web.Application) -> None:
     if config not in app:
         app[config] = CheckoutConfig()
+    app[sold_out] = SoldOutMemo()
     app.cleanup_ctx.append(_payments)
     app.cleanup_ctx.append(flows.sweeper)
     app.router.add_routes(views.routes)

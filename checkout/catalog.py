@@ -171,8 +171,10 @@ async def pin(session: AsyncSession, actor: User, show: Show, product_id: int) -
                                field="product_id")
     await session.execute(update(LineupItem).where(LineupItem.show_id == show.id)
                           .values(pinned_at=None))
+    now = utcnow()
     await session.execute(update(LineupItem).where(LineupItem.id == item.id)
-                          .values(pinned_at=utcnow()))
+                          .values(pinned_at=now,
+                                  presented_at=func.coalesce(LineupItem.presented_at, now)))
     return await get_product(session, product_id)
 
 

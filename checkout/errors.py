@@ -46,6 +46,11 @@ class OrderNotPayable(Conflict):
     translated_params = ("status",)
 
 
+class PaymentInProgress(Conflict):
+    template = N_("Order %(order_id)s is being paid already; wait for the answer.")
+    code = "payment_in_progress"
+
+
 class PaymentDeclined(DomainError):
     template = N_("Your card was declined. No money was taken; please try another card.")
     status = 402

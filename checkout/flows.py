@@ -17,8 +17,13 @@ from aiohttp import web
 from sqlalchemy import select, update
 
 from checkout import catalog, live, orders
-from checkout.errors import OrderNotFound, OrderNotPayable, PaymentDeclined
-from checkout.keys import config, gateway
+from checkout.errors import (
+    OrderNotFound,
+    OrderNotPayable,
+    PaymentDeclined,
+    PaymentInProgress,
+)
+from checkout.keys import config, gateway, sold_out
 from checkout.models import Order, OrderStatus, PaymentEvent
 from checkout.payments import PaymentResult
 from server import keys
@@ -36,16 +41,23 @@ async def announce_stock(app: web.Application, show_id: int | None,
                          product_ids: Iterable[int]) -> None:
     if show_id is None:
         return
+    product_ids = list(dict.fromkeys(product_ids))
+    for product_id in product_ids:
+        app[sold_out].forget(product_id)  # units may have come back
+    news: list[tuple[str, dict[str, Any]]] = []
+    # Read first, publish after the session is closed: a publisher may write to the
+    # database itself (the analytics journal), and on SQLite an open session holds the lock.
     async with app[keys.sessionmaker]() as session:
-        for product_id in dict.fromkeys(product_ids):
+        for product_id in product_ids:
             product = await catalog.get_product(session, product_id)
             sale = await catalog.running_sale(session, show_id, product_id)
-            payload: dict[str, Any] = {"product_id": product_id, "available": product.available,
-                                       "sale": live.sale_json(sale) if sale else None}
-            await live.publish(app, show_id, live.STOCK_CHANGED, payload)
-            sold_out = product.available == 0 or (sale is not None and sale.claimed >= sale.cap)
-            if sold_out:
-                await live.publish(app, show_id, live.SOLD_OUT, {"product_id": product_id})
+            news.append((live.STOCK_CHANGED, {
+                "product_id": product_id, "available": product.available,
+                "sale": live.sale_json(sale) if sale else None}))
+            if product.available == 0 or (sale is not None and sale.claimed >= sale.cap):
+                news.append((live.SOLD_OUT, {"product_id": product_id}))
+    for event, payload in news:
+        await live.publish(app, show_id, event, payload)
 
 
 async def announce_paid(app: web.Application, order: Order) -> None:
@@ -73,10 +85,34 @@ async def _apply_result(app: web.Application, order_id: int, result: PaymentResu
     return order
 
 
+def claim_mark(order_id: int) -> str:
+    """Stands in the order's payment_intent_id while its one payment is being created."""
+    return f"claim:{order_id}"
+
+
+async def _claim_payment(app: web.Application, order_id: int) -> bool:
+    async with app[keys.sessionmaker].begin() as session:
+        result = await session.execute(
+            update(Order).where(Order.id == order_id, Order.status == OrderStatus.PENDING,
+                                Order.payment_intent_id.is_(None))
+            .values(payment_intent_id=claim_mark(order_id)))
+        return orders.rowcount(result) == 1
+
+
+async def _set_intent(app: web.Application, order_id: int, intent_id: str | None) -> None:
+    async with app[keys.sessionmaker].begin() as session:
+        await session.execute(
+            update(Order).where(Order.id == order_id,
+                                Order.payment_intent_id == claim_mark(order_id))
+            .values(payment_intent_id=intent_id))
+
+
 async def pay(app: web.Application, user: User, order_id: int, card_token: str
               ) -> tuple[Order, PaymentResult | None]:
-    """Charge a pending order. Paying twice (a double tap, a retry) reuses the first
-    payment: the order keeps its PaymentIntent and the idempotency key is fixed."""
+    """Charge a pending order, once. The order is claimed with a conditional UPDATE before
+    Stripe is called, so a double tap or a retry cannot create a second payment (Stripe's
+    own idempotency key, fixed per order, guards the same on its side; localstripe
+    ignores it). Paying an order that already has its payment looks that payment up."""
     async with app[keys.sessionmaker]() as session:
         order = await orders.order_of_shopper(session, user, order_id)
     if order.status is not OrderStatus.PENDING:
@@ -86,23 +122,24 @@ async def pay(app: web.Application, user: User, order_id: int, card_token: str
     if order.reserved_until < utcnow():
         raise OrderNotPayable(order_id=order.id, status=OrderStatus.CANCELLED.value)
     pay_gateway = app[gateway]
-    if order.payment_intent_id:
+    if order.payment_intent_id and order.payment_intent_id != claim_mark(order.id):
         result = await pay_gateway.retrieve(order.payment_intent_id)
-    else:
-        try:
-            result = await pay_gateway.pay(order_id=order.id, amount=order.total,
-                                           currency=order.currency, card_token=card_token,
-                                           idempotency_key=pi_key(order.id))
-        except PaymentDeclined:
-            async with app[keys.sessionmaker].begin() as session:
-                await orders.release(session, order.id, orders.NOTE_DECLINED)
-            await announce_stock(app, order.show_id, (line.product_id for line in order.lines))
-            raise
+        return await _apply_result(app, order.id, result), result
+    if not await _claim_payment(app, order.id):
+        raise PaymentInProgress(order_id=order.id)
+    try:
+        result = await pay_gateway.pay(order_id=order.id, amount=order.total,
+                                       currency=order.currency, card_token=card_token,
+                                       idempotency_key=pi_key(order.id))
+    except PaymentDeclined:
         async with app[keys.sessionmaker].begin() as session:
-            await session.execute(
-                update(Order)
-                .where(Order.id == order.id, Order.payment_intent_id.is_(None))
-                .values(payment_intent_id=result.intent_id))
+            await orders.release(session, order.id, orders.NOTE_DECLINED)
+        await announce_stock(app, order.show_id, (line.product_id for line in order.lines))
+        raise
+    except Exception:
+        await _set_intent(app, order.id, None)  # nothing was charged: the shopper may retry
+        raise
+    await _set_intent(app, order.id, result.intent_id)
     return await _apply_result(app, order.id, result), result
 
 
@@ -112,7 +149,7 @@ async def give_up(app: web.Application, user: User, order_id: int) -> Order:
         order = await orders.order_of_shopper(session, user, order_id)
     if order.status is not OrderStatus.PENDING:
         return order
-    if order.payment_intent_id:
+    if order.payment_intent_id and order.payment_intent_id != claim_mark(order.id):
         result = await app[gateway].retrieve(order.payment_intent_id)
         if result.status == "succeeded":
             return await _apply_result(app, order.id, result)
@@ -198,7 +235,7 @@ async def handle_event(app: web.Application, event: dict[str, Any]) -> str:
             note = orders.NOTE_DECLINED if kind.endswith("failed") else orders.NOTE_CANCELLED
             order = await orders.get_order(session, order_id)
             # A failure of an earlier attempt says nothing about a later, other payment.
-            same = order.payment_intent_id in (None, obj.get("id"))
+            same = order.payment_intent_id in (None, claim_mark(order_id), obj.get("id"))
             if same and await orders.release(session, order_id, note):
                 released = await orders.get_order(session, order_id)
         else:
@@ -224,7 +261,7 @@ async def sweep_once(app: web.Application) -> int:
         expired = await orders.expired_orders(session, utcnow())
     count = 0
     for order_id, intent_id, show_id in expired:
-        if intent_id:
+        if intent_id and intent_id != claim_mark(order_id):
             with contextlib.suppress(Exception):
                 # Stop a payment still waiting for 3-D Secure; one that went through
                 # is sold again or refunded by mark_paid when its webhook comes.

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from checkout.payments import PaymentGateway
+from checkout.soldout import SoldOutMemo
 
 
 @dataclass
@@ -22,3 +23,4 @@ class CheckoutConfig:
 
 gateway: web.AppKey[PaymentGateway] = web.AppKey("checkout_gateway")
 config = web.AppKey("checkout_config", CheckoutConfig)
+sold_out = web.AppKey("checkout_sold_out", SoldOutMemo)

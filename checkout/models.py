@@ -71,7 +71,10 @@ class Variant(Base):
 
 
 class LineupItem(Base):
-    """A product attached to a show, in order; at most one of a show's items is pinned."""
+    """A product attached to a show, in order; at most one of a show's items is pinned.
+
+    `presented_at` is when it was first pinned: from then on it can be bought in this show
+    (from the cart) even after another product takes the pin."""
 
     __tablename__ = "show_products"
     __table_args__ = (UniqueConstraint("show_id", "product_id"),)
@@ -81,6 +84,7 @@ class LineupItem(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     pinned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    presented_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
     product: Mapped[Product] = relationship(lazy="raise_on_sql")
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -101,7 +101,7 @@ def check_shipping(raw: Shipping) -> Shipping:
     return Shipping(name, phone, postcode, raw.address.strip(), raw.address_detail.strip())
 
 
-def _rowcount(result: object) -> int:
+def rowcount(result: object) -> int:
     assert isinstance(result, CursorResult)
     return int(result.rowcount)
 
@@ -114,8 +114,8 @@ async def _take_stock(session: AsyncSession, product: Product, variant: Variant 
     else:
         stmt = (update(Product).where(Product.id == product.id, Product.stock >= quantity)
                 .values(stock=Product.stock - quantity))
-    if _rowcount(await session.execute(stmt)) != 1:
-        raise SoldOut(name=product.name)
+    if rowcount(await session.execute(stmt)) != 1:
+        raise SoldOut(name=product.name, product_id=product.id)
 
 
 async def _return_stock(session: AsyncSession, line: OrderLine) -> None:
@@ -140,7 +140,7 @@ async def _claim_sale(session: AsyncSession, sale: FlashSale, user_id: int, quan
         .where(SaleClaim.sale_id == sale.id, SaleClaim.user_id == user_id,
                SaleClaim.quantity + quantity <= sale.per_shopper)
         .values(quantity=SaleClaim.quantity + quantity))
-    if _rowcount(claimed) != 1:
+    if rowcount(claimed) != 1:
         held = await session.scalar(select(SaleClaim.quantity).where(
             SaleClaim.sale_id == sale.id, SaleClaim.user_id == user_id))
         raise SaleLimitReached(limit=sale.per_shopper, held=held or 0)
@@ -148,8 +148,8 @@ async def _claim_sale(session: AsyncSession, sale: FlashSale, user_id: int, quan
         update(FlashSale)
         .where(FlashSale.id == sale.id, FlashSale.claimed + quantity <= FlashSale.cap)
         .values(claimed=FlashSale.claimed + quantity))
-    if _rowcount(capped) != 1:
-        raise SoldOut(name=name)
+    if rowcount(capped) != 1:
+        raise SoldOut(name=name, product_id=sale.product_id)
 
 
 async def _unclaim_sale(session: AsyncSession, line: OrderLine, user_id: int) -> None:
@@ -166,8 +166,9 @@ async def _buyable(session: AsyncSession, show: Show, product_id: int) -> Produc
     product = await catalog.get_product(session, product_id)
     item = await session.scalar(select(LineupItem).where(
         LineupItem.show_id == show.id, LineupItem.product_id == product_id))
-    # Only the product on screen can be bought: pinned now, in this show, while it is live.
-    if (item is None or item.pinned_at is None or show.state is not ShowState.LIVE
+    # Only what this live show has put on screen can be bought: the pinned product, or
+    # one pinned earlier (kept in the shopper's cart).
+    if (item is None or item.presented_at is None or show.state is not ShowState.LIVE
             or product.archived):
         raise NotOnSale(name=product.name)
     return product
@@ -196,33 +197,75 @@ async def place_order(session: AsyncSession, user: User, show: Show,
                   recipient_name=shipping.name, phone=shipping.phone,
                   postcode=shipping.postcode, address=shipping.address,
                   address_detail=shipping.address_detail)
-    order_lines = []
+    # Reads and checks first; the contended conditional UPDATEs come last, so that the hot
+    # rows (the product's stock, the sale's counter) stay locked only until the commit.
+    order_lines: list[OrderLine] = []
+    takes: list[tuple[Product, Variant | None, FlashSale | None, int]] = []
     for request in lines:
         product = await _buyable(session, show, request.product_id)
         quantity = catalog.parse_int(request.quantity, "quantity", 1, product.per_order_limit)
-        variant = None
-        if product.variants:
-            variant = next((v for v in product.variants if v.id == request.variant_id), None)
-            if variant is None:
-                raise BadCheckoutInput(N_("Choose an option for %(name)s."),
-                                       field="variant_id", name=product.name)
-        elif request.variant_id is not None:
-            raise BadCheckoutInput(N_("%(name)s has no options."), field="variant_id",
-                                   name=product.name)
+        variant = _variant(product, request.variant_id)
         sale = await catalog.running_sale(session, show.id, product.id, now)
-        if sale is not None:
-            await _claim_sale(session, sale, user.id, quantity, product.name)
-        await _take_stock(session, product, variant, quantity)
+        takes.append((product, variant, sale, quantity))
         order_lines.append(OrderLine(
             product_id=product.id, variant_id=variant.id if variant else None,
             sale_id=sale.id if sale else None, quantity=quantity,
             unit_price=sale.price if sale else product.price, product_name=product.name,
             variant_name=variant.name if variant else ""))
     order.lines = order_lines
+    order.refunds = []
     order.total = sum(line.subtotal for line in order_lines)
     session.add(order)
     await session.flush()
+    for product, variant, sale, quantity in takes:
+        if sale is not None:
+            await _claim_sale(session, sale, user.id, quantity, product.name)
+        await _take_stock(session, product, variant, quantity)
     return order
+
+
+def _variant(product: Product, variant_id: int | None) -> Variant | None:
+    if product.variants:
+        variant = next((v for v in product.variants if v.id == variant_id), None)
+        if variant is None:
+            raise BadCheckoutInput(N_("Choose an option for %(name)s."),
+                                   field="variant_id", name=product.name)
+        return variant
+    if variant_id is not None:
+        raise BadCheckoutInput(N_("%(name)s has no options."), field="variant_id",
+                               name=product.name)
+    return None
+
+
+async def check_not_sold_out(session: AsyncSession, show_id: int,
+                             lines: Sequence[LineRequest]) -> None:
+    """A cheap read before the write transaction: once a flash sale is gone, the many
+    shoppers still tapping "buy" are told so without queueing for the write lock. One
+    query per line; the conditional UPDATEs stay the real guard."""
+    now = utcnow()
+    for request in lines:
+        variants_total = (select(func.sum(Variant.stock))
+                          .where(Variant.product_id == Product.id).scalar_subquery())
+        variant_stock = (select(Variant.stock)
+                         .where(Variant.id == (request.variant_id or 0),
+                                Variant.product_id == Product.id).scalar_subquery())
+        sale_left = (select(FlashSale.cap - FlashSale.claimed)
+                     .where(FlashSale.show_id == show_id, FlashSale.product_id == Product.id,
+                            FlashSale.starts_at <= now, FlashSale.ends_at > now)
+                     .order_by(FlashSale.id.desc()).limit(1).scalar_subquery())
+        row = (await session.execute(
+            select(Product.name, Product.stock, variants_total, variant_stock, sale_left)
+            .where(Product.id == request.product_id))).first()
+        if row is None:
+            continue  # the transaction says what is wrong with it
+        name, stock, total, one, sale = row
+        everything = total if total is not None else stock
+        left = one if one is not None else everything
+        if sale is not None:
+            left, everything = min(left, sale), min(everything, sale)
+        if left <= 0:
+            # `whole`: no option of the product is left either.
+            raise SoldOut(name=name, product_id=request.product_id, whole=everything <= 0)
 
 
 async def get_order(session: AsyncSession, order_id: int) -> Order:
@@ -254,7 +297,7 @@ async def _move(session: AsyncSession, order_id: int, frm: frozenset[OrderStatus
     result = await session.execute(
         update(Order).where(Order.id == order_id, Order.status.in_(frm))
         .values(status=to, **values))
-    return _rowcount(result) == 1
+    return rowcount(result) == 1
 
 
 async def release(session: AsyncSession, order_id: int, note: str) -> bool:

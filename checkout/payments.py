@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import aiohttp
 import stripe
+from stripe._base_address import BaseAddresses
 
 from checkout.errors import BadSignature, PaymentDeclined, PaymentUnavailable
 from server.settings import Settings
@@ -72,9 +73,10 @@ class StripeGateway:
             if settings.stripe_webhook_secret else f"whsec_{secrets.token_hex(16)}"
         )
         self._http = stripe.AIOHTTPClient()
-        base = {"api": settings.stripe_api_base} if settings.stripe_api_base else None
+        base: BaseAddresses | None = (
+            {"api": settings.stripe_api_base} if settings.stripe_api_base else None)
         self._client = stripe.StripeClient(
-            self._secret_key or "sk_test_missing", base_addresses=base,  # type: ignore[typeddict-item]
+            self._secret_key or "sk_test_missing", base_addresses=base,
             http_client=self._http, max_network_retries=2,
         )
 

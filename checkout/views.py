@@ -10,8 +10,8 @@ from aiohttp import web
 from aiohttp.web_request import FileField
 
 from checkout import catalog, flows, live, orders
-from checkout.errors import BadCheckoutInput
-from checkout.keys import config, gateway
+from checkout.errors import BadCheckoutInput, SoldOut
+from checkout.keys import config, gateway, sold_out
 from checkout.payments import WEBHOOK_PATH
 from server import keys
 from server.accounts.models import AccountStatus, Role, User
@@ -22,6 +22,8 @@ from server.media import save_image
 from server.openapi import documented
 from server.security import csrf_exempt
 from server.shows import service as shows
+from server.shows.errors import ShowNotFound
+from server.shows.models import Show
 
 routes = web.RouteTableDef()
 log = logging.getLogger("jangteo.checkout")
@@ -307,11 +309,25 @@ async def place_order(request: web.Request) -> web.Response:
     user = require_user(request)
     data = await read_json(request)
     lines, shipping = _lines(data), _shipping(data)
+    show_id = _int_param(request, "show_id")
+    memo = request.app[sold_out]
+    for line in lines:
+        name = memo.sold_out_name(show_id, line.product_id)
+        if name is not None:
+            raise SoldOut(name=name)
+    async with request.app[keys.sessionmaker]() as session:
+        try:
+            await orders.check_not_sold_out(session, show_id, lines)
+        except SoldOut as exc:
+            if exc.params.get("whole"):  # no unit of any option: remember for a moment
+                memo.remember(show_id, int(exc.params["product_id"]), str(exc.params["name"]))
+            raise
     async with request.app[keys.sessionmaker].begin() as session:
-        show = await shows.get_show(session, _int_param(request, "show_id"))
+        show = await session.get(Show, show_id)
+        if show is None:
+            raise ShowNotFound(show_id=show_id)
         order = await orders.place_order(session, user, show, lines, shipping,
                                          hold=request.app[config].hold)
-        order = await orders.get_order(session, order.id)
     await flows.announce_stock(request.app, show.id, (line.product_id for line in lines))
     return json_response(live.order_json(order), status=201)
 
@@ -374,7 +390,7 @@ async def my_orders(request: web.Request) -> web.Response:
 async def show_orders(request: web.Request) -> web.Response:
     _, show = await _presenting(request)
     async with request.app[keys.sessionmaker]() as session:
-        found = await orders.orders_of_store(session, show.store_id, show_id=show.id, limit=50)
+        found = await orders.orders_of_store(session, show.store_id, show_id=show.id)
         buyers = {o.user_id: await session.get(User, o.user_id) for o in found}
     paid = [o for o in found if o.paid_at is not None]
     return json_response([live.feed_json(o, getattr(buyers[o.user_id], "display_name", ""))

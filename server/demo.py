@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from checkout.demo import seed_products
 from server.accounts import service as accounts
 from server.accounts.models import AccountStatus, Role, User
 from server.db import utcnow
@@ -83,4 +84,5 @@ async def seed(session: AsyncSession) -> bool:
     lifecycle.apply(finished, "start", utcnow() - dt.timedelta(days=3))
     lifecycle.apply(finished, "end", utcnow() - dt.timedelta(days=3) + dt.timedelta(hours=1))
     await session.flush()
+    await seed_products(session, operator)
     return True

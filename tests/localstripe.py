@@ -50,7 +50,7 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def localstripe_url() -> Iterator[str]:
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+    process = subprocess.Popen(
         [sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

@@ -17,7 +17,7 @@ from checkout.keys import CheckoutConfig, config
 from server import keys
 from server.accounts.models import Role, Store, User
 from server.app import create_app
-from server.events import RecordingPublisher
+from server.events import EventPublisher, RecordingPublisher
 from server.localstripe_process import localstripe_settings
 from server.settings import Settings
 from server.shows import service as shows
@@ -48,8 +48,8 @@ class Shop:
     @property
     def published(self) -> list[tuple[int, str, dict[str, Any]]]:
         publisher = self.app[keys.events]
-        assert isinstance(publisher, RecordingPublisher)
-        return publisher.published
+        assert isinstance(publisher, Tee)
+        return publisher.recorded.published
 
     async def shopper(self, name: str | None = None) -> tuple[TestClient, User]:
         user = await make_user(self.app, Role.SHOPPER, name=name)
@@ -63,12 +63,25 @@ class Shop:
         return client
 
 
+class Tee:
+    """Keeps a copy of every live event and passes it on to the app's real publisher."""
+
+    def __init__(self, inner: EventPublisher) -> None:
+        self.inner = inner
+        self.recorded = RecordingPublisher()
+
+    async def publish(self, show_id: int, event: str, payload: dict[str, Any]) -> None:
+        await self.recorded.publish(show_id, event, payload)
+        await self.inner.publish(show_id, event, payload)
+
+
 async def build_shop(settings: Settings, stripe: str, aiohttp_client: Any,
                      stock: int = 5, price: int = 15000, sweep_every: float = 3600) -> Shop:
     port = free_port()
     settings = localstripe_settings(settings, stripe).with_(
         public_url=f"http://127.0.0.1:{port}")
     app = create_app(settings)
+    app[keys.events] = Tee(app[keys.events])
     app[config] = CheckoutConfig(sweep_every_seconds=sweep_every,
                                  webhook_name=f"test-{uuid.uuid4().hex[:10]}")
     client: TestClient = await aiohttp_client(app, server_kwargs={"port": port})

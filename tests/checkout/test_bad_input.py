@@ -14,7 +14,7 @@ from server import keys
 from server.shows import service as shows
 from tests.checkout.conftest import SHIPPING, Shop, order_body
 from tests.checkout.test_buying import post, stock_of
-from tests.helpers import csrf, make_show
+from tests.helpers import csrf, make_merchant, make_show
 from tests.localstripe import TEST_CARDS, card_token
 
 
@@ -59,15 +59,42 @@ async def test_bad_shipping_names_the_field(shop: Shop) -> None:
     assert await order_count(shop) == 0
 
 
-async def test_unpinned_product_cannot_be_bought(shop: Shop) -> None:
-    merchant = await shop.as_merchant()
-    await post(merchant, f"/api/shows/{shop.show.id}/unpin", {})
+async def test_line_up_product_never_pinned_cannot_be_bought(shop: Shop) -> None:
+    async with shop.app[keys.sessionmaker].begin() as session:
+        hidden = await catalog.create_product(
+            session, shop.merchant, shop.store.id,
+            catalog.ProductInput(name="비밀 반찬", price=5000, stock=9))
+        show = await shows.get_show(session, shop.show.id)
+        await catalog.add_to_lineup(session, shop.merchant, show, hidden.id)
     client, _ = await shop.shopper()
     status, body = await post(client, f"/api/shows/{shop.show.id}/orders",
-                              order_body(shop.product_id))
+                              order_body(hidden.id))
     assert status == 409 and body["error"]["code"] == "not_on_sale"
     assert "판매 중이 아닙니다" in body["error"]["message"]
-    assert await stock_of(shop) == 5
+    assert await order_count(shop) == 0
+
+
+async def test_cart_buys_products_shown_earlier_in_one_order(shop: Shop) -> None:
+    merchant = await shop.as_merchant()
+    status, second = await post(merchant, f"/api/stores/{shop.store.id}/products", {
+        "name": "총각김치 1kg", "price": 18000, "stock": 4})
+    assert status == 201
+    await post(merchant, f"/api/shows/{shop.show.id}/lineup", {"product_id": second["id"]})
+    await post(merchant, f"/api/shows/{shop.show.id}/pin", {"product_id": second["id"]})
+    await post(merchant, f"/api/shows/{shop.show.id}/unpin", {})
+    client, _ = await shop.shopper()
+    body = order_body(shop.product_id, 2)
+    body["items"].append({"product_id": second["id"], "quantity": 1})
+    status, order = await post(client, f"/api/shows/{shop.show.id}/orders", body)
+    assert status == 201, order
+    assert order["total"] == 2 * 15000 + 18000
+    assert [line["product_name"] for line in order["lines"]] == ["김장 김치 2kg", "총각김치 1kg"]
+    # One sold-out line takes the whole order back: nothing is half-reserved.
+    body = order_body(shop.product_id, 1)
+    body["items"].append({"product_id": second["id"], "quantity": 4})
+    status, answer = await post(client, f"/api/shows/{shop.show.id}/orders", body)
+    assert status == 409 and answer["error"]["code"] == "sold_out"
+    assert await stock_of(shop) == 3
 
 
 async def test_product_of_another_show_and_ended_show_are_refused(shop: Shop) -> None:
@@ -114,7 +141,7 @@ async def test_shopper_calling_merchant_endpoints_is_refused(shop: Shop) -> None
     client, _ = await shop.shopper()
     _, order = await post(client, f"/api/shows/{shop.show.id}/orders",
                           order_body(shop.product_id))
-    for path, body in [
+    attempts: list[tuple[str, dict[str, Any]]] = [
         (f"/api/shows/{shop.show.id}/pin", {"product_id": shop.product_id}),
         (f"/api/shows/{shop.show.id}/unpin", {}),
         (f"/api/shows/{shop.show.id}/sale", {"product_id": shop.product_id, "price": 1,
@@ -122,7 +149,8 @@ async def test_shopper_calling_merchant_endpoints_is_refused(shop: Shop) -> None
         (f"/api/stores/{shop.store.id}/products", {"name": "x", "price": 1}),
         (f"/api/merchant/orders/{order['id']}/refund", {"amount": 1}),
         (f"/api/merchant/orders/{order['id']}/status", {"status": "preparing"}),
-    ]:
+    ]
+    for path, body in attempts:
         status, answer = await post(client, path, body)
         assert status in (403, 404), (path, status, answer)
         assert answer["error"]["message"]
@@ -199,8 +227,6 @@ async def test_merchant_moves_an_order_through_shipping(shop: Shop) -> None:
 
 
 async def test_other_stores_product_cannot_join_the_lineup(shop: Shop) -> None:
-    from tests.helpers import make_merchant
-
     other_merchant, other_store = await make_merchant(shop.app, "다른 가게")
     async with shop.app[keys.sessionmaker].begin() as session:
         foreign = await catalog.create_product(
