@@ -7,14 +7,9 @@ export const EVENTS = ["product:pinned", "product:unpinned", "sale:started", "sa
 export async function follow(showId, onEvent, { pollMs = 4000, poll } = {}) {
   let connected = false;
   try {
-    // Chat's page script may share its connection (already in the show's room); a
-    // connection of our own would otherwise count this viewer twice.
-    let socket = window.jangteoSocket;
-    if (!socket) {
-      const { io } = await import("/static/vendor/socket.io/socket.io.esm.min.js");
-      socket = io({ transports: ["websocket", "polling"] });
-      socket.on("connect", () => socket.emit("join", { show_id: Number(showId) }));
-    }
+    // The page's one connection to the show's room, shared with chat.
+    const { showSocket } = await import("/static/js/live_socket.js");
+    const socket = showSocket(showId);
     socket.on("connect", () => { connected = true; });
     socket.on("disconnect", () => { connected = false; });
     connected = Boolean(socket.connected);
