@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from aiohttp import web
-
 from sqlalchemy import text
 
 from server import keys
@@ -17,6 +16,7 @@ from server.http import json_response, read_json, require_user
 from server.openapi import build_spec, documented
 from server.security import current_user
 from server.shows import service
+from server.shows.errors import ShowNotFound
 from server.shows.models import Show, ShowState
 
 routes = web.RouteTableDef()
@@ -74,6 +74,8 @@ def show_json(show: Show) -> dict[str, Any]:
         "store": {"id": show.store.id, "name": show.store.name, "slug": show.store.slug},
         "creators": [{"id": c.id, "display_name": c.display_name} for c in show.creators],
         "url": f"/shows/{show.id}",
+        "approval": show.approval.value,
+        "operator_note": show.operator_note,
     }
 
 
@@ -111,7 +113,7 @@ async def list_shows(request: web.Request) -> web.Response:
             found = await service.shows_in_state(session, state, limit=100,
                                                  newest_first=state is ShowState.ENDED)
         else:
-            found = await service.all_shows(session, limit=100)
+            found = await service.all_shows(session, limit=100, public_only=True)
     return json_response([show_json(s) for s in found])
 
 
@@ -121,6 +123,8 @@ async def list_shows(request: web.Request) -> web.Response:
 async def get_show(request: web.Request) -> web.Response:
     async with request.app[keys.sessionmaker]() as session:
         show = await service.get_show(session, int(request.match_info["show_id"]))
+    if not service.can_see(current_user(request), show):
+        raise ShowNotFound(show_id=show.id)
     return json_response(show_json(show))
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from checkout.demo import seed_products
 from server.accounts import service as accounts
 from server.accounts.models import AccountStatus, Role, User
 from server.db import utcnow
@@ -41,11 +42,14 @@ async def seed(session: AsyncSession) -> bool:
         session, email=DEMO_LOGINS[0].email, password=DEMO_PASSWORD, display_name="운영자",
         role=Role.OPERATOR, status=active)
     halmae = await accounts.create_store(
-        session, name="할매 반찬가게", slug="halmae-banchan", market="망원시장", region="서울 마포구",
+        session, name="할매 반찬가게", slug="halmae-banchan", market="망원시장",
+        region="서울 마포구",
         description="40년 손맛 그대로, 매일 아침 만드는 반찬.",
-        refund_policy="신선식품 특성상 단순 변심 환불은 어렵습니다. 상품 이상 시 수령 후 24시간 안에 연락 주세요.")
+        refund_policy="신선식품 특성상 단순 변심 환불은 어렵습니다. "
+                      "상품 이상 시 수령 후 24시간 안에 연락 주세요.")
     gongbang = await accounts.create_store(
-        session, name="나무결 공방", slug="namugyeol", market="성수 수제화거리", region="서울 성동구",
+        session, name="나무결 공방", slug="namugyeol", market="성수 수제화거리",
+        region="서울 성동구",
         description="원목 도마와 수저를 손으로 깎습니다.",
         refund_policy="수령 후 7일 안에 미사용 상품은 환불해 드립니다.")
     await accounts.create_user(
@@ -80,4 +84,5 @@ async def seed(session: AsyncSession) -> bool:
     lifecycle.apply(finished, "start", utcnow() - dt.timedelta(days=3))
     lifecycle.apply(finished, "end", utcnow() - dt.timedelta(days=3) + dt.timedelta(hours=1))
     await session.flush()
+    await seed_products(session, operator)
     return True

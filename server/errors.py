@@ -52,6 +52,18 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class WrongRole(Forbidden):
+    """The signed-in account's role may not use this page or endpoint."""
+
+    template = N_("This page is for %(roles)s only.")
+    code = "wrong_role"
+
+    def translate(self, gettext: Any) -> str:
+        roles = ", ".join(gettext(r) for r in self.params["roles"])
+        text: str = gettext(self.message_template)
+        return text % {"roles": roles}
+
+
 class Unauthorized(DomainError):
     template = N_("Please sign in first.")
     status = 401

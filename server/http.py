@@ -14,7 +14,7 @@ from babel.support import NullTranslations
 
 from server import keys
 from server.accounts.models import Role, User
-from server.errors import N_, DomainError, Forbidden, Invalid, Unauthorized
+from server.errors import N_, DomainError, Invalid, Unauthorized, WrongRole
 from server.i18n import LOCALE_COOKIE, pick_locale
 from server.security import csrf_token, current_user
 
@@ -54,6 +54,7 @@ def base_context(request: web.Request) -> dict[str, Any]:
         "i18n": request.app[keys.catalogs].get(locale),
         "settings": request.app[keys.settings],
         "flash": request.query.get("flash", ""),
+        "unread": request.get(keys.request_unread, 0),
     }
 
 
@@ -87,8 +88,19 @@ def require_user(request: web.Request, *roles: Role) -> User:
     if user is None:
         raise Unauthorized()
     if roles and user.role not in roles:
-        raise Forbidden(N_("This page is for %(roles)s only."), roles=", ".join(roles))
+        raise WrongRole(roles=[r.value for r in roles])
     return user
+
+
+def managed_store_id(request: web.Request, user: User) -> int:
+    """The store a merchant page is about: the merchant's own; an operator picks one
+    with ?store=. Anyone else is refused."""
+    if user.role is Role.MERCHANT and user.store_id is not None:
+        return user.store_id
+    raw = request.query.get("store", "")
+    if user.role is Role.OPERATOR and raw.isdigit():
+        return int(raw)
+    raise WrongRole(roles=[Role.MERCHANT.value])
 
 
 async def read_json(request: web.Request) -> dict[str, Any]:
@@ -119,7 +131,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return _domain_error_response(request, exc)
     except web.HTTPException as exc:
         status = exc.status
-        if exc.status in (404, 405) and not exc.text.startswith("{"):
+        if exc.status in (404, 405) and not (exc.text or "").startswith("{"):
             return _plain_error(request, exc.status)
         raise
     except Exception:

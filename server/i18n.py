@@ -53,8 +53,8 @@ class Catalogs:
 
 def pick_locale(cookie: str | None, user_locale: str | None, default: str) -> str:
     for candidate in (cookie, user_locale):
-        if candidate in LOCALES:
-            return candidate  # type: ignore[return-value]
+        if candidate is not None and candidate in LOCALES:
+            return candidate
     return default
 
 
@@ -67,20 +67,20 @@ def format_krw(amount: int | None) -> str:
 
 
 DATETIME_FORMATS = {
-    "ko": "M월 d일 (E) a h:mm",
+    "ko": "M월 d일 (E) {period} h:mm",
     "en": "EEE, MMM d, h:mm a",
 }
+# CLDR's Korean abbreviated day period is "AM"/"PM"; Korean UIs write 오전/오후.
+KO_PERIODS = ("오전", "오후")
 
 
 def format_seoul(value: dt.datetime | None, locale: str, pattern: str | None = None) -> str:
     if value is None:
         return ""
-    return babel_format_datetime(
-        value,
-        format=pattern or DATETIME_FORMATS.get(locale, DATETIME_FORMATS["ko"]),
-        tzinfo=SEOUL,
-        locale=Locale.parse(locale),
-    )
+    pattern = pattern or DATETIME_FORMATS.get(locale, DATETIME_FORMATS["ko"])
+    if "{period}" in pattern:
+        pattern = pattern.format(period=KO_PERIODS[value.astimezone(SEOUL).hour >= 12])
+    return babel_format_datetime(value, format=pattern, tzinfo=SEOUL, locale=Locale.parse(locale))
 
 
 def to_seoul_input(value: dt.datetime | None) -> str:

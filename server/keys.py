@@ -27,3 +27,4 @@ extra: web.AppKey[dict[str, Any]] = web.AppKey("extra")
 # Per-request values set by the session middleware.
 request_user: web.RequestKey[User | None] = web.RequestKey("user")
 request_csrf_seed = web.RequestKey("csrf_seed", str)
+request_unread = web.RequestKey("unread_notifications", int)

@@ -33,10 +33,10 @@ def save_image(data_dir: Path, data: bytes, folder: str, field: str = "image") -
     try:
         with Image.open(io.BytesIO(data)) as probe:
             probe.verify()
-        image = Image.open(io.BytesIO(data))
-        if image.format not in ("JPEG", "PNG", "WEBP"):
+        opened = Image.open(io.BytesIO(data))
+        if opened.format not in ("JPEG", "PNG", "WEBP"):
             raise BadImage(field=field)
-        image = image.convert("RGB")
+        image = opened.convert("RGB")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise BadImage(field=field) from exc
     name = secrets.token_hex(8)

@@ -3,9 +3,15 @@
 Alembic's autogenerate and the tests read the metadata from here.
 """
 
-import chat.models  # noqa: F401 - registers the chat tables
+from chat import models as chat_models
+from checkout import models as checkout_models
 from server.accounts import models as accounts_models
+from server.analytics import models as analytics_models
 from server.db import Base
+from server.notifications import models as notification_models
 from server.shows import models as shows_models
 
-__all__ = ["Base", "accounts_models", "shows_models"]
+__all__ = [
+    "Base", "accounts_models", "analytics_models", "chat_models", "checkout_models",
+    "notification_models", "shows_models",
+]

@@ -20,6 +20,7 @@ from server import keys
 from server.accounts import service as accounts
 from server.accounts.models import User
 from server.errors import N_, DomainError
+from server.notifications import service as notifications
 
 SESSION_COOKIE = "jt_session"
 CSRF_COOKIE = "jt_csrf"
@@ -50,7 +51,8 @@ def csrf_token_for(secret: str, seed: str) -> str:
 
 
 def csrf_token(request: web.Request) -> str:
-    return csrf_token_for(request.app[keys.settings].secret_key.reveal(), request[keys.request_csrf_seed])
+    secret = request.app[keys.settings].secret_key.reveal()
+    return csrf_token_for(secret, request[keys.request_csrf_seed])
 
 
 def current_user(request: web.Request) -> User | None:
@@ -115,7 +117,11 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     if not seed:
         seed = new_seed = secrets.token_urlsafe(24)
     request[keys.request_csrf_seed] = seed
-    request[keys.request_user] = await user_from_cookies(request.app, dict(request.cookies))
+    user = await user_from_cookies(request.app, dict(request.cookies))
+    request[keys.request_user] = user
+    if user is not None and request.method == "GET" and not request.path.startswith("/api/"):
+        async with request.app[keys.sessionmaker]() as session:
+            request[keys.request_unread] = await notifications.unread_count(session, user.id)
     await _check_csrf(request, _unwrap(handler))
     response = await handler(request)
     if new_seed is not None and CSRF_COOKIE not in response.cookies:

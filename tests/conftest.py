@@ -3,6 +3,8 @@ from the real factory, and a test client."""
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -11,10 +13,13 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from argon2 import PasswordHasher
 
+from server.accounts import passwords
 from server.app import create_app
+from server.db import make_engine
+from server.migrate import upgrade
 from server.settings import Settings
-
 
 
 def base_settings(tmp_path: Path, database_url: str) -> Settings:
@@ -27,7 +32,7 @@ def base_settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 def _psql(sql: str) -> None:
-    subprocess.run(  # noqa: S603 - fixed program, our own SQL
+    subprocess.run(
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-v", "ON_ERROR_STOP=1",
          "-q", "-c", sql],
         check=True, capture_output=True,
@@ -43,8 +48,34 @@ def pg_url() -> Iterator[str]:
     _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing() -> Iterator[None]:
+    """Argon2 with its production cost makes every sign-up ~100 ms; tests only need the
+    same algorithm, not the same cost."""
+    original = passwords._HASHER
+    passwords._HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._HASHER = original
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to the heads, copied for each test (the app still runs
+    its migrations at start; they find nothing left to do)."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+
+    async def migrate() -> None:
+        engine = make_engine(f"sqlite+aiosqlite:///{path}")
+        await upgrade(engine)
+        await engine.dispose()
+
+    asyncio.run(migrate())
+    return path
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, migrated_sqlite: Path) -> Settings:
+    shutil.copy(migrated_sqlite, tmp_path / "test.db")
     return base_settings(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
 
 

@@ -51,15 +51,16 @@ async def make_show(app: web.Application, store: Store, creators: list[User] | N
             await accounts.assign_creator(session, creator.id, store.id)
         return await shows.create_show(
             session, operator, store_id=store.id, title=title,
-            scheduled_start=start or utcnow() + dt.timedelta(hours=2),
-            creator_ids=[c.id for c in creators or []])
+            # Each show gets its own slot so that shows of one store never overlap.
+            scheduled_start=start or utcnow() + dt.timedelta(hours=2 + 3 * next(_counter)),
+            creator_ids=[c.id for c in creators or []], allow_past=True)
 
 
 def csrf(client: TestClient) -> str:
     """The CSRF token a page would carry for this client's cookie jar."""
     seed = next((c.value for c in client.session.cookie_jar if c.key == CSRF_COOKIE), None)
     assert seed, "no CSRF cookie yet: GET a page first"
-    return csrf_token_for(client.app[keys.settings].secret_key.reveal(), seed)  # type: ignore[index]
+    return csrf_token_for(client.app[keys.settings].secret_key.reveal(), seed)
 
 
 async def login(client: TestClient, email: str, password: str = PASSWORD) -> Any:
@@ -71,3 +72,20 @@ async def login(client: TestClient, email: str, password: str = PASSWORD) -> Any
 async def login_as(client: TestClient, user: User) -> None:
     resp = await login(client, user.email)
     assert resp.status == 303, await resp.text()
+
+
+def spy_events(app: web.Application) -> list[tuple[int, str, dict[str, Any]]]:
+    """Record what the app publishes to live viewers, while it still reaches them.
+
+    The publisher is whatever the factory installed (chat's hub behind the analytics
+    journal); only this one object's `publish` is wrapped, for this test."""
+    publisher = app[keys.events]
+    seen: list[tuple[int, str, dict[str, Any]]] = []
+    original = publisher.publish
+
+    async def publish(show_id: int, event: str, payload: dict[str, Any]) -> None:
+        seen.append((show_id, event, payload))
+        await original(show_id, event, payload)
+
+    publisher.publish = publish  # type: ignore[method-assign]
+    return seen

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from server.errors import Conflict, DomainError, Forbidden, Invalid, N_, Unauthorized
+from server.errors import N_, Conflict, DomainError, Forbidden, Invalid, Unauthorized
 
 
 class WrongCredentials(Unauthorized):

@@ -7,6 +7,11 @@ from sqlalchemy import Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.db import Base, UTCDateTime, utcnow
+from server.errors import N_
+
+# Role and status names as the pages show them; listed so the catalogs carry them.
+ROLE_WORDS = (N_("operator"), N_("merchant"), N_("creator"), N_("shopper"))
+STATUS_WORDS = (N_("pending"), N_("active"), N_("rejected"), N_("suspended"))
 
 
 class Role(enum.StrEnum):

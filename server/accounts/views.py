@@ -50,21 +50,19 @@ async def signup(request: web.Request) -> web.StreamResponse:
     kind = form_str(form, "kind", "shopper")
     role = SIGN_UP_KINDS.get(kind, Role.SHOPPER)
     locale = locale_of(request)
-    fields = {
-        "email": form_str(form, "email"),
-        "password": form_str(form, "password"),
-        "display_name": form_str(form, "display_name"),
-        "locale": locale,
-    }
+    email, password = form_str(form, "email"), form_str(form, "password")
+    name = form_str(form, "display_name")
     try:
         async with request.app[keys.sessionmaker].begin() as session:
             if role is Role.MERCHANT:
                 user = await service.sign_up_merchant(
-                    session, store_name=form_str(form, "store_name"),
-                    market=form_str(form, "market"), region=form_str(form, "region"), **fields
+                    session, email=email, password=password, display_name=name,
+                    locale=locale, store_name=form_str(form, "store_name"),
+                    market=form_str(form, "market"), region=form_str(form, "region"),
                 )
             else:
-                user = await service.create_user(session, role=role, **fields)
+                user = await service.create_user(session, email=email, password=password,
+                                                 display_name=name, role=role, locale=locale)
             token = await service.open_session(session, user, 1) if user.is_active else None
     except DomainError as exc:
         return _form_error(request, "accounts/signup.html", exc, form, {"kind": kind})

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from server.errors import Conflict, Invalid, N_, NotFound
+from server.errors import N_, Conflict, Invalid, NotFound
 
 
 class ShowNotFound(NotFound):

@@ -17,6 +17,17 @@ class ShowState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+MAX_DURATION_MINUTES = 12 * 60
+
+
+class Approval(enum.StrEnum):
+    """A merchant's slot request waits for an operator; operators' own plans are approved."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
 class Show(Base):
     __tablename__ = "shows"
 
@@ -28,19 +39,39 @@ class Show(Base):
     scheduled_start: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
     state: Mapped[ShowState] = mapped_column(
-        Enum(ShowState, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        Enum(
+            ShowState, native_enum=False, length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
         default=ShowState.SCHEDULED,
         index=True,
     )
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    approval: Mapped[Approval] = mapped_column(
+        Enum(
+            Approval, native_enum=False, length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=Approval.APPROVED,
+        server_default=Approval.APPROVED.value,
+    )
+    # The merchant can take a replay down; the recording itself is kept.
+    replay_hidden: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # The operator's last word on this show: why it was declined or moved.
+    operator_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Bearer token for OBS and other WHIP encoders; regenerated from the studio.
     stream_key: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     store: Mapped[Store] = relationship(lazy="raise_on_sql")
     creators: Mapped[list[User]] = relationship(secondary="show_creators", lazy="raise_on_sql")
+
+    @property
+    def is_public(self) -> bool:
+        """Shoppers see approved shows only; requests and declined ones stay with staff."""
+        return self.approval is Approval.APPROVED
 
     @property
     def scheduled_end(self) -> dt.datetime:

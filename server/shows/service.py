@@ -9,15 +9,16 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from server.accounts.models import CreatorAssignment, Role, User
 from server.db import utcnow
 from server.errors import N_, Forbidden
-from server.shows import lifecycle
+from server.shows import lifecycle, scheduling
 from server.shows.errors import BadShowInput, ShowNotFound
-from server.shows.models import Show, ShowCreator, ShowState
+from server.shows.models import MAX_DURATION_MINUTES, Approval, Show, ShowCreator, ShowState
 
-MAX_DURATION_MINUTES = 12 * 60
+__all__ = ["MAX_DURATION_MINUTES"]
 
 
 def new_stream_key() -> str:
@@ -48,7 +49,7 @@ def can_present(user: User | None, show: Show) -> bool:
     )
 
 
-def _load() -> Sequence[object]:
+def _load() -> tuple[ExecutableOption, ...]:
     return (selectinload(Show.store), selectinload(Show.creators))
 
 
@@ -110,6 +111,10 @@ async def create_show(
     if not allow_past and scheduled_start < utcnow() - dt.timedelta(minutes=5):
         raise BadShowInput(N_("The start time is in the past."), field="scheduled_start")
     await _check_creators(session, store_id, creator_ids)
+    await scheduling.check_booking(session, store_id=store_id, creator_ids=creator_ids,
+                                   start=scheduled_start, duration_minutes=duration_minutes)
+    # A merchant's plan is a request for a slot; an operator's is booked at once.
+    approval = Approval.APPROVED if actor.role is Role.OPERATOR else Approval.REQUESTED
     show = Show(
         store_id=store_id,
         title=title.strip(),
@@ -118,13 +123,17 @@ async def create_show(
         duration_minutes=duration_minutes,
         stream_key=new_stream_key(),
         cover_path=cover_path,
+        approval=approval,
     )
     session.add(show)
     await session.flush()
     for creator_id in dict.fromkeys(creator_ids):
         session.add(ShowCreator(show_id=show.id, creator_id=creator_id))
     await session.flush()
-    return await get_show_fresh(session, show.id)
+    show = await get_show_fresh(session, show.id)
+    if approval is Approval.REQUESTED:
+        await scheduling.announce_request(session, show)
+    return show
 
 
 async def get_show_fresh(session: AsyncSession, show_id: int) -> Show:
@@ -159,6 +168,9 @@ async def update_show(
         )
     _check_fields(title, scheduled_start, duration_minutes)
     await _check_creators(session, show.store_id, creator_ids)
+    await scheduling.check_booking(session, store_id=show.store_id, creator_ids=creator_ids,
+                                   start=scheduled_start, duration_minutes=duration_minutes,
+                                   exclude_show_id=show.id)
     show.title = title.strip()
     show.description = description.strip()
     show.scheduled_start = scheduled_start
@@ -184,7 +196,14 @@ async def transition(
     allowed = can_manage(actor, show) if action == "cancel" else can_present(actor, show)
     if not allowed:
         raise Forbidden(N_("You are not allowed to change this show."))
-    lifecycle.apply(show, action, utcnow(), reason)
+    if action == "cancel" and not reason.strip():
+        raise BadShowInput(N_("Give a reason; the merchant and creators will see it."),
+                           field="reason")
+    if action == "start" and not show.is_public:
+        raise BadShowInput(N_("An operator has to approve this show before it goes live."))
+    lifecycle.apply(show, action, utcnow(), reason.strip())
+    if action == "cancel":
+        await scheduling.announce_cancellation(session, show)
     await session.flush()
     return show
 
@@ -208,9 +227,11 @@ async def regenerate_stream_key(session: AsyncSession, actor: User, show: Show) 
 async def shows_in_state(
     session: AsyncSession, state: ShowState, *, limit: int = 20, newest_first: bool = False
 ) -> list[Show]:
+    """Public shows in `state` (slot requests and declined shows are left out)."""
     order = Show.scheduled_start.desc() if newest_first else Show.scheduled_start
     rows = await session.scalars(
-        select(Show).where(Show.state == state).order_by(order).limit(limit).options(*_load())
+        select(Show).where(Show.state == state, Show.approval == Approval.APPROVED)
+        .order_by(order).limit(limit).options(*_load())
     )
     return list(rows)
 
@@ -236,8 +257,14 @@ async def shows_of_creator(session: AsyncSession, creator_id: int) -> list[Show]
     return list(rows)
 
 
-async def all_shows(session: AsyncSession, limit: int = 200) -> list[Show]:
-    rows = await session.scalars(
-        select(Show).order_by(Show.scheduled_start.desc()).limit(limit).options(*_load())
-    )
-    return list(rows)
+async def all_shows(session: AsyncSession, limit: int = 200, *, public_only: bool = False
+                    ) -> list[Show]:
+    query = select(Show).order_by(Show.scheduled_start.desc()).limit(limit).options(*_load())
+    if public_only:
+        query = query.where(Show.approval == Approval.APPROVED)
+    return list(await session.scalars(query))
+
+
+def can_see(user: User | None, show: Show) -> bool:
+    """Public shows are for everyone; slot requests and declined ones for their staff."""
+    return show.is_public or can_present(user, show)

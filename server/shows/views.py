@@ -6,18 +6,29 @@ import datetime as dt
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
 from server import keys
 from server.accounts import service as accounts
-from server.accounts.models import Role, User
+from server.accounts.models import Role
 from server.errors import N_, DomainError, Forbidden
-from server.http import form_ints, form_str, redirect, render, require_user, translations
+from server.http import (
+    form_ints,
+    form_str,
+    managed_store_id,
+    redirect,
+    render,
+    require_user,
+    translations,
+)
 from server.i18n import SEOUL, parse_seoul_input, to_seoul_input
 from server.media import save_image
-from server.shows import service
-from server.shows.errors import BadShowInput
+from server.notifications import service as notifications
+from server.shows import replay, service
+from server.shows.errors import BadShowInput, ShowNotFound
 from server.shows.models import Show, ShowState
+from server.shows.replay import can_watch_replay, replay_chat
 
 routes = web.RouteTableDef()
 
@@ -33,14 +44,43 @@ async def home(request: web.Request) -> web.Response:
 
 @routes.get("/shows/{show_id:\\d+}", name="show")
 async def show_page(request: web.Request) -> web.Response:
+    user = request.get(keys.request_user)
     async with request.app[keys.sessionmaker]() as session:
         show = await service.get_show(session, int(request.match_info["show_id"]))
-    user = request.get(keys.request_user)
+        if not service.can_see(user, show):
+            raise ShowNotFound(show_id=show.id)
+        reminded = user is not None and await notifications.has_reminder(
+            session, user.id, show.id)
+        replay_data = await _replay_data(request, session, show) if can_watch_replay(
+            user, show) else None
     return render(request, "shows/show.html", {
         "show": show,
         "can_present": service.can_present(user, show),
         "can_manage": service.can_manage(user, show),
+        "is_operator": user is not None and user.role is Role.OPERATOR,
+        "reminded": reminded,
+        "replay": replay_data,
     })
+
+
+async def _replay_data(request: web.Request, session: Any, show: Show) -> dict[str, Any]:
+    chat_source = request.app.get(replay_chat)
+    return {
+        "moments": [m.as_json() for m in await replay.timeline(session, show.id)],
+        "messages": await chat_source(session, show.id) if chat_source else [],
+    }
+
+
+@routes.post("/shows/{show_id:\\d+}/replay", name="replay_visibility")
+async def replay_visibility(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    form = await request.post()
+    async with request.app[keys.sessionmaker].begin() as session:
+        show = await service.get_show(session, int(request.match_info["show_id"]))
+        if not service.can_manage(user, show):
+            raise Forbidden(N_("You can only change shows of your own store."))
+        show.replay_hidden = form_str(form, "hidden") == "1"
+    return redirect(f"/shows/{show.id}?flash=saved")
 
 
 @routes.get("/stores/{slug}", name="store")
@@ -54,20 +94,10 @@ async def store_page(request: web.Request) -> web.Response:
 
 # --- merchant console --------------------------------------------------------------------
 
-def _own_store_id(user: User, request: web.Request) -> int:
-    """The store a merchant manages; an operator picks one with ?store=."""
-    if user.role is Role.MERCHANT and user.store_id is not None:
-        return user.store_id
-    raw = request.query.get("store", "")
-    if user.role is Role.OPERATOR and raw.isdigit():
-        return int(raw)
-    raise Forbidden(N_("This page is for merchants only."))
-
-
 @routes.get("/merchant", name="merchant")
 async def merchant_console(request: web.Request) -> web.Response:
     user = require_user(request, Role.MERCHANT, Role.OPERATOR)
-    store_id = _own_store_id(user, request)
+    store_id = managed_store_id(request, user)
     async with request.app[keys.sessionmaker]() as session:
         store = await accounts.get_store(session, store_id)
         store_shows = await service.shows_of_store(session, store_id)
@@ -79,12 +109,12 @@ async def merchant_console(request: web.Request) -> web.Response:
 @routes.post("/merchant/store")
 async def edit_store(request: web.Request) -> web.StreamResponse:
     user = require_user(request, Role.MERCHANT, Role.OPERATOR)
-    store_id = _own_store_id(user, request)
+    store_id = managed_store_id(request, user)
     form = await request.post()
-    async with request.app[keys.sessionmaker].begin() as session:
-        store = await accounts.get_store(session, store_id)
-        try:
-            logo = await _upload(request, form, "logo", "stores")
+    try:
+        logo = await _upload(request, form, "logo", "stores")
+        async with request.app[keys.sessionmaker].begin() as session:
+            store = await accounts.get_store(session, store_id)
             await accounts.update_store(
                 session, store, name=form_str(form, "name"),
                 description=form_str(form, "description"), market=form_str(form, "market"),
@@ -92,14 +122,17 @@ async def edit_store(request: web.Request) -> web.StreamResponse:
             )
             if logo:
                 store.logo_path = logo
-        except DomainError as exc:
-            await session.rollback()
+    except DomainError as exc:
+        if exc.status != 422:
+            raise
+        async with request.app[keys.sessionmaker]() as session:
+            store = await accounts.get_store(session, store_id)
             store_shows = await service.shows_of_store(session, store_id)
             creators = await accounts.creators_of_store(session, store_id)
-            return render(request, "shows/merchant.html", {
-                "store": store, "shows": store_shows, "creators": creators,
-                "error": exc.translate(translations(request).gettext),
-            }, status=exc.status)
+        return render(request, "shows/merchant.html", {
+            "store": store, "shows": store_shows, "creators": creators,
+            "error": exc.translate(translations(request).gettext),
+        }, status=exc.status)
     suffix = f"&store={store_id}" if user.role is Role.OPERATOR else ""
     return redirect(f"/merchant?flash=saved{suffix}")
 
@@ -107,7 +140,8 @@ async def edit_store(request: web.Request) -> web.StreamResponse:
 async def _upload(request: web.Request, form: MultiDictProxy[Any], name: str,
                   folder: str) -> str | None:
     upload = form.get(name)
-    if upload is None or isinstance(upload, str) or not upload.filename:
+    # A browser sends an empty file part when nothing was chosen.
+    if not isinstance(upload, FileField) or not upload.filename:
         return None
     data = upload.file.read()
     return save_image(request.app[keys.settings].data_dir, data, folder, field=name)
@@ -161,30 +195,32 @@ async def new_show_page(request: web.Request) -> web.Response:
 async def create_show(request: web.Request) -> web.StreamResponse:
     user = require_user(request, Role.MERCHANT, Role.OPERATOR)
     store_id = int(request.match_info["store_id"])
+    if not service.can_manage(user, Show(store_id=store_id)):
+        raise Forbidden(N_("You can only plan shows for your own store."))
     form = await request.post()
-    async with request.app[keys.sessionmaker].begin() as session:
-        try:
-            fields = _show_fields(form)
-            if not service.can_manage(user, Show(store_id=store_id)):
-                raise Forbidden(N_("You can only plan shows for your own store."))
-            cover = await _upload(request, form, "cover", "shows")
+    try:
+        fields = _show_fields(form)
+        cover = await _upload(request, form, "cover", "shows")
+        async with request.app[keys.sessionmaker].begin() as session:
             show = await service.create_show(session, user, store_id=store_id,
                                              cover_path=cover, **fields)
-        except DomainError as exc:
-            await session.rollback()
-            return await _show_form_error(request, session, store_id, None, form, exc)
+    except BadShowInput as exc:
+        return await _show_form_error(request, store_id, None, form, exc)
+    except DomainError as exc:
+        if exc.status != 422:
+            raise
+        return await _show_form_error(request, store_id, None, form, exc)
     return redirect(f"/shows/{show.id}?flash=saved")
 
 
-async def _show_form_error(request: web.Request, session: Any, store_id: int,
-                           show: Show | None, form: MultiDictProxy[Any],
-                           exc: DomainError) -> web.Response:
-    if isinstance(exc, Forbidden):
-        raise exc
-    store = await accounts.get_store(session, store_id)
-    creators = await accounts.creators_of_store(session, store_id)
-    values = {k: form_str(form, k) for k in ("title", "description", "scheduled_start",
-                                             "duration_minutes")}
+async def _show_form_error(request: web.Request, store_id: int, show: Show | None,
+                           form: MultiDictProxy[Any], exc: DomainError) -> web.Response:
+    """The form again, with the error and everything the user typed."""
+    async with request.app[keys.sessionmaker]() as session:
+        store = await accounts.get_store(session, store_id)
+        creators = await accounts.creators_of_store(session, store_id)
+    values: dict[str, Any] = {k: form_str(form, k) for k in (
+        "title", "description", "scheduled_start", "duration_minutes")}
     values["creator_ids"] = form_ints(form, "creator_ids")
     return render(request, "shows/edit.html", {
         "store": store, "show": show, "creators": creators, "form": values,
@@ -208,19 +244,23 @@ async def edit_show_page(request: web.Request) -> web.Response:
 @routes.post("/shows/{show_id:\\d+}/edit")
 async def edit_show(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
+    show_id = int(request.match_info["show_id"])
+    async with request.app[keys.sessionmaker]() as session:
+        show = await service.get_show(session, show_id)
+    if not service.can_manage(user, show):
+        raise Forbidden(N_("You can only change shows of your own store."))
     form = await request.post()
-    async with request.app[keys.sessionmaker].begin() as session:
-        show = await service.get_show(session, int(request.match_info["show_id"]))
-        if not service.can_manage(user, show):
-            raise Forbidden(N_("You can only change shows of your own store."))
-        try:
-            fields = _show_fields(form)
-            cover = await _upload(request, form, "cover", "shows")
+    try:
+        fields = _show_fields(form)
+        cover = await _upload(request, form, "cover", "shows")
+        async with request.app[keys.sessionmaker].begin() as session:
+            show = await service.get_show(session, show_id)
             await service.update_show(session, user, show, cover_path=cover, **fields)
-        except DomainError as exc:
-            await session.rollback()
-            return await _show_form_error(request, session, show.store_id, show, form, exc)
-    return redirect(f"/shows/{show.id}?flash=saved")
+    except DomainError as exc:
+        if exc.status != 422:
+            raise
+        return await _show_form_error(request, show.store_id, show, form, exc)
+    return redirect(f"/shows/{show_id}?flash=saved")
 
 
 @routes.post("/shows/{show_id:\\d+}/{action:cancel|end}", name="show_action")

@@ -12,7 +12,7 @@ from tests.helpers import PASSWORD, csrf, login, login_as, make_user
 
 
 async def _user_count(client: TestClient) -> int:
-    async with client.app[keys.sessionmaker]() as session:  # type: ignore[index]
+    async with client.app[keys.sessionmaker]() as session:
         return int(await session.scalar(select(func.count(User.id))) or 0)
 
 
@@ -30,7 +30,7 @@ async def test_shopper_signs_up_and_is_signed_in(client: TestClient) -> None:
 
 async def test_duplicate_email_is_refused_in_korean_and_keeps_the_form(
         client: TestClient) -> None:
-    await make_user(client.app, email="taken@example.kr")  # type: ignore[arg-type]
+    await make_user(client.app, email="taken@example.kr")
     before = await _user_count(client)
     await client.get("/signup")
     resp = await client.post("/signup", data={
@@ -44,7 +44,7 @@ async def test_duplicate_email_is_refused_in_korean_and_keeps_the_form(
 
 
 async def test_wrong_password_gets_a_clear_message_and_no_session(client: TestClient) -> None:
-    user = await make_user(client.app)  # type: ignore[arg-type]
+    user = await make_user(client.app)
     resp = await login(client, user.email, "wrong-password")
     assert resp.status == 401
     assert "이메일 또는 비밀번호가 올바르지 않습니다" in await resp.text()
@@ -52,7 +52,7 @@ async def test_wrong_password_gets_a_clear_message_and_no_session(client: TestCl
 
 
 async def test_english_is_selectable(client: TestClient) -> None:
-    user = await make_user(client.app)  # type: ignore[arg-type]
+    user = await make_user(client.app)
     await client.get("/login")
     await client.post("/lang", data={"locale": "en", "_csrf": csrf(client), "next": "/login"})
     resp = await login(client, user.email, "wrong-password")
@@ -72,7 +72,7 @@ async def test_missing_csrf_token_changes_nothing(client: TestClient) -> None:
 
 async def test_session_is_rotated_at_login_and_cookie_is_httponly_lax(
         client: TestClient) -> None:
-    user = await make_user(client.app)  # type: ignore[arg-type]
+    user = await make_user(client.app)
     first = await login(client, user.email)
     second = await login(client, user.email)
     a, b = first.cookies[SESSION_COOKIE], second.cookies[SESSION_COOKIE]
@@ -81,7 +81,7 @@ async def test_session_is_rotated_at_login_and_cookie_is_httponly_lax(
 
 
 async def test_sign_out_ends_the_session(client: TestClient) -> None:
-    user = await make_user(client.app)  # type: ignore[arg-type]
+    user = await make_user(client.app)
     await login_as(client, user)
     assert (await client.get("/api/me")).status == 200
     await client.post("/logout", data={"_csrf": csrf(client)})
@@ -89,7 +89,7 @@ async def test_sign_out_ends_the_session(client: TestClient) -> None:
 
 
 async def test_login_is_rate_limited(client: TestClient) -> None:
-    user = await make_user(client.app)  # type: ignore[arg-type]
+    user = await make_user(client.app)
     for _ in range(5):
         await login(client, user.email, "wrong")
     resp = await login(client, user.email)  # even the right password waits now
@@ -106,9 +106,9 @@ async def test_merchant_application_waits_for_operator_approval(client: TestClie
     resp = await login(client, "shop@example.kr")
     assert resp.status == 403 and "승인" in await resp.text()
 
-    operator = await make_user(client.app, Role.OPERATOR)  # type: ignore[arg-type]
+    operator = await make_user(client.app, Role.OPERATOR)
     await login_as(client, operator)
-    async with client.app[keys.sessionmaker]() as session:  # type: ignore[index]
+    async with client.app[keys.sessionmaker]() as session:
         merchant = await session.scalar(select(User).where(User.email == "shop@example.kr"))
     assert merchant is not None and merchant.status is AccountStatus.PENDING
     resp = await client.post(f"/ops/accounts/{merchant.id}/approve",
@@ -119,17 +119,17 @@ async def test_merchant_application_waits_for_operator_approval(client: TestClie
 
 
 async def test_shopper_cannot_open_the_operator_console(client: TestClient) -> None:
-    shopper = await make_user(client.app)  # type: ignore[arg-type]
+    shopper = await make_user(client.app)
     await login_as(client, shopper)
     resp = await client.get("/ops")
     assert resp.status == 403
     assert "전용 페이지입니다" in await resp.text()
-    pending = await make_user(client.app, Role.CREATOR,  # type: ignore[arg-type]
+    pending = await make_user(client.app, Role.CREATOR,
                               status=AccountStatus.PENDING)
     resp = await client.post(f"/ops/accounts/{pending.id}/approve", data={"_csrf": csrf(client)})
     assert resp.status == 403
-    async with client.app[keys.sessionmaker]() as session:  # type: ignore[index]
-        assert (await session.get(User, pending.id)).status is AccountStatus.PENDING  # type: ignore[union-attr]
+    async with client.app[keys.sessionmaker]() as session:
+        assert (await session.get(User, pending.id)).status is AccountStatus.PENDING
 
 
 async def test_anonymous_visitor_is_sent_to_sign_in(client: TestClient) -> None:

@@ -1,0 +1,95 @@
+"""Checkout errors: each says the state in a sentence the shopper or merchant can act on."""
+
+from __future__ import annotations
+
+from server.errors import N_, Conflict, DomainError, Forbidden, Invalid, NotFound
+
+
+class ProductNotFound(NotFound):
+    template = N_("Product %(product_id)s does not exist.")
+    code = "product_not_found"
+
+
+class OrderNotFound(NotFound):
+    # Also the answer for another shopper's order: its existence is not theirs to know.
+    template = N_("Order %(order_id)s does not exist.")
+    code = "order_not_found"
+
+
+class BadCheckoutInput(Invalid):
+    pass
+
+
+class SoldOut(Conflict):
+    template = N_("Sorry, %(name)s is sold out.")
+    code = "sold_out"
+
+
+class NotOnSale(Conflict):
+    template = N_("%(name)s is not on sale in this show right now.")
+    code = "not_on_sale"
+
+
+class SaleLimitReached(Conflict):
+    template = N_("The flash sale allows %(limit)d per shopper; you already hold %(held)d.")
+    code = "sale_limit"
+
+
+class SaleEnded(Conflict):
+    template = N_("The flash sale has ended.")
+    code = "sale_ended"
+
+
+class OrderNotPayable(Conflict):
+    template = N_("Order %(order_id)s cannot be paid: it is %(status)s.")
+    code = "order_not_payable"
+    translated_params = ("status",)
+
+
+class PaymentInProgress(Conflict):
+    template = N_("Order %(order_id)s is being paid already; wait for the answer.")
+    code = "payment_in_progress"
+
+
+class PaymentDeclined(DomainError):
+    template = N_("Your card was declined. No money was taken; please try another card.")
+    status = 402
+    code = "card_declined"
+
+
+class PaymentUnavailable(DomainError):
+    template = N_("The payment service did not answer. Please try again in a moment.")
+    status = 503
+    code = "payment_unavailable"
+
+
+class RefundTooLarge(Invalid):
+    template = N_("At most %(max)s can still be refunded on this order.")
+    code = "refund_too_large"
+
+
+class IllegalOrderChange(Conflict):
+    template = N_("Order %(order_id)s cannot become %(target)s: it is %(status)s.")
+    code = "illegal_order_change"
+    translated_params = ("target", "status")
+
+
+class NotYourStore(Forbidden):
+    template = N_("Only this store's merchant and operators can do this.")
+    code = "not_your_store"
+
+
+class NotPresenter(Forbidden):
+    template = N_("Only this show's creators, its merchant and operators can do this.")
+    code = "not_presenter"
+
+
+class BadSignature(DomainError):
+    template = N_("The webhook signature is not valid.")
+    status = 400
+    code = "bad_signature"
+
+
+# Status names used in messages, listed so the catalogs carry them.
+STATUS_WORDS = (N_("pending"), N_("paid"), N_("preparing"), N_("shipped"), N_("delivered"),
+                N_("cancelled"), N_("refunded"))

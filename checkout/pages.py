@@ -1,0 +1,280 @@
+"""Checkout pages: a product, the merchant's products and orders (with CSV export), the
+shopper's order history and receipts."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from aiohttp import web
+from aiohttp.web_request import FileField
+
+from checkout import catalog, flows, orders
+from checkout.errors import OrderNotFound
+from checkout.models import OrderStatus
+from server import keys
+from server.accounts import service as accounts
+from server.accounts.models import Role, User
+from server.errors import N_, DomainError, Forbidden
+from server.http import form_str, redirect, render, require_user, translations
+from server.i18n import format_seoul
+from server.media import save_image
+from server.shows import service as shows
+
+routes = web.RouteTableDef()
+
+
+def _store_id_of(user: User, request: web.Request) -> int:
+    """The merchant's own store; an operator names one with ?store=."""
+    if user.role is Role.MERCHANT and user.store_id is not None:
+        return user.store_id
+    raw = request.query.get("store", "")
+    if user.role is Role.OPERATOR and raw.isdigit():
+        return int(raw)
+    raise Forbidden(N_("This page is for merchants only."))
+
+
+def _suffix(user: User, store_id: int) -> str:
+    return f"?store={store_id}" if user.role is Role.OPERATOR else ""
+
+
+@routes.get("/products/{product_id:\\d+}", name="product")
+async def product_page(request: web.Request) -> web.Response:
+    async with request.app[keys.sessionmaker]() as session:
+        product = await catalog.get_product(session, int(request.match_info["product_id"]))
+        store = await accounts.get_store(session, product.store_id)
+    return render(request, "checkout/product.html", {"product": product, "store": store})
+
+
+# --- merchant: products --------------------------------------------------------------------
+
+def _variants(raw: str) -> tuple[tuple[str, int], ...]:
+    """One option a line, `name: stock` (e.g. `대: 3`)."""
+    out = []
+    for line in raw.splitlines():
+        if not line.strip():
+            continue
+        name, _, stock = line.rpartition(":")
+        if not name:
+            name, stock = stock, "0"
+        out.append((name.strip(), catalog.parse_int(stock.strip(), "variants", 0,
+                                                    catalog.MAX_STOCK)))
+    return tuple(out)
+
+
+def _product_form(form: Any) -> catalog.ProductInput:
+    return catalog.ProductInput(
+        name=form_str(form, "name"), description=form_str(form, "description"),
+        price=catalog.parse_int(form_str(form, "price"), "price", 1, catalog.MAX_PRICE),
+        stock=catalog.parse_int(form_str(form, "stock", "0") or "0", "stock", 0,
+                                catalog.MAX_STOCK),
+        per_order_limit=catalog.parse_int(form_str(form, "per_order_limit", "10") or "10",
+                                          "per_order_limit", 1, catalog.MAX_PER_ORDER),
+        variants=_variants(form_str(form, "variants")))
+
+
+def _photo(request: web.Request, form: Any) -> str | None:
+    photo = form.get("photo")
+    if isinstance(photo, FileField) and photo.filename:
+        return save_image(request.app[keys.settings].data_dir, photo.file.read(), "products",
+                          field="photo")
+    return None
+
+
+async def _products_page(request: web.Request, user: User, store_id: int,
+                         extra: dict[str, Any] | None = None, status: int = 200
+                         ) -> web.Response:
+    async with request.app[keys.sessionmaker]() as session:
+        store = await accounts.get_store(session, store_id)
+        products = await catalog.products_of_store(session, store_id)
+    context = {"store": store, "products": products, "suffix": _suffix(user, store_id),
+               "form": {}, "edit": None}
+    context.update(extra or {})
+    return render(request, "checkout/merchant_products.html", context, status=status)
+
+
+@routes.get("/merchant/products", name="merchant_products")
+async def merchant_products(request: web.Request) -> web.Response:
+    user = require_user(request, Role.MERCHANT, Role.OPERATOR)
+    return await _products_page(request, user, _store_id_of(user, request))
+
+
+@routes.post("/merchant/products")
+async def create_product(request: web.Request) -> web.StreamResponse:
+    user = require_user(request, Role.MERCHANT, Role.OPERATOR)
+    store_id = _store_id_of(user, request)
+    form = await request.post()
+    try:
+        data = _product_form(form)
+        image = _photo(request, form)
+        async with request.app[keys.sessionmaker].begin() as session:
+            await catalog.create_product(session, user, store_id, data, image)
+    except DomainError as exc:
+        if isinstance(exc, Forbidden):
+            raise
+        return await _products_page(request, user, store_id, {
+            "error": exc.translate(translations(request).gettext),
+            "form": {k: form_str(form, k) for k in ("name", "description", "price", "stock",
+                                                    "per_order_limit", "variants")},
+        }, status=exc.status)
+    return redirect(f"/merchant/products{_suffix(user, store_id)}"
+                    f"{'&' if _suffix(user, store_id) else '?'}flash=saved")
+
+
+@routes.get("/merchant/products/{product_id:\\d+}/edit", name="edit_product")
+async def edit_product_page(request: web.Request) -> web.Response:
+    user = require_user(request, Role.MERCHANT, Role.OPERATOR)
+    async with request.app[keys.sessionmaker]() as session:
+        product = await catalog.get_product(session, int(request.match_info["product_id"]))
+    catalog.check_store(user, product.store_id)
+    form = {"name": product.name, "description": product.description,
+            "price": product.price, "stock": product.stock,
+            "per_order_limit": product.per_order_limit,
+            "variants": "\n".join(f"{v.name}: {v.stock}" for v in product.variants)}
+    return await _products_page(request, user, product.store_id,
+                                {"form": form, "edit": product})
+
+
+@routes.post("/merchant/products/{product_id:\\d+}/edit")
+async def edit_product(request: web.Request) -> web.StreamResponse:
+    user = require_user(request, Role.MERCHANT, Role.OPERATOR)
+    form = await request.post()
+    async with request.app[keys.sessionmaker].begin() as session:
+        product = await catalog.get_product(session, int(request.match_info["product_id"]))
+        catalog.check_store(user, product.store_id)
+        try:
+            await catalog.update_product(session, user, product, _product_form(form),
+                                         _photo(request, form))
+        except DomainError as exc:
+            await session.rollback()
+            return await _products_page(request, user, product.store_id, {
+                "error": exc.translate(translations(request).gettext), "edit": product,
+                "form": {k: form_str(form, k) for k in ("name", "description", "price",
+                                                        "stock", "per_order_limit",
+                                                        "variants")},
+            }, status=exc.status)
+    suffix = _suffix(user, product.store_id)
+    return redirect(f"/merchant/products{suffix}{'&' if suffix else '?'}flash=saved")
+
+
+# --- merchant: orders ------------------------------------------------------------------------
+
+async def _store_orders(request: web.Request) -> tuple[User, int, list[Any], Any]:
+    user = require_user(request, Role.MERCHANT, Role.OPERATOR)
+    store_id = _store_id_of(user, request)
+    status = request.query.get("status", "")
+    if status not in {s.value for s in OrderStatus}:
+        status = ""
+    async with request.app[keys.sessionmaker]() as session:
+        store = await accounts.get_store(session, store_id)
+        found = await orders.orders_of_store(session, store_id, status=status)
+    return user, store_id, found, store
+
+
+@routes.get("/merchant/orders", name="merchant_orders")
+async def merchant_orders(request: web.Request) -> web.Response:
+    user, store_id, found, store = await _store_orders(request)
+    return render(request, "checkout/merchant_orders.html", {
+        "store": store, "orders": found, "statuses": [s.value for s in OrderStatus],
+        "status": request.query.get("status", ""), "suffix": _suffix(user, store_id),
+        "error": request.query.get("error", ""),
+    })
+
+
+def _cell(value: object) -> str:
+    text = str(value)
+    # A spreadsheet runs cells that start like a formula; a quote keeps them text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@routes.get("/merchant/orders.csv", name="merchant_orders_csv")
+async def merchant_orders_csv(request: web.Request) -> web.Response:
+    _, _, found, store = await _store_orders(request)
+    gettext = translations(request).gettext
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([gettext(h) for h in (
+        N_("Order"), N_("Ordered at"), N_("Status"), N_("Items"), N_("Total (KRW)"),
+        N_("Refunded (KRW)"), N_("Recipient"), N_("Phone"), N_("Postcode"), N_("Address"),
+        N_("Tracking number"), N_("Show"))])
+    locale = request.app[keys.settings].default_locale
+    for order in found:
+        items = "; ".join(
+            f"{line.product_name} {line.variant_name} x{line.quantity}".replace("  ", " ")
+            for line in order.lines)
+        writer.writerow([_cell(v) for v in (
+            order.id, format_seoul(order.created_at, locale, "yyyy-MM-dd HH:mm"),
+            gettext(order.status.value), items, order.total, order.refunded_amount,
+            order.recipient_name, order.phone, order.postcode,
+            f"{order.address} {order.address_detail}".strip(), order.tracking_number,
+            order.show_id or "")])
+    # A byte-order mark so that spreadsheet programs read the Korean text as UTF-8.
+    body = "\ufeff" + buffer.getvalue()
+    return web.Response(text=body, content_type="text/csv", charset="utf-8", headers={
+        "Content-Disposition": f'attachment; filename="orders-{store.slug}.csv"'})
+
+
+@routes.post("/merchant/orders/{order_id:\\d+}/status")
+async def order_status_form(request: web.Request) -> web.StreamResponse:
+    user = require_user(request, Role.MERCHANT, Role.OPERATOR)
+    form = await request.post()
+    async with request.app[keys.sessionmaker].begin() as session:
+        order = await orders.order_of_store(session, user, int(request.match_info["order_id"]))
+        try:
+            await orders.advance(session, user, order, form_str(form, "status"),
+                                 form_str(form, "tracking_number"))
+        except DomainError as exc:
+            await session.rollback()
+            return await _orders_error(request, user, order.store_id, exc)
+    return redirect(f"/merchant/orders{_suffix(user, order.store_id)}")
+
+
+@routes.post("/merchant/orders/{order_id:\\d+}/refund")
+async def refund_form(request: web.Request) -> web.StreamResponse:
+    user = require_user(request, Role.MERCHANT, Role.OPERATOR)
+    form = await request.post()
+    order_id = int(request.match_info["order_id"])
+    async with request.app[keys.sessionmaker]() as session:
+        order = await orders.order_of_store(session, user, order_id)
+    try:
+        await flows.refund(request.app, user, order_id, form_str(form, "amount"))
+    except DomainError as exc:
+        return await _orders_error(request, user, order.store_id, exc)
+    return redirect(f"/merchant/orders{_suffix(user, order.store_id)}")
+
+
+async def _orders_error(request: web.Request, user: User, store_id: int,
+                        exc: DomainError) -> web.Response:
+    async with request.app[keys.sessionmaker]() as session:
+        store = await accounts.get_store(session, store_id)
+        found = await orders.orders_of_store(session, store_id)
+    return render(request, "checkout/merchant_orders.html", {
+        "store": store, "orders": found, "statuses": [s.value for s in OrderStatus],
+        "status": "", "suffix": _suffix(user, store_id),
+        "error": exc.translate(translations(request).gettext),
+    }, status=exc.status)
+
+
+# --- shopper: orders and receipts --------------------------------------------------------------
+
+@routes.get("/orders", name="my_orders")
+async def my_orders(request: web.Request) -> web.Response:
+    user = require_user(request)
+    async with request.app[keys.sessionmaker]() as session:
+        mine = await orders.orders_of_user(session, user.id)
+    return render(request, "checkout/orders.html", {"orders": mine})
+
+
+@routes.get("/orders/{order_id:\\d+}", name="receipt")
+async def receipt(request: web.Request) -> web.Response:
+    user = require_user(request)
+    order_id = int(request.match_info["order_id"])
+    async with request.app[keys.sessionmaker]() as session:
+        order = await orders.get_order(session, order_id)
+        if order.user_id != user.id and not catalog.can_manage_store(user, order.store_id):
+            raise OrderNotFound(order_id=order_id)
+        store = await accounts.get_store(session, order.store_id)
+        show = await shows.get_show(session, order.show_id) if order.show_id else None
+    return render(request, "checkout/receipt.html",
+                  {"order": order, "store": store, "show": show})

@@ -1,0 +1,164 @@
+"""Payments behind one small protocol, with the Stripe implementation used everywhere.
+
+In development and tests the same Stripe SDK talks to localstripe (a Stripe API
+sandbox started beside the server). Two localstripe gaps are bridged here, in one
+place: it cannot turn a card token into a PaymentMethod, so the token's card is used
+as the payment method; and webhooks are registered through its `_config` endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import aiohttp
+import stripe
+from stripe._base_address import BaseAddresses
+
+from checkout.errors import BadSignature, PaymentDeclined, PaymentUnavailable
+from server.settings import Settings
+
+log = logging.getLogger("jangteo.payments")
+WEBHOOK_PATH = "/api/checkout/stripe-webhook"
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    intent_id: str
+    # succeeded | requires_action | processing | failed | canceled
+    status: str
+    client_secret: str = ""
+
+
+class PaymentGateway(Protocol):
+    async def pay(self, *, order_id: int, amount: int, currency: str, card_token: str,
+                  idempotency_key: str) -> PaymentResult:
+        """Create and confirm a payment for an order; raise PaymentDeclined on a decline."""
+
+    async def retrieve(self, intent_id: str) -> PaymentResult: ...
+
+    async def cancel(self, intent_id: str) -> None: ...
+
+    async def refund(self, *, intent_id: str, amount: int, idempotency_key: str) -> str:
+        """Refund `amount` of a payment; return the refund id."""
+
+    def parse_event(self, payload: bytes, signature: str) -> dict[str, Any]:
+        """The verified event, or BadSignature."""
+
+    def is_ours(self, metadata: dict[str, Any]) -> bool:
+        """Whether a payment's metadata names this installation."""
+
+    async def close(self) -> None: ...
+
+
+def _status(raw: str) -> str:
+    return "failed" if raw == "requires_payment_method" else raw
+
+
+class StripeGateway:
+    def __init__(self, settings: Settings, instance: str = "jangteo") -> None:
+        # Written into each payment's metadata: several installations (or test apps)
+        # sharing one Stripe account each act only on their own payments' events.
+        self.instance = instance
+        # Stripe itself needs no API base; one set means the localstripe sandbox.
+        self._local = bool(settings.stripe_api_base)
+        self._api_base = settings.stripe_api_base
+        self._secret_key = settings.stripe_secret_key.reveal()
+        # With localstripe we make up the webhook secret and register it ourselves.
+        self.webhook_secret = (
+            settings.stripe_webhook_secret.reveal()
+            if settings.stripe_webhook_secret else f"whsec_{secrets.token_hex(16)}"
+        )
+        self._http = stripe.AIOHTTPClient()
+        base: BaseAddresses | None = (
+            {"api": settings.stripe_api_base} if settings.stripe_api_base else None)
+        self._client = stripe.StripeClient(
+            self._secret_key or "sk_test_missing", base_addresses=base,
+            http_client=self._http, max_network_retries=2,
+        )
+
+    @property
+    def uses_localstripe(self) -> bool:
+        return self._local
+
+    async def register_webhook(self, public_url: str, name: str) -> None:
+        """Tell localstripe where to send its signed events (Stripe is set up by hand)."""
+        if not self._local:
+            return
+        async with aiohttp.ClientSession() as http, http.post(
+            f"{self._api_base}/_config/webhooks/{name}",
+            data={"url": public_url + WEBHOOK_PATH, "secret": self.webhook_secret},
+        ) as resp:
+            resp.raise_for_status()
+
+    async def _payment_method(self, card_token: str) -> str:
+        if self._local:
+            token = await self._client.v1.tokens.retrieve_async(card_token)
+            return str(token.card.id) if token.card else ""
+        method = await self._client.v1.payment_methods.create_async(
+            {"type": "card", "card": {"token": card_token}})
+        return str(method.id)
+
+    async def pay(self, *, order_id: int, amount: int, currency: str, card_token: str,
+                  idempotency_key: str) -> PaymentResult:
+        try:
+            method = await self._payment_method(card_token)
+            intent = await self._client.v1.payment_intents.create_async(
+                {"amount": amount, "currency": currency, "payment_method": method,
+                 "confirm": True, "metadata": {"order_id": str(order_id), "shop": self.instance}},
+                {"idempotency_key": idempotency_key},
+            )
+        except stripe.CardError as exc:
+            raise PaymentDeclined() from exc
+        except stripe.InvalidRequestError as exc:
+            log.warning("payment refused", extra={"order_id": order_id, "error": str(exc)})
+            raise PaymentDeclined() from exc
+        except stripe.StripeError as exc:
+            log.exception("payment service error", extra={"order_id": order_id})
+            raise PaymentUnavailable() from exc
+        return PaymentResult(str(intent.id), _status(str(intent.status)),
+                             str(intent.client_secret or ""))
+
+    async def retrieve(self, intent_id: str) -> PaymentResult:
+        try:
+            intent = await self._client.v1.payment_intents.retrieve_async(intent_id)
+        except stripe.StripeError as exc:
+            raise PaymentUnavailable() from exc
+        return PaymentResult(str(intent.id), _status(str(intent.status)),
+                             str(intent.client_secret or ""))
+
+    async def cancel(self, intent_id: str) -> None:
+        try:
+            await self._client.v1.payment_intents.cancel_async(intent_id)
+        except stripe.InvalidRequestError:
+            pass  # already succeeded, failed or cancelled: nothing to stop
+        except stripe.StripeError as exc:
+            raise PaymentUnavailable() from exc
+
+    async def refund(self, *, intent_id: str, amount: int, idempotency_key: str) -> str:
+        try:
+            refund = await self._client.v1.refunds.create_async(
+                {"payment_intent": intent_id, "amount": amount},
+                {"idempotency_key": idempotency_key},
+            )
+        except stripe.StripeError as exc:
+            log.exception("refund failed", extra={"intent": intent_id})
+            raise PaymentUnavailable() from exc
+        return str(refund.id)
+
+    def parse_event(self, payload: bytes, signature: str) -> dict[str, Any]:
+        try:
+            stripe.Webhook.construct_event(payload, signature, self.webhook_secret)
+        except (stripe.SignatureVerificationError, ValueError) as exc:
+            raise BadSignature() from exc
+        event: dict[str, Any] = json.loads(payload)
+        return event
+
+    def is_ours(self, metadata: dict[str, Any]) -> bool:
+        return metadata.get("shop", self.instance) == self.instance
+
+    async def close(self) -> None:
+        await self._http.close_async()

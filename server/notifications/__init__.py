@@ -1,0 +1,1 @@
+"""In-app notifications, show reminders, e-mail delivery and calendar files."""

@@ -1,0 +1,70 @@
+"""Replays of ended shows: who may watch, the timeline of pins and flash sales, and the
+chat to replay in step (chat hands its messages over through a small protocol)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.accounts.models import User
+from server.analytics.models import ShowEvent
+from server.shows.models import Show, ShowState
+from server.shows.service import can_present
+
+TIMELINE_KINDS = ("product:pinned", "sale:started")
+
+
+class ReplayChatSource(Protocol):
+    async def __call__(self, session: AsyncSession, show_id: int) -> list[dict[str, Any]]:
+        """Visible messages of a show as {"offset_ms", "author", "badge", "body"}."""
+
+
+replay_chat: web.AppKey[ReplayChatSource] = web.AppKey("replay_chat")
+
+
+def can_watch_replay(user: User | None, show: Show) -> bool:
+    """Ended, public shows have a replay unless the merchant hid it; staff always see it."""
+    if show.state is not ShowState.ENDED:
+        return False
+    if can_present(user, show):
+        return True
+    return show.is_public and not show.replay_hidden
+
+
+@dataclass(frozen=True)
+class Moment:
+    kind: str
+    offset_ms: int
+    label: str
+    product_id: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "offset_ms": self.offset_ms, "label": self.label,
+                "product_id": self.product_id}
+
+
+def _product(payload: dict[str, Any]) -> tuple[str, int | None]:
+    for key in ("product", "sale"):
+        item = payload.get(key)
+        if isinstance(item, dict):
+            name = item.get("name") or item.get("product_name") or ""
+            product_id = item.get("product_id", item.get("id"))
+            return str(name), product_id if isinstance(product_id, int) else None
+    return "", None
+
+
+async def timeline(session: AsyncSession, show_id: int) -> list[Moment]:
+    events = await session.scalars(
+        select(ShowEvent).where(ShowEvent.show_id == show_id,
+                                ShowEvent.kind.in_(TIMELINE_KINDS),
+                                ShowEvent.offset_ms.is_not(None))
+        .order_by(ShowEvent.offset_ms))
+    moments = []
+    for event in events:
+        label, product_id = _product(event.payload or {})
+        moments.append(Moment(event.kind, event.offset_ms or 0, label, product_id))
+    return moments

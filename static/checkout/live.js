@@ -1,0 +1,54 @@
+// Live product events for one show: chat's shared Socket.IO connection (or one of our
+// own, joining the show's room with chat's `join` event), and polling of a small JSON
+// endpoint, so the page stays right even without a live channel.
+export const EVENTS = ["product:pinned", "product:unpinned", "sale:started", "sale:ended",
+  "stock:changed", "product:sold_out", "order:paid"];
+
+export async function follow(showId, onEvent, { pollMs = 4000, poll } = {}) {
+  let connected = false;
+  try {
+    // The page's one connection to the show's room, shared with chat.
+    const { showSocket } = await import("/static/js/live_socket.js");
+    const socket = showSocket(showId);
+    socket.on("connect", () => { connected = true; });
+    socket.on("disconnect", () => { connected = false; });
+    connected = Boolean(socket.connected);
+    for (const name of EVENTS) socket.on(name, (payload) => onEvent(name, payload || {}));
+  } catch (err) {
+    // No vendored client (or no chat server): polling below carries the page.
+  }
+  if (poll) {
+    await poll();
+    // With live events, polling only corrects what a dropped event missed.
+    let last = Date.now();
+    setInterval(() => {
+      const wait = connected ? pollMs * 4 : pollMs;
+      if (Date.now() - last < wait) return;
+      last = Date.now();
+      poll().catch(() => {});
+    }, 1000);
+  }
+}
+
+export function fill(template, params) {
+  return template.replace(/%\((\w+)\)s/g, (_, key) => String(params[key] ?? ""));
+}
+
+export function krw(amount) {
+  return "₩" + Number(amount).toLocaleString("en-US");
+}
+
+export function csrfToken() {
+  return document.querySelector('meta[name="csrf-token"]')?.content || "";
+}
+
+export async function api(path, body, method = "POST") {
+  const response = await fetch(path, {
+    method,
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let data = {};
+  try { data = await response.json(); } catch (err) { data = {}; }
+  return { ok: response.ok, status: response.status, data };
+}

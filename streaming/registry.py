@@ -1,0 +1,39 @@
+"""Every show's live `Broadcast`, owned by the application (created in `setup`)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from streaming.broadcast import Broadcast, StreamConfig
+
+
+class BroadcastRegistry:
+    def __init__(self, config: StreamConfig,
+                 on_publisher_gone: Callable[[int], Awaitable[None]],
+                 on_change: Callable[[int, str, dict[str, Any]], Awaitable[None]]) -> None:
+        self.config = config
+        self._on_publisher_gone = on_publisher_gone
+        self._on_change = on_change
+        self._broadcasts: dict[int, Broadcast] = {}
+
+    def get(self, show_id: int) -> Broadcast | None:
+        return self._broadcasts.get(show_id)
+
+    def get_or_create(self, show_id: int) -> Broadcast:
+        broadcast = self._broadcasts.get(show_id)
+        if broadcast is None or broadcast.closed:
+            broadcast = Broadcast(show_id, self.config, self._on_publisher_gone, self._on_change)
+            self._broadcasts[show_id] = broadcast
+        return broadcast
+
+    async def end(self, show_id: int) -> None:
+        broadcast = self._broadcasts.pop(show_id, None)
+        if broadcast is not None:
+            await broadcast.close()
+
+    async def close_all(self) -> None:
+        broadcasts = list(self._broadcasts.values())
+        self._broadcasts.clear()
+        await asyncio.gather(*(b.close() for b in broadcasts), return_exceptions=True)

@@ -1,0 +1,201 @@
+"""HTTP edge of streaming: WHIP (RFC 9725) and WHEP endpoints, stream status, the
+studio's end-show and stream-key actions."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from aiohttp import web
+
+from server import keys as server_keys
+from server.errors import DomainError
+from server.http import error_body, json_response, require_user, translations
+from server.security import CSRF_HEADER, CsrfFailed, csrf_exempt, csrf_token
+from server.shows import service as shows
+from server.shows.models import Show, ShowState
+from streaming import keys
+from streaming.errors import (
+    CannotGoLive,
+    NotPresenter,
+    SessionNotFound,
+    ShowNotLive,
+    WrongContentType,
+    WrongStreamKey,
+)
+
+routes = web.RouteTableDef()
+
+SDP_TYPE = "application/sdp"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def errors_as_json(handler: Handler) -> Handler:
+    """WHIP/WHEP clients (OBS, scripts) read JSON errors, never an HTML page."""
+
+    @functools.wraps(handler)
+    async def wrapper(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except DomainError as exc:
+            message = exc.translate(translations(request).gettext)
+            return json_response(
+                error_body(request, exc.code, message, getattr(exc, "field", "")),
+                status=exc.status)
+
+    return wrapper
+
+
+def _show_id(request: web.Request) -> int:
+    return int(request.match_info["show_id"])
+
+
+async def _load_show(request: web.Request) -> Show:
+    async with request.app[server_keys.sessionmaker]() as session:
+        return await shows.get_show(session, _show_id(request))
+
+
+def _authorize_publisher(request: web.Request, show: Show) -> None:
+    """A WHIP publisher is either an encoder holding the show's stream key (Bearer) or
+    a presenter signed in to the studio page (cookie, so the CSRF token is checked)."""
+    auth = request.headers.get("Authorization", "")
+    if auth:
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+                token.strip().encode(), show.stream_key.encode()):
+            raise WrongStreamKey()
+        return
+    user = require_user(request)
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not sent or not hmac.compare_digest(sent, csrf_token(request)):
+        raise CsrfFailed()
+    if not shows.can_present(user, show):
+        raise NotPresenter()
+
+
+async def _read_offer(request: web.Request) -> str:
+    if request.content_type != SDP_TYPE:
+        raise WrongContentType()
+    raw = await request.read()
+    return raw.decode("utf-8", errors="replace")
+
+
+def ice_server_links(ice_servers: Iterable[dict[str, Any]]) -> list[str]:
+    """RFC 9725 section 4.6: the ICE servers as `Link` header values, so encoders such as
+    OBS use the same STUN/TURN servers as the pages."""
+    links = []
+    for server in ice_servers:
+        urls = server["urls"] if isinstance(server["urls"], list) else [server["urls"]]
+        for url in urls:
+            link = f'<{url}>; rel="ice-server"'
+            if server.get("username"):
+                link += f'; username="{server["username"]}"; credential="' \
+                        f'{server.get("credential", "")}"; credential-type="password"'
+            links.append(link)
+    return links
+
+
+def _sdp_created(request: web.Request, answer: str, location: str) -> web.Response:
+    response = web.Response(status=201, text=answer, content_type=SDP_TYPE,
+                            headers={"Location": location, "Cache-Control": "no-store"})
+    for link in ice_server_links(request.app[server_keys.settings].ice_servers):
+        response.headers.add("Link", link)
+    return response
+
+
+@routes.post("/shows/{show_id:\\d+}/whip", name="whip")
+@csrf_exempt
+@errors_as_json
+async def whip_publish(request: web.Request) -> web.StreamResponse:
+    show = await _load_show(request)
+    _authorize_publisher(request, show)
+    offer = await _read_offer(request)
+    if show.state not in (ShowState.SCHEDULED, ShowState.LIVE):
+        raise CannotGoLive(show_id=show.id, state=show.state.value)
+    registry = request.app[keys.registry]
+    broadcast = registry.get_or_create(show.id)
+    session_id, answer = await broadcast.publish(offer)
+    if show.state is ShowState.SCHEDULED:
+        try:
+            async with request.app[server_keys.sessionmaker].begin() as session:
+                await shows.system_transition(session, show.id, "start")
+        except DomainError:
+            # Cancelled or started elsewhere in the meantime: undo our side.
+            await broadcast.end_session(session_id)
+            raise
+    broadcast.live = True
+    return _sdp_created(request, answer, f"/shows/{show.id}/whip/{session_id}")
+
+
+@routes.delete("/shows/{show_id:\\d+}/whip/{session_id}")
+@csrf_exempt
+@errors_as_json
+async def whip_stop(request: web.Request) -> web.StreamResponse:
+    """The publisher leaves. The show stays live for the grace period, so an encoder
+    that restarts (or a studio page that reloads) can carry on."""
+    broadcast = request.app[keys.registry].get(_show_id(request))
+    if broadcast is None:
+        raise SessionNotFound()
+    await broadcast.end_session(request.match_info["session_id"], role="publisher")
+    return web.Response(status=200)
+
+
+@routes.post("/shows/{show_id:\\d+}/whep", name="whep")
+@csrf_exempt  # anonymous viewers may watch; nothing changes for the caller's account
+@errors_as_json
+async def whep_watch(request: web.Request) -> web.StreamResponse:
+    show = await _load_show(request)
+    offer = await _read_offer(request)
+    if show.state is not ShowState.LIVE:
+        raise ShowNotLive(show_id=show.id, state=show.state.value)
+    broadcast = request.app[keys.registry].get_or_create(show.id)
+    session_id, answer = await broadcast.watch(offer)
+    return _sdp_created(request, answer, f"/shows/{show.id}/whep/{session_id}")
+
+
+@routes.delete("/shows/{show_id:\\d+}/whep/{session_id}")
+@csrf_exempt
+@errors_as_json
+async def whep_stop(request: web.Request) -> web.StreamResponse:
+    broadcast = request.app[keys.registry].get(_show_id(request))
+    if broadcast is None:
+        raise SessionNotFound()
+    await broadcast.end_session(request.match_info["session_id"], role="viewer")
+    return web.Response(status=200)
+
+
+@routes.get("/shows/{show_id:\\d+}/stream", name="stream_status")
+async def stream_status(request: web.Request) -> web.Response:
+    """What the player and the studio poll: show state, publisher present, viewers.
+    Every player asks every few seconds, so a live show is answered from memory."""
+    broadcast = request.app[keys.registry].get(_show_id(request))
+    if broadcast is not None and broadcast.live and not broadcast.closed:
+        state = ShowState.LIVE.value
+    else:
+        state = (await _load_show(request)).state.value
+    status = broadcast.status() if broadcast is not None else {
+        "publishing": False, "viewers": 0, "video_codec": None}
+    return json_response({"state": state, **status}, headers={"Cache-Control": "no-store"})
+
+
+@routes.post("/shows/{show_id:\\d+}/stream/end", name="stream_end")
+async def stream_end(request: web.Request) -> web.Response:
+    user = require_user(request)
+    async with request.app[server_keys.sessionmaker].begin() as session:
+        show = await shows.get_show(session, _show_id(request))
+        await shows.transition(session, user, show, "end")
+    await request.app[keys.registry].end(show.id)
+    await request.app[server_keys.events].publish(show.id, "stream.state", {"state": "ended"})
+    return json_response({"state": ShowState.ENDED.value})
+
+
+@routes.post("/shows/{show_id:\\d+}/stream/key", name="stream_key")
+async def stream_key(request: web.Request) -> web.Response:
+    user = require_user(request)
+    async with request.app[server_keys.sessionmaker].begin() as session:
+        show = await shows.get_show(session, _show_id(request))
+        key = await shows.regenerate_stream_key(session, user, show)
+    return json_response({"stream_key": key})
+

@@ -1,0 +1,119 @@
+"""Checkout fixtures: the real app on a real port (so localstripe can deliver its signed
+webhooks), pointed at a session-wide localstripe, with a live show and its merchant."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from checkout import catalog
+from checkout.keys import CheckoutConfig, config
+from server import keys
+from server.accounts.models import Role, Store, User
+from server.app import create_app
+from server.events import EventPublisher, RecordingPublisher
+from server.localstripe_process import localstripe_settings
+from server.settings import Settings
+from server.shows import service as shows
+from server.shows.models import Show
+from tests.helpers import login_as, make_merchant, make_show, make_user
+from tests.localstripe import free_port, localstripe_url
+
+__all__ = ["localstripe_url"]
+
+
+@dataclass
+class Shop:
+    """A live show with one pinned product, and ways to act as its people."""
+
+    client: TestClient
+    merchant: User
+    store: Store
+    show: Show
+    product_id: int
+    stripe: str
+    make_client: Callable[..., Any]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def app(self) -> Any:
+        return self.client.app
+
+    @property
+    def published(self) -> list[tuple[int, str, dict[str, Any]]]:
+        publisher = self.app[keys.events]
+        assert isinstance(publisher, Tee)
+        return publisher.recorded.published
+
+    async def shopper(self, name: str | None = None) -> tuple[TestClient, User]:
+        user = await make_user(self.app, Role.SHOPPER, name=name)
+        client = await self.make_client()
+        await login_as(client, user)
+        return client, user
+
+    async def as_merchant(self) -> TestClient:
+        client = await self.make_client()
+        await login_as(client, self.merchant)
+        return client
+
+
+class Tee:
+    """Keeps a copy of every live event and passes it on to the app's real publisher."""
+
+    def __init__(self, inner: EventPublisher) -> None:
+        self.inner = inner
+        self.recorded = RecordingPublisher()
+
+    async def publish(self, show_id: int, event: str, payload: dict[str, Any]) -> None:
+        await self.recorded.publish(show_id, event, payload)
+        await self.inner.publish(show_id, event, payload)
+
+
+async def build_shop(settings: Settings, stripe: str, aiohttp_client: Any,
+                     stock: int = 5, price: int = 15000, sweep_every: float = 3600) -> Shop:
+    port = free_port()
+    settings = localstripe_settings(settings, stripe).with_(
+        public_url=f"http://127.0.0.1:{port}")
+    app = create_app(settings)
+    app[keys.events] = Tee(app[keys.events])
+    app[config] = CheckoutConfig(sweep_every_seconds=sweep_every,
+                                 webhook_name=f"test-{uuid.uuid4().hex[:10]}")
+    client: TestClient = await aiohttp_client(app, server_kwargs={"port": port})
+    merchant, store = await make_merchant(app, "망원 반찬")
+    show = await make_show(app, store, start=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
+    async with app[keys.sessionmaker].begin() as session:
+        product = await catalog.create_product(
+            session, merchant, store.id,
+            catalog.ProductInput(name="김장 김치 2kg", price=price, stock=stock,
+                                 per_order_limit=5))
+        live_show = await shows.get_show(session, show.id)
+        await shows.transition(session, merchant, live_show, "start")
+        await catalog.add_to_lineup(session, merchant, live_show, product.id)
+        await catalog.pin(session, merchant, live_show, product.id)
+        show = await shows.get_show_fresh(session, show.id)
+
+    async def make_client() -> TestClient:
+        other: TestClient = await aiohttp_client(client.server)
+        return other
+
+    return Shop(client=client, merchant=merchant, store=store, show=show,
+                product_id=product.id, stripe=stripe, make_client=make_client)
+
+
+@pytest.fixture
+async def shop(settings: Settings, localstripe_url: str, aiohttp_client: Any) -> Shop:
+    return await build_shop(settings, localstripe_url, aiohttp_client)
+
+
+SHIPPING = {"name": "김민수", "phone": "010-1234-5678", "postcode": "04001",
+            "address": "서울 마포구 망원로 1", "address_detail": "101호"}
+
+
+def order_body(product_id: int, quantity: int = 1, **extra: Any) -> dict[str, Any]:
+    return {"items": [{"product_id": product_id, "quantity": quantity}], **SHIPPING, **extra}

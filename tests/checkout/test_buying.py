@@ -1,0 +1,134 @@
+"""A shopper buys the pinned product and pays against localstripe: success, decline and
+3-D Secure, with the stock and the merchant's feed following along."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+from aiohttp.test_utils import TestClient
+
+from checkout import catalog
+from checkout.keys import config
+from server import keys
+from server.localstripe_process import LOCALSTRIPE_KEY
+from tests.checkout.conftest import Shop, order_body
+from tests.helpers import csrf
+from tests.localstripe import TEST_CARDS, authenticate_3ds, card_token
+
+
+async def post(client: TestClient, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+    resp = await client.post(path, json=body, headers={"X-CSRF-Token": csrf(client)})
+    return resp.status, await resp.json()
+
+
+async def stock_of(shop: Shop) -> int:
+    async with shop.app[keys.sessionmaker]() as session:
+        return (await catalog.get_product(session, shop.product_id)).available
+
+
+async def wait_for_status(client: TestClient, order_id: int, status: str) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for _ in range(100):
+        body = await (await client.get(f"/api/orders/{order_id}")).json()
+        if body["status"] == status:
+            return body
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"order {order_id} stayed {body.get('status')}, wanted {status}")
+
+
+async def test_card_payment_marks_the_order_paid_and_tells_the_merchant(shop: Shop) -> None:
+    client, _ = await shop.shopper("민수진")
+    status, order = await post(client, f"/api/shows/{shop.show.id}/orders",
+                               order_body(shop.product_id, 2, total=1, price=1))
+    assert status == 201, order
+    assert order["status"] == "pending" and order["total"] == 30000  # client total ignored
+    assert await stock_of(shop) == 3
+
+    token = await card_token(shop.stripe, TEST_CARDS["success"])
+    status, paid = await post(client, f"/api/orders/{order['id']}/pay", {"card_token": token})
+    assert status == 200, paid
+    assert paid["status"] == "paid"
+    feed = [p for (_, name, p) in shop.published if name == "order:paid"]
+    assert feed and feed[0]["order_id"] == order["id"] and feed[0]["buyer"] == "민**"
+
+    merchant = await shop.as_merchant()
+    listed = await (await merchant.get(f"/api/shows/{shop.show.id}/orders")).json()
+    assert [o["order_id"] for o in listed] == [order["id"]]
+    # The webhook from localstripe arrives later and changes nothing.
+    await asyncio.sleep(1.5)
+    again = await wait_for_status(client, order["id"], "paid")
+    assert again["total"] == 30000 and await stock_of(shop) == 3
+
+
+async def test_declined_card_frees_the_stock_with_a_clear_message(shop: Shop) -> None:
+    client, _ = await shop.shopper()
+    _, order = await post(client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id))
+    assert await stock_of(shop) == 4
+    token = await card_token(shop.stripe, TEST_CARDS["declined"])
+    status, body = await post(client, f"/api/orders/{order['id']}/pay", {"card_token": token})
+    assert status == 402
+    assert body["error"]["code"] == "card_declined"
+    assert "카드" in body["error"]["message"]
+    assert await stock_of(shop) == 5
+    cancelled = await wait_for_status(client, order["id"], "cancelled")
+    assert cancelled["total"] == 15000
+    # The payment_failed webhook that follows finds nothing left to do.
+    await asyncio.sleep(1.5)
+    assert await stock_of(shop) == 5
+
+
+async def test_three_d_secure_payment_is_paid_after_authentication(shop: Shop) -> None:
+    client, _ = await shop.shopper()
+    _, order = await post(client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id))
+    token = await card_token(shop.stripe, TEST_CARDS["three_d_secure"])
+    status, body = await post(client, f"/api/orders/{order['id']}/pay", {"card_token": token})
+    assert status == 200 and body["status"] == "pending"
+    secret = body["next_action"]["client_secret"]
+    await authenticate_3ds(shop.stripe, secret, success=True)
+    # Only the signed webhook can tell us now.
+    paid = await wait_for_status(client, order["id"], "paid")
+    assert paid["paid_at"]
+    assert await stock_of(shop) == 4
+
+
+async def test_failed_three_d_secure_then_cancel_frees_the_stock(shop: Shop) -> None:
+    client, _ = await shop.shopper()
+    _, order = await post(client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id))
+    token = await card_token(shop.stripe, TEST_CARDS["three_d_secure"])
+    _, body = await post(client, f"/api/orders/{order['id']}/pay", {"card_token": token})
+    await authenticate_3ds(shop.stripe, body["next_action"]["client_secret"], success=False)
+    status, cancelled = await post(client, f"/api/orders/{order['id']}/cancel", {})
+    assert status == 200 and cancelled["status"] == "cancelled"
+    assert await stock_of(shop) == 5
+
+
+async def test_paying_twice_at_once_charges_once(shop: Shop) -> None:
+    client, _ = await shop.shopper()
+    _, order = await post(client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id))
+    token = await card_token(shop.stripe, TEST_CARDS["success"])
+    answers = await asyncio.gather(*[
+        post(client, f"/api/orders/{order['id']}/pay", {"card_token": token})
+        for _ in range(3)])
+    assert [status for status, _ in answers].count(200) >= 1
+    assert all(status == 200 or body["error"]["code"] == "payment_in_progress"
+               for status, body in answers)
+    paid = await wait_for_status(client, order["id"], "paid")
+    assert paid["total"] == 15000
+    assert await stock_of(shop) == 4
+    # Paying again later answers the paid order and charges nothing more.
+    status, again = await post(client, f"/api/orders/{order['id']}/pay", {"card_token": token})
+    assert status == 200 and again["status"] == "paid"
+    assert await intents_for(shop, order["id"]) == 1
+
+
+async def intents_for(shop: Shop, order_id: int) -> int:
+    """How many PaymentIntents localstripe holds for this app's order."""
+    instance = shop.app[config].webhook_name
+    async with aiohttp.ClientSession() as http, http.get(
+            f"{shop.stripe}/v1/payment_intents?limit=100",
+            headers={"Authorization": f"Bearer {LOCALSTRIPE_KEY}"}) as resp:
+        intents = (await resp.json())["data"]
+    return sum(1 for pi in intents if pi["metadata"].get("shop") == instance
+               and pi["metadata"].get("order_id") == str(order_id))

@@ -1,0 +1,85 @@
+"""A localstripe process for the whole test session, on a free port.
+
+Use it from any test package with `from tests.localstripe import localstripe_url` in a
+conftest (it is a session-scoped fixture), then `localstripe_settings(settings, url)`
+from server.localstripe_process to point an app at it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+TEST_CARDS = {
+    "success": "4242424242424242",
+    "declined": "4000000000000341",
+    "three_d_secure": "4000002500003155",
+}
+
+
+async def wait_until_up(base: str, within: float = 20.0) -> None:
+    # Our own probe: server.localstripe_process's uses aiohttp.BasicAuth, which warns
+    # (and warnings are errors in the tests).
+    deadline = asyncio.get_running_loop().time() + within
+    async with aiohttp.ClientSession() as http:
+        while True:
+            try:
+                async with http.get(f"{base}/js.stripe.com/v3/") as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"localstripe did not start at {base}")
+            await asyncio.sleep(0.2)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def localstripe_url() -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        asyncio.run(wait_until_up(base))
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+async def card_token(base: str, number: str, publishable_key: str = "pk_test_localstripe"
+                     ) -> str:
+    """What Stripe.js's createToken does in the page: a token for a test card."""
+    async with aiohttp.ClientSession() as http, http.post(f"{base}/v1/tokens", data={
+        "card[number]": number, "card[exp_month]": "12", "card[exp_year]": "2034",
+        "card[cvc]": "123", "key": publishable_key,
+    }) as resp:
+        body: dict[str, Any] = await resp.json()
+        assert resp.status == 200, body
+        return str(body["id"])
+
+
+async def authenticate_3ds(base: str, client_secret: str, success: bool = True) -> None:
+    """What the 3-D Secure dialog of localstripe's Stripe.js does when the shopper answers."""
+    intent = client_secret.split("_secret_")[0]
+    async with aiohttp.ClientSession() as http, http.post(
+        f"{base}/v1/payment_intents/{intent}/_authenticate?success={str(success).lower()}",
+        json={"key": "pk_test_localstripe", "client_secret": client_secret},
+    ) as resp:
+        assert resp.status == 200, await resp.text()

@@ -1,0 +1,202 @@
+"""A publisher goes live over WHIP and viewers watch over WHEP, through the real app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import av
+import pytest
+from aiohttp.test_utils import TestClient
+
+from server import keys as server_keys
+from server.accounts.models import Role
+from server.events import RecordingPublisher
+from server.settings import Settings
+from server.shows.models import Show
+from streaming import aiortc_hooks, keys
+from tests.helpers import make_merchant, make_show, make_user
+from tests.streaming.conftest import streaming_client
+from tests.streaming.peers import Publisher, Viewer, eventually, until
+
+
+@pytest.fixture
+async def peers() -> AsyncIterator[list[Any]]:
+    made: list[Any] = []
+    yield made
+    for peer in made:
+        await peer.close()
+
+
+async def _show(client: TestClient) -> Show:
+    creator = await make_user(client.app, Role.CREATOR)
+    _, store = await make_merchant(client.app)
+    return await make_show(client.app, store, [creator])
+
+
+async def _state(client: TestClient, show_id: int) -> dict[str, Any]:
+    resp = await client.get(f"/shows/{show_id}/stream")
+    assert resp.status == 200
+    data: dict[str, Any] = await resp.json()
+    return data
+
+
+async def test_publish_and_two_viewers_receive_the_picture(
+        client: TestClient, peers: list[Any]) -> None:
+    show = await _show(client)
+    publisher = Publisher()
+    peers.append(publisher)
+    resp = await publisher.publish(client, show.id, key=show.stream_key)
+    assert resp.status == 201, await resp.text()
+    assert resp.content_type == "application/sdp"
+    assert resp.headers["Location"].startswith(f"/shows/{show.id}/whip/")
+    assert (await _state(client, show.id))["state"] == "live"
+
+    viewers = [Viewer(), Viewer()]
+    peers.extend(viewers)
+    for viewer in viewers:
+        resp = await viewer.watch(client, show.id)
+        assert resp.status == 201, await resp.text()
+    await until(lambda: all(len(v.frames) >= 15 for v in viewers))
+    await until(lambda: all(v.audio_frames >= 10 for v in viewers))
+
+    for viewer in viewers:
+        assert viewer.frames[0].width == 160 and viewer.frames[0].height == 120
+        # The picture moves: many different frames arrived, not one frozen image.
+        assert len(set(viewer.brightness)) > 5
+    status = await _state(client, show.id)
+    assert status["publishing"] is True and status["viewers"] == 2
+    assert status["video_codec"] == "VP8"
+    events = client.app[server_keys.events]
+    assert isinstance(events, RecordingPublisher)
+    assert (show.id, "stream.state", {"state": "live"}) in events.published
+    assert (show.id, "stream.viewers", {"count": 2}) in events.published
+
+
+async def test_an_h264_publisher_is_forwarded_as_h264(
+        client: TestClient, peers: list[Any]) -> None:
+    show = await _show(client)
+    publisher, viewer = Publisher("video/H264"), Viewer()
+    peers.extend([publisher, viewer])
+    assert (await publisher.publish(client, show.id, key=show.stream_key)).status == 201
+    assert (await viewer.watch(client, show.id)).status == 201
+    await until(lambda: len(viewer.frames) >= 15)
+    assert len(set(viewer.brightness)) > 5
+    assert (await _state(client, show.id))["video_codec"] == "H264"
+    receiver = next(t.receiver for t in viewer.pc.getTransceivers() if t.kind == "video")
+    assert {c.mimeType for c in receiver._RTCRtpReceiver__codecs.values()
+            if not c.mimeType.endswith("rtx")} == {"video/H264"}
+
+
+async def test_no_decoding_or_encoding_happens_on_the_server(
+        client: TestClient, peers: list[Any]) -> None:
+    show = await _show(client)
+    publisher, viewer = Publisher(), Viewer()
+    peers.extend([publisher, viewer])
+    assert (await publisher.publish(client, show.id, key=show.stream_key)).status == 201
+    assert (await viewer.watch(client, show.id)).status == 201
+    await until(lambda: len(viewer.frames) >= 30)
+
+    broadcast = client.app[keys.registry].get(show.id)
+    assert broadcast is not None and broadcast.publisher is not None
+    # The publisher's receivers hand encoded frames on: their decoded-frame queues
+    # stay empty although 30 pictures went through.
+    for transceiver in broadcast.publisher.pc.getTransceivers():
+        track = transceiver.receiver.track
+        assert track is not None and track._queue.qsize() == 0
+    assert broadcast.video.frames_in >= 30
+    # The viewers' senders never built an encoder, not even to packetize.
+    (session,) = broadcast.viewers.values()
+    senders = session.pc.getSenders()
+    assert {s.kind for s in senders} == {"video", "audio"}
+    for sender in senders:
+        assert sender._RTCRtpSender__encoder is None
+        # On a direct (non-relayed) pair packets skip aiortc's coroutine hops.
+        assert aiortc_hooks._direct_send(sender.transport) is not None
+
+
+async def test_late_viewer_gets_a_keyframe_on_request(
+        client: TestClient, peers: list[Any]) -> None:
+    show = await _show(client)
+    publisher = Publisher()
+    first = Viewer()
+    peers.extend([publisher, first])
+    assert (await publisher.publish(client, show.id, key=show.stream_key)).status == 201
+    assert (await first.watch(client, show.id)).status == 201
+    await until(lambda: len(first.frames) >= 30)
+    requests_before = publisher.keyframe_requests
+
+    # aiortc's encoder only makes a keyframe every 3000 frames by itself, so a late
+    # viewer only sees a picture if its request reached the publisher.
+    late = Viewer()
+    peers.append(late)
+    assert (await late.watch(client, show.id)).status == 201
+    await until(lambda: len(late.frames) >= 10)
+    assert publisher.keyframe_requests > requests_before
+    assert len(first.frames) > 30  # the first viewer kept watching throughout
+
+
+async def test_publisher_drops_and_comes_back(
+        settings: Settings, aiohttp_client: Callable[..., Any], peers: list[Any]) -> None:
+    client = await streaming_client(aiohttp_client, settings.with_(publisher_grace_seconds=60.0))
+    show = await _show(client)
+    publisher, viewer = Publisher(), Viewer()
+    peers.extend([publisher, viewer])
+    assert (await publisher.publish(client, show.id, key=show.stream_key)).status == 201
+    assert (await viewer.watch(client, show.id)).status == 201
+    await until(lambda: len(viewer.frames) >= 15)
+
+    await publisher.close()
+    broadcast = client.app[keys.registry].get(show.id)
+    assert broadcast is not None
+    events = client.app[server_keys.events]
+    assert isinstance(events, RecordingPublisher)
+    await until(lambda: (show.id, "stream.state", {"state": "reconnecting"}) in events.published)
+    status = await _state(client, show.id)
+    assert status["state"] == "live"  # within the grace period the show goes on
+    assert status["publishing"] is False
+
+    seen = len(viewer.frames)
+    again = Publisher()
+    peers.append(again)
+    assert (await again.publish(client, show.id, key=show.stream_key)).status == 201
+    # The same viewer connection recovers by itself with the new publisher's pictures.
+    await until(lambda: len(viewer.frames) >= seen + 15)
+    assert (await _state(client, show.id))["publishing"] is True
+
+
+async def test_show_ends_after_the_grace_period_and_is_recorded(
+        settings: Settings, aiohttp_client: Callable[..., Any], peers: list[Any]) -> None:
+    client = await streaming_client(aiohttp_client, settings.with_(publisher_grace_seconds=0.5))
+    show = await _show(client)
+    publisher, viewer = Publisher(), Viewer()
+    peers.extend([publisher, viewer])
+    assert (await publisher.publish(client, show.id, key=show.stream_key)).status == 201
+    assert (await viewer.watch(client, show.id)).status == 201
+    await until(lambda: len(viewer.frames) >= 30)
+    await publisher.close()
+
+    await eventually(lambda: _state(client, show.id), lambda s: s["state"] == "ended")
+    recording = Path(settings.data_dir) / "recordings" / f"show-{show.id}.webm"
+    assert recording.is_file()
+    with av.open(str(recording)) as container:
+        kinds = {s.type for s in container.streams}
+        assert kinds == {"video", "audio"}
+        frames = sum(1 for _ in container.decode(video=0))
+    assert frames >= 20
+
+
+async def test_a_show_left_live_by_a_previous_run_gets_its_grace_period(
+        settings: Settings, aiohttp_client: Callable[..., Any]) -> None:
+    from server.shows import service as shows
+
+    before = await streaming_client(aiohttp_client, settings)
+    show = await _show(before)
+    async with before.app[server_keys.sessionmaker].begin() as session:
+        await shows.system_transition(session, show.id, "start")
+    await before.close()  # the server stops while the show is live
+
+    after = await streaming_client(aiohttp_client, settings.with_(publisher_grace_seconds=0.5))
+    # Nobody publishes again: once the grace period is over the show ends.
+    await eventually(lambda: _state(after, show.id), lambda s: s["state"] == "ended")
