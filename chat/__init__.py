@@ -16,6 +16,7 @@ import socketio
 from aiohttp import web
 
 from chat import keys as chat_keys
+from chat import views
 from chat.fanout import FanoutManager, RedisFanoutManager
 from chat.hub import ChatHub, ChatOptions
 from chat.namespace import ChatNamespace, ChatServer
@@ -73,6 +74,7 @@ def setup(app: web.Application) -> None:
     sio.register_namespace(ChatNamespace(hub, cookie_user, lambda: app[core_keys.sessionmaker],
                                          app[core_keys.catalogs], settings))
     sio.attach(app)
+    app.router.add_routes(views.routes)
     app[chat_keys.hub] = hub
     app[core_keys.events] = hub
     app.cleanup_ctx.append(_chat_context)

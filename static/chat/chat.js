@@ -62,7 +62,9 @@ function startChat(panel) {
     floatHearts(Math.min(added, 12));
   });
   socket.on("room_state", showRoom);
-  socket.on("chat_error", ({ message }) => showError(message));
+  // A ban or time-out stays on screen: it is the state of this chat, not a passing hiccup.
+  socket.on("chat_error", ({ message, code }) =>
+    showError(message, code === "banned" || code === "timed_out"));
   socket.on("done", () => {
     const done = $(".chat-done");
     if (done) done.textContent = t.done;
@@ -84,6 +86,7 @@ function startChat(panel) {
     if (!text) return;
     const payload = { show_id: showId, text };
     if (form.elements.question?.checked) payload.question = true;
+    hideError(); // a refusal of this attempt will show again
     socket.emit("send_message", payload);
     input.value = "";
     if (form.elements.question) form.elements.question.checked = false;
@@ -224,11 +227,11 @@ function startChat(panel) {
     if (el) el.textContent = Number(value).toLocaleString();
   }
 
-  function showError(message) {
+  function showError(message, lasting = false) {
     errorBox.textContent = message;
     errorBox.hidden = false;
     clearTimeout(errorTimer);
-    errorTimer = setTimeout(hideError, 6000);
+    if (!lasting) errorTimer = setTimeout(hideError, 6000);
   }
 
   function hideError() {

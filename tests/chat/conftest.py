@@ -82,10 +82,17 @@ Connect = Callable[..., Awaitable[ChatClient]]
 
 
 @pytest.fixture
-async def connect(app: web.Application, aiohttp_client: Any) -> AsyncIterator[Connect]:
+async def served(app: web.Application, aiohttp_client: Any) -> TestClient:
+    """The app on a loopback port (one server per app: reuse `served.server`)."""
+    client: TestClient = await aiohttp_client(app)
+    return client
+
+
+@pytest.fixture
+async def connect(served: TestClient, aiohttp_client: Any) -> AsyncIterator[Connect]:
     """connect(user=None) → a joined-ready ChatClient signed in as `user` (or anonymous)."""
     clients: list[ChatClient] = []
-    server_client: TestClient = await aiohttp_client(app)
+    server_client = served
 
     async def make(user: User | None = None, *, locale: str | None = None) -> ChatClient:
         cookie = ""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
+from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
 from chat import keys as chat_keys
@@ -10,7 +13,7 @@ from chat.models import ChatMessage, ModerationAction
 from server import keys
 from server.accounts.models import Role
 from tests.chat.conftest import Connect
-from tests.helpers import make_merchant, make_show, make_user
+from tests.helpers import login_as, make_merchant, make_show, make_user
 
 
 async def _audit(app: web.Application) -> list[tuple[str, int | None]]:
@@ -212,3 +215,29 @@ async def test_flood_control_mutes_after_three_quick_messages(
     assert "너무 빨리" in refused["message"]
     await fan.wait_text("도배 2")
     assert sorted(fan.texts()) == ["도배 0", "도배 1", "도배 2"]
+
+
+async def test_staff_read_the_moderation_log_and_shoppers_cannot(
+        app: web.Application, connect: Connect, served: TestClient, aiohttp_client: Any
+) -> None:
+    merchant, store = await make_merchant(app)
+    show = await make_show(app, store)
+    troll = await make_user(app)
+    host = await connect(merchant)
+    await host.join(show.id)
+    await host.emit("timeout_user", {"show_id": show.id, "user_id": troll.id, "minutes": 3})
+    await host.wait_for("done")
+
+    http = await aiohttp_client(served.server)
+    await login_as(http, merchant)
+    resp = await http.get(f"/api/shows/{show.id}/chat/moderation-log")
+    assert resp.status == 200
+    [entry] = await resp.json()
+    assert entry["action"] == "timeout" and entry["actor_id"] == merchant.id
+    assert entry["target_user_id"] == troll.id and entry["detail"] == "3 min"
+
+    shopper_http = await aiohttp_client(served.server)
+    await login_as(shopper_http, troll)
+    denied = await shopper_http.get(f"/api/shows/{show.id}/chat/moderation-log")
+    assert denied.status == 403
+    assert (await denied.json())["error"]["code"] == "not_moderator"
