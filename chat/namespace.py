@@ -117,6 +117,8 @@ class ChatNamespace(socketio.AsyncNamespace):
         show_id = payloads.read(data, {"show_id": int})["show_id"]
         session = await self.get_session(sid)
         chatter: chat.Chatter | None = session["chatter"]
+        # Messages already sent to the room are in the history too.
+        await self.hub.wait_stored()
         async with self.sessionmaker() as db:
             try:
                 show = await get_show(db, show_id)
@@ -223,6 +225,7 @@ class ChatNamespace(socketio.AsyncNamespace):
 
     async def on_open_questions(self, sid: str, data: Any = None) -> None:
         show_id = payloads.read(data, {"show_id": int})["show_id"]
+        await self.hub.wait_stored()
 
         async def load(db: AsyncSession, actor: chat.Chatter, show: Any) -> list[Any]:
             return [chat.message_view(m) for m in await chat.open_questions(db, show.id)]
