@@ -170,14 +170,16 @@ class Conn:
         await self.ws.send_str("42" + json.dumps([event, data], separators=(",", ":")))
 
 
-def _texts(frame: str) -> tuple[str, list[str]]:
-    """The event name of a Socket.IO EVENT frame and the message texts it carries."""
+def _texts(frame: str) -> tuple[bool, list[str]]:
+    """Whether a Socket.IO EVENT frame carries a heart count, and its message texts.
+    (The chat may fold a heart update into a `messages` frame as a second argument.)"""
     event, *args = json.loads(frame[2:])
     if event == "messages":
-        return event, [m["text"] for m in args[0]]
+        hearts = len(args) > 1 and "hearts" in args[1]
+        return hearts, [m["text"] for m in args[0]]
     if event == "message":
-        return event, [args[0]["text"]]
-    return event, []
+        return False, [args[0]["text"]]
+    return event == "hearts", []
 
 
 class LightSocket(asyncio.Protocol):
@@ -262,13 +264,13 @@ class LightSocket(asyncio.Protocol):
             self.joined.set_result(None)
         elif frame.startswith("42") and self.stats["measuring"]:
             now = time.time()
-            event, texts = _texts(frame)
+            hearts, texts = _texts(frame)
             for text in texts:
                 parts = text.split(" ")
                 if parts[0] == TAG:
                     self.received += 1
                     self.stats["latencies"].append(now - float(parts[2]))
-            if self.count_hearts and event == "hearts":
+            if self.count_hearts and hearts:
                 self.stats["heart_broadcasts"] += 1
 
 

@@ -65,6 +65,8 @@ class ChatHub:
         self._sessions = sessions
         self.cache = PostingCache(sessions)
         self._outbox: dict[int, list[dict[str, Any]]] = {}
+        # Heart and viewer updates due while a show's window is open ride in its frame.
+        self._extras: dict[int, dict[str, Any]] = {}
         self._unstored: list[Draft] = []
         self._work = asyncio.Event()
         self._store_work = asyncio.Event()
@@ -103,10 +105,24 @@ class ChatHub:
             await self._work.wait()
             await asyncio.sleep(self.options.batch_seconds)
             outbox, self._outbox = self._outbox, {}
+            extras, self._extras = self._extras, {}
             self._work.clear()
             self._store_work.set()
             for show_id, views in outbox.items():
-                await self.sio.emit(events.MESSAGES, views, room=room_name(show_id))
+                extra = extras.pop(show_id, None)
+                data: Any = (views, extra) if extra else views
+                await self.sio.emit(events.MESSAGES, data, room=room_name(show_id))
+            for show_id, extra in extras.items():  # only if a window closed in between
+                for event, payload in extra.items():
+                    await self.sio.emit(event, payload, room=room_name(show_id))
+
+    async def _announce(self, show_id: int, event: str, payload: dict[str, Any]) -> None:
+        """Send a heart or viewer update: in the show's next message frame if one is about
+        to go (one frame fewer per viewer), else on its own."""
+        if show_id in self._outbox:
+            self._extras.setdefault(show_id, {})[event] = payload
+        else:
+            await self.sio.emit(event, payload, room=room_name(show_id))
 
     async def _store_messages(self) -> None:
         """Write what was sent, in order, one transaction per turn. A slow disk (one
@@ -147,9 +163,8 @@ class ChatHub:
             self._hearts_unsent.discard(show_id)
             previous = await self.state.swap(f"hearts-sent:{show_id}", total)
             if previous != total:
-                await self.sio.emit(events.HEARTS,
-                                    {"total": total, "added": total - (previous or 0)},
-                                    room=room_name(show_id))
+                await self._announce(show_id, events.HEARTS,
+                                     {"total": total, "added": total - (previous or 0)})
 
     # --- viewers ----------------------------------------------------------------------
 
@@ -169,7 +184,7 @@ class ChatHub:
         for show_id in list(self.local_viewers):
             count = await self.state.viewer_count(show_id)
             if await self.state.swap(f"viewers-sent:{show_id}", count) != count:
-                await self.sio.emit(events.VIEWERS, {"count": count}, room=room_name(show_id))
+                await self._announce(show_id, events.VIEWERS, {"count": count})
 
     async def refresh_viewers(self) -> None:
         for show_id, sids in list(self.local_viewers.items()):

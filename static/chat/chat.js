@@ -38,7 +38,10 @@ function startChat(panel) {
     log.scrollTop = log.scrollHeight;
     if (studio) socket.emit("open_questions", { show_id: showId });
   });
-  socket.on("messages", (batch) => {
+  socket.on("messages", (batch, extra) => {
+    // Heart and viewer updates may ride along in the same frame.
+    if (extra?.hearts) onHearts(extra.hearts);
+    if (extra?.viewers) setCount("chat-viewers", extra.viewers.count);
     const stick = nearBottom();
     batch.forEach(addMessage);
     trimLog();
@@ -57,10 +60,7 @@ function startChat(panel) {
   });
   socket.on("questions", ({ questions }) => renderQuestions(questions));
   socket.on("viewers", ({ count }) => setCount("chat-viewers", count));
-  socket.on("hearts", ({ total, added }) => {
-    setCount("chat-hearts", total);
-    floatHearts(Math.min(added, 12));
-  });
+  socket.on("hearts", onHearts);
   socket.on("room_state", showRoom);
   // A ban or time-out stays on screen: it is the state of this chat, not a passing hiccup.
   socket.on("chat_error", ({ message, code }) =>
@@ -113,6 +113,11 @@ function startChat(panel) {
         f.word.value = "";
       }
     });
+  }
+
+  function onHearts({ total, added }) {
+    setCount("chat-hearts", total);
+    floatHearts(Math.min(added, 12));
   }
 
   function nearBottom() {

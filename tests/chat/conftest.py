@@ -32,6 +32,9 @@ class ChatClient:
     async def _record(self, event: str, *args: Any) -> None:
         async with self._changed:
             self.received.append((event, args[0] if args else None))
+            if event == "messages" and len(args) > 1:
+                # Heart and viewer updates that rode along in a message frame.
+                self.received.extend(args[1].items())
             self._changed.notify_all()
 
     async def connect(self) -> ChatClient:

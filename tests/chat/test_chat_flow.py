@@ -150,3 +150,24 @@ async def test_publisher_events_reach_the_room(app: web.Application, connect: Co
     await viewer.join(show.id)
     await app[keys.events].publish(show.id, "product_pinned", {"product_id": 7})
     assert await viewer.wait_for("product_pinned") == {"product_id": 7}
+
+
+async def test_hearts_and_counts_arrive_while_messages_flow(
+        app: web.Application, connect: Connect) -> None:
+    _merchant, store = await make_merchant(app)
+    show = await make_show(app, store)
+    talkers = [await connect(await make_user(app)) for _ in range(3)]
+    viewer = await connect()
+    await viewer.join(show.id)
+    for talker in talkers:
+        await talker.join(show.id)
+    for round_ in range(3):
+        for n, talker in enumerate(talkers):
+            await talker.emit("heart", {"show_id": show.id})
+            await talker.emit("send_message", {"show_id": show.id, "text": f"{round_}-{n}"})
+    # Updates that rode along in a message frame count the same as separate ones.
+    await viewer.wait_for("hearts", lambda h: h["total"] == 9)
+    await viewer.wait_for("viewers", lambda v: v["count"] == 4)
+    await viewer.wait_text("2-2")
+    assert sum(h["added"] for h in viewer.events("hearts")) == 9
+    assert len(viewer.texts()) == 9
