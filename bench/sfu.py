@@ -331,6 +331,11 @@ async def main(args: argparse.Namespace) -> None:
     report(forwarding)
     naive = await measure("naive", args.naive_viewers, args.seconds, clip)
     report(naive)
+    for result in (forwarding, naive):
+        if result.fps < 0.9 * FPS:
+            print(f"note: the {result.design} server delivered only {result.fps:.1f} fps: it "
+                  "could not keep up (or the machine is busy), so its CPU per viewer-second "
+                  "is an underestimate", flush=True)
     ratio = naive.cpu_ms_per_viewer_s / max(forwarding.cpu_ms_per_viewer_s, 1e-9)
     per_core = 1000 / max(forwarding.cpu_ms_per_viewer_s, 1e-9)
     ttff = sorted(forwarding.ttff_ms) or [float("nan")]

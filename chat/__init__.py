@@ -16,10 +16,11 @@ import socketio
 from aiohttp import web
 
 from chat import keys as chat_keys
+from chat.fanout import FanoutManager, RedisFanoutManager
 from chat.hub import ChatHub, ChatOptions
 from chat.namespace import ChatNamespace, ChatServer
 from chat.state import ChatState, MemoryState, RedisState
-from server import keys
+from server import keys as core_keys
 from server.accounts.models import User
 from server.security import user_from_cookies
 from server.settings import Settings
@@ -48,29 +49,32 @@ def same_origin_only(settings: Settings) -> Any:
 
 
 def setup(app: web.Application) -> None:
-    settings = app[keys.settings]
-    options = ChatOptions(redis_prefix=os.environ.get("CHAT_REDIS_PREFIX", "jangteo:chat:"))
-    manager = None
+    settings = app[core_keys.settings]
+    options = ChatOptions(
+        redis_prefix=os.environ.get("CHAT_REDIS_PREFIX", "jangteo:chat:"),
+        batch_seconds=float(os.environ.get("CHAT_BATCH_MS", "50")) / 1000,
+    )
+    manager: socketio.AsyncManager = FanoutManager()
     state: ChatState = MemoryState()
     if settings.redis_url:
-        manager = socketio.AsyncRedisManager(settings.redis_url,
-                                             channel=f"{options.redis_prefix}socketio")
+        manager = RedisFanoutManager(settings.redis_url,
+                                     channel=f"{options.redis_prefix}socketio")
         state = RedisState(settings.redis_url, options.redis_prefix)
     # async_handlers=False: a socket's events are handled one after the other, so one
     # sender's messages keep their order (other sockets are not held up).
     sio = ChatServer(async_mode="aiohttp", client_manager=manager, async_handlers=False,
                      cors_allowed_origins=same_origin_only(settings),
                      max_http_buffer_size=MAX_FRAME_BYTES, logger=False, engineio_logger=False)
-    hub = ChatHub(sio, state, options)
+    hub = ChatHub(sio, state, options, lambda: app[core_keys.sessionmaker])
 
     async def cookie_user(cookies: dict[str, str]) -> User | None:
         return await user_from_cookies(app, cookies)
 
-    sio.register_namespace(ChatNamespace(hub, cookie_user, lambda: app[keys.sessionmaker],
-                                         app[keys.catalogs], settings))
+    sio.register_namespace(ChatNamespace(hub, cookie_user, lambda: app[core_keys.sessionmaker],
+                                         app[core_keys.catalogs], settings))
     sio.attach(app)
     app[chat_keys.hub] = hub
-    app[keys.events] = hub
+    app[core_keys.events] = hub
     app.cleanup_ctx.append(_chat_context)
 
 

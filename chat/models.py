@@ -16,6 +16,9 @@ class ChatMessage(Base):
     __table_args__ = (Index("ix_chat_messages_show_id_id", "show_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # What clients know a message by: made when it is accepted, so it can be shown to
+    # the room before the row is written (see chat.hub).
+    key: Mapped[str] = mapped_column(String(24), unique=True)
     show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     # Copied at posting time: the name and badge the room saw then.

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chat import errors, events, payloads
 from chat import service as chat
+from chat.cache import RoomContext
 from chat.hub import ChatHub, room_name, user_room
 from chat.models import ChatRoom
 from server.accounts.models import Role, User
@@ -32,14 +33,19 @@ log = logging.getLogger("jangteo.chat")
 Handler = Callable[..., Awaitable[Any]]
 
 
+# Only the server dispatches this name (ChatServer refuses it from clients).
+UNKNOWN_EVENT = "__unknown__"
+
+
 class ChatServer(socketio.AsyncServer):
     """Refuses events named like the server's own (a client may not fake `connect`)."""
 
     async def _handle_event_internal(self, server: Any, sid: str, eio_sid: str, data: Any,
                                      namespace: str, id: Any) -> None:
-        if not data or not isinstance(data[0], str) or data[0] in self.reserved_events:
+        if (not data or not isinstance(data[0], str) or data[0] in self.reserved_events
+                or data[0] == UNKNOWN_EVENT):
             name = str(data[0])[:40] if data else ""
-            await server._trigger_event("__unknown__", namespace, sid, name)
+            await server._trigger_event(UNKNOWN_EVENT, namespace, sid, name)
             return
         await super()._handle_event_internal(server, sid, eio_sid, data, namespace, id)
 
@@ -68,8 +74,8 @@ class ChatNamespace(socketio.AsyncNamespace):
         sid = args[0]
         handler = getattr(self, f"on_{event}", None) if event.isidentifier() else None
         try:
-            if event == "__unknown__" or handler is None:
-                raise errors.UnknownEvent(event=args[1] if event == "__unknown__" else event)
+            if event == UNKNOWN_EVENT or handler is None:
+                raise errors.UnknownEvent(event=args[1] if event == UNKNOWN_EVENT else event)
             return await handler(*args)
         except DomainError as exc:
             await self.refuse(sid, exc, event)
@@ -122,6 +128,10 @@ class ChatNamespace(socketio.AsyncNamespace):
             badge = await chat.badge_for(db, chatter, show) if chatter else ""
             restriction = (await chat.active_restriction(db, chatter.user_id, show.store_id)
                            if chatter else None)
+        # Warm what posting needs now, while joining, not on the first message.
+        await self.hub.cache.room(show_id)
+        if chatter is not None:
+            self.hub.cache.prime_restriction(chatter.user_id, show.store_id, restriction)
         previous = session.get("show_id")
         if previous is not None and previous != show_id:
             await self.leave_room(sid, room_name(previous))
@@ -164,18 +174,18 @@ class ChatNamespace(socketio.AsyncNamespace):
         chatter: chat.Chatter | None = session["chatter"]
         if chatter is None:
             raise errors.SignInToChat()
-        await self._flood_check(chatter.user_id)
         staff: bool = session["staff"]
-
-        async with self.sessionmaker.begin() as db:
-            room = await chat.room_of(db, fields["show_id"])
-            message = await chat.post_message(
-                db, chatter, fields["show_id"], fields["text"],
-                question=fields.get("question", False), staff=staff, badge=session["badge"])
-            if not staff:
-                # Claimed last so a refused message does not cost the sender their turn.
-                await self._slow_mode_check(room, chatter.user_id)
-        await self.hub.send_message(fields["show_id"], chat.message_view(message))
+        if not staff:
+            await self._flood_check(chatter.user_id)
+        room = await self.hub.cache.room(fields["show_id"])
+        restriction = await self.hub.cache.restriction(chatter.user_id, room.store_id)
+        draft = chat.check_message(room, restriction, chatter, fields["text"],
+                                   question=fields.get("question", False), staff=staff,
+                                   badge=session["badge"])
+        if not staff:
+            # Claimed last so a refused message does not cost the sender their turn.
+            await self._slow_mode_check(room, chatter.user_id)
+        self.hub.post(draft)
 
     async def _flood_check(self, user_id: int) -> None:
         state, options = self.hub.state, self.hub.options
@@ -187,7 +197,7 @@ class ChatNamespace(socketio.AsyncNamespace):
             await state.claim(f"mute:{user_id}", int(options.mute_seconds * 1000))
             raise errors.TooFast(seconds=round(options.mute_seconds))
 
-    async def _slow_mode_check(self, room: ChatRoom, user_id: int) -> None:
+    async def _slow_mode_check(self, room: RoomContext, user_id: int) -> None:
         if room.slow_mode_seconds <= 0:
             return
         key = f"slow:{room.show_id}:{user_id}"
@@ -221,7 +231,9 @@ class ChatNamespace(socketio.AsyncNamespace):
         await self.emit(events.QUESTIONS, {"show_id": show_id, "questions": questions}, to=sid)
 
     async def on_mark_answered(self, sid: str, data: Any = None) -> None:
-        fields = payloads.read(data, {"show_id": int, "message_id": int})
+        fields = payloads.read(data, {"show_id": int, "message_id": str})
+
+        await self.hub.wait_stored()
 
         async def answer(db: AsyncSession, actor: chat.Chatter, show: Any) -> Any:
             return await chat.mark_answered(db, actor, show, fields["message_id"])
@@ -231,7 +243,9 @@ class ChatNamespace(socketio.AsyncNamespace):
                                {"id": fields["message_id"]})
 
     async def on_delete_message(self, sid: str, data: Any = None) -> None:
-        fields = payloads.read(data, {"show_id": int, "message_id": int})
+        fields = payloads.read(data, {"show_id": int, "message_id": str})
+
+        await self.hub.wait_stored()
 
         async def delete(db: AsyncSession, actor: chat.Chatter, show: Any) -> Any:
             return await chat.delete_message(db, actor, show, fields["message_id"])
@@ -248,6 +262,7 @@ class ChatNamespace(socketio.AsyncNamespace):
             return await chat.time_out(db, actor, show, fields["user_id"], fields["minutes"])
 
         restriction = await self._moderate(sid, fields["show_id"], timeout)
+        self.hub.cache.forget_user(fields["user_id"])
         await self._tell_user(fields["user_id"], chat.restriction_error(restriction))
         await self._done(sid, events.TIMEOUT_USER)
 
@@ -259,6 +274,7 @@ class ChatNamespace(socketio.AsyncNamespace):
                                   fields.get("platform", False))
 
         await self._moderate(sid, fields["show_id"], ban)
+        self.hub.cache.forget_user(fields["user_id"])
         await self._tell_user(fields["user_id"], errors.Banned())
         await self._done(sid, events.BAN_USER)
 
@@ -272,6 +288,7 @@ class ChatNamespace(socketio.AsyncNamespace):
                                             "event": "moderation"}, room=user_room(user_id))
 
     async def _room_changed(self, sid: str, show_id: int, event: str, room: ChatRoom) -> None:
+        self.hub.cache.forget_room(show_id)
         await self.hub.publish(show_id, events.ROOM_STATE, chat.room_view(room))
         await self._done(sid, event)
 
@@ -310,6 +327,7 @@ class ChatNamespace(socketio.AsyncNamespace):
                                               fields.get("platform", False))
 
         await self._moderate(sid, fields["show_id"], add)
+        self.hub.cache.forget_room(None if fields.get("platform") else fields["show_id"])
         await self._done(sid, events.ADD_BANNED_WORD)
 
     async def on_appoint_moderator(self, sid: str, data: Any = None) -> None:

@@ -8,8 +8,9 @@ appointed. Every moderation change writes a row to the audit log.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +30,9 @@ from server.db import utcnow
 from server.errors import N_, Invalid
 from server.shows.models import Show
 from server.shows.service import can_present, get_show
+
+if TYPE_CHECKING:
+    from chat.cache import RoomContext
 
 HISTORY_SIZE = 50
 MAX_NOTICE_CHARS = 200
@@ -53,7 +57,7 @@ class Chatter:
 
 def message_view(message: ChatMessage) -> dict[str, Any]:
     return {
-        "id": message.id,
+        "id": message.key,
         "show_id": message.show_id,
         "user_id": message.user_id,
         "author": message.author_name,
@@ -162,32 +166,64 @@ async def banned_words(session: AsyncSession, store_id: int) -> list[str]:
     return list(rows)
 
 
-async def post_message(session: AsyncSession, chatter: Chatter, show_id: int, raw_text: str,
-                       *, question: bool, staff: bool, badge: str) -> ChatMessage:
-    """Store one message after every rule that depends on the database."""
+@dataclass(frozen=True)
+class Draft:
+    """A message that passed every rule: sent with its window, stored right after."""
+
+    key: str
+    show_id: int
+    user_id: int
+    author: str
+    badge: str
+    text: str
+    question: bool
+    offset_ms: int | None
+    at: dt.datetime
+
+
+def check_message(room: RoomContext, restriction: ChatRestriction | None, chatter: Chatter,
+                  raw_text: str, *, question: bool, staff: bool, badge: str) -> Draft:
+    """Apply the room's rules to one message; the draft to store, or an error."""
     text = clean_message(raw_text)
-    show = await session.get(Show, show_id)
-    if show is None:
-        raise errors.ShowNotOpen()
-    restriction = await active_restriction(session, chatter.user_id, show.store_id)
     if restriction is not None:
         raise restriction_error(restriction)
-    room = await room_of(session, show_id)
     if room.frozen and not staff:
         raise errors.ChatFrozen()
     if not staff:
         if has_link(text):
             raise errors.LinksNotAllowed()
-        if contains_banned(text, await banned_words(session, show.store_id)):
+        if contains_banned(text, room.banned_words):
             raise errors.BannedWord()
     now = utcnow()
-    offset = int((now - show.started_at).total_seconds() * 1000) if show.started_at else None
-    message = ChatMessage(show_id=show_id, user_id=chatter.user_id, author_name=chatter.name,
-                          badge=badge, body=text, offset_ms=offset, is_question=question,
-                          created_at=now)
-    session.add(message)
+    offset = int((now - room.started_at).total_seconds() * 1000) if room.started_at else None
+    return Draft(key=secrets.token_urlsafe(12), show_id=room.show_id, user_id=chatter.user_id,
+                 author=chatter.name, badge=badge, text=text, question=question,
+                 offset_ms=offset, at=now)
+
+
+def draft_view(draft: Draft) -> dict[str, Any]:
+    return {
+        "id": draft.key,
+        "show_id": draft.show_id,
+        "user_id": draft.user_id,
+        "author": draft.author,
+        "badge": draft.badge,
+        "text": draft.text,
+        "question": draft.question,
+        "answered": False,
+        "offset_ms": draft.offset_ms,
+        "at": draft.at.isoformat(),
+    }
+
+
+async def store_messages(session: AsyncSession, drafts: list[Draft]) -> None:
+    """Store accepted messages in one go (one transaction, whatever the count)."""
+    session.add_all([ChatMessage(key=d.key, show_id=d.show_id, user_id=d.user_id,
+                                 author_name=d.author, badge=d.badge, body=d.text,
+                                 offset_ms=d.offset_ms,
+                                 is_question=d.question, created_at=d.at)
+                     for d in drafts])
     await session.flush()
-    return message
 
 
 async def log_action(session: AsyncSession, actor: Chatter, show: Show, action: str, *,
@@ -206,14 +242,14 @@ async def moderated_show(session: AsyncSession, actor: Chatter | None, show_id: 
     return show
 
 
-async def _message_of(session: AsyncSession, show_id: int, message_id: int) -> ChatMessage:
-    message = await session.get(ChatMessage, message_id)
+async def _message_of(session: AsyncSession, show_id: int, message_id: str) -> ChatMessage:
+    message = await session.scalar(select(ChatMessage).where(ChatMessage.key == message_id))
     if message is None or message.show_id != show_id or message.deleted_at is not None:
         raise errors.MessageNotFound()
     return message
 
 
-async def delete_message(session: AsyncSession, actor: Chatter, show: Show, message_id: int
+async def delete_message(session: AsyncSession, actor: Chatter, show: Show, message_id: str
                          ) -> ChatMessage:
     message = await _message_of(session, show.id, message_id)
     message.deleted_at = utcnow()
@@ -222,7 +258,7 @@ async def delete_message(session: AsyncSession, actor: Chatter, show: Show, mess
     return message
 
 
-async def mark_answered(session: AsyncSession, actor: Chatter, show: Show, message_id: int
+async def mark_answered(session: AsyncSession, actor: Chatter, show: Show, message_id: str
                         ) -> ChatMessage:
     message = await _message_of(session, show.id, message_id)
     if not message.is_question:

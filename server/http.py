@@ -92,6 +92,17 @@ def require_user(request: web.Request, *roles: Role) -> User:
     return user
 
 
+def managed_store_id(request: web.Request, user: User) -> int:
+    """The store a merchant page is about: the merchant's own; an operator picks one
+    with ?store=. Anyone else is refused."""
+    if user.role is Role.MERCHANT and user.store_id is not None:
+        return user.store_id
+    raw = request.query.get("store", "")
+    if user.role is Role.OPERATOR and raw.isdigit():
+        return int(raw)
+    raise WrongRole(roles=[Role.MERCHANT.value])
+
+
 async def read_json(request: web.Request) -> dict[str, Any]:
     try:
         data = await request.json()

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 
@@ -17,10 +18,15 @@ LOCALSTRIPE_KEY = "sk_test_localstripe"
 LOCALSTRIPE_PUBLISHABLE = "pk_test_localstripe"
 
 
-async def wait_until_up(base: str, patience: float = 20.0) -> None:
+async def wait_until_up(base: str, patience: float = 60.0,
+                        process: asyncio.subprocess.Process | None = None,
+                        log_path: Path | None = None) -> None:
     deadline = asyncio.get_running_loop().time() + patience
     async with aiohttp.ClientSession() as http:
         while True:
+            if process is not None and process.returncode is not None:
+                raise RuntimeError(f"localstripe exited ({process.returncode}); is "
+                                   f"{base} in use? Its log: {log_path}")
             try:
                 async with http.get(f"{base}/v1/customers",
                                     auth=aiohttp.BasicAuth(LOCALSTRIPE_KEY, "")) as resp:
@@ -49,12 +55,16 @@ async def run_localstripe(settings: Settings, port: int = LOCALSTRIPE_PORT
         yield settings
         return
     base = f"http://127.0.0.1:{port}"
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "localstripe", "--port", str(port),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = settings.data_dir / "localstripe.log"
+    # Its request log goes to a file: an unread pipe would fill up and stall it.
+    with log_path.open("ab") as log_file:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "localstripe", "--port", str(port),
+            stdout=log_file, stderr=log_file,
+        )
     try:
-        await wait_until_up(base)
+        await wait_until_up(base, process=process, log_path=log_path)
         log.info("localstripe started", extra={"url": base})
         yield localstripe_settings(settings, base)
     finally:

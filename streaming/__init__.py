@@ -48,10 +48,19 @@ def setup(app: web.Application) -> None:
         await on_change(show_id, "stream.state", {"state": "ended"})
 
     app[keys.registry] = BroadcastRegistry(config, on_publisher_gone, on_change)
-    app.cleanup_ctx.append(_close_broadcasts)
+    app.cleanup_ctx.append(_broadcasts)
     app.router.add_routes(views.routes)
 
 
-async def _close_broadcasts(app: web.Application) -> AsyncIterator[None]:
+async def _broadcasts(app: web.Application) -> AsyncIterator[None]:
+    """At start, shows left live by a previous run get the usual grace period for their
+    publisher to come back; at shutdown every peer connection is closed."""
+    registry = app[keys.registry]
+    async with app[server_keys.sessionmaker]() as session:
+        live = await shows.shows_in_state(session, ShowState.LIVE, limit=10_000)
+    for show in live:
+        broadcast = registry.get_or_create(show.id)
+        broadcast.live = True
+        broadcast.start_grace()
     yield
-    await app[keys.registry].close_all()
+    await registry.close_all()

@@ -8,26 +8,46 @@ here, on single instances, and nowhere else:
   We swap that queue for one that passes the *encoded* frame to us instead, so the
   server never decodes. The end-of-stream marker (None) still reaches the idle decoder
   thread, which then ends the remote track as usual.
-* `feed_sender`: a viewer's `RTCRtpSender` asks `_next_encoded_frame()` for the next
-  frame and would construct an encoder to encode (or `pack`) it. We answer that call
-  with payloads already packetized once for every viewer, so no encoder is ever built;
-  the sender still does what is per viewer: RTP header, sequence number, SRTP, send,
-  NACK history. Its keyframe requests (PLI/FIR) are routed to a callback.
+* `feed_sender`: a viewer's `RTCRtpSender` runs `_run_rtp`, which takes frames from its
+  track, builds an encoder to encode (or `pack`) them, then makes one `RtpPacket` object
+  per packet. We run a leaner loop in its place: frames arrive already packetized once
+  for every viewer, so no encoder is ever built, and per viewer and packet only the RTP
+  header is rewritten (sequence number, marker) before SRTP and the send. The header
+  with its extensions is serialized once per frame. NACKed packets are resent from our
+  own history, keyframe requests (PLI/FIR) go to a callback, and the counters behind
+  the sender's RTCP sender reports are kept up to date.
 """
 
 from __future__ import annotations
 
+import asyncio
 import queue
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, Protocol
 
-from aiortc import RTCRtpReceiver, RTCRtpSender
+from aioice.ice import StunProtocol
+from aiortc import RTCDtlsTransport, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver, clock
 from aiortc.jitterbuffer import JitterFrame
+from aiortc.mediastreams import MediaStreamError
+from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
-from aiortc.rtcrtpsender import RTCEncodedFrame
+from aiortc.rtcrtpsender import random_sequence_number
+from aiortc.rtp import RTP_HISTORY_SIZE, RtpPacket
+from aiortc.utils import random32
+
+
+class EncodedFrame(Protocol):
+    """A frame already split into RTP payloads; `timestamp` in the RTP clock."""
+
+    @property
+    def payloads(self) -> Sequence[bytes]: ...
+
+    @property
+    def timestamp(self) -> int: ...
+
 
 FrameSink = Callable[[RTCRtpCodecParameters, JitterFrame], None]
-FrameSource = Callable[[RTCRtpCodecParameters], Coroutine[Any, Any, RTCEncodedFrame | None]]
+FrameSource = Callable[[RTCRtpCodecParameters], Coroutine[Any, Any, EncodedFrame]]
 
 # aiortc's private attribute names, checked at tap time so an aiortc upgrade that
 # renames them fails loudly instead of silently decoding again.
@@ -62,6 +82,12 @@ def tap_receiver(receiver: RTCRtpReceiver, sink: FrameSink) -> None:
     setattr(receiver, _RECEIVER_QUEUE, _EncodedFrameQueue(sink))
 
 
+def negotiated_codec(transceiver: RTCRtpTransceiver) -> str | None:
+    """The name of the codec a transceiver settled on (first in its negotiated list)."""
+    codecs = transceiver._codecs
+    return str(codecs[0].name) if codecs else None
+
+
 def keyframe_request(receiver: RTCRtpReceiver) -> Coroutine[Any, Any, None] | None:
     """A Picture Loss Indication to send to the publisher of `receiver`'s newest
     source, or None while nothing has been received yet."""
@@ -76,9 +102,105 @@ def keyframe_request(receiver: RTCRtpReceiver) -> Coroutine[Any, Any, None] | No
 def feed_sender(sender: RTCRtpSender, source: FrameSource,
                 on_keyframe_request: Callable[[], None]) -> None:
     """Make `sender` send the frames `source` returns, as they are, and report the
-    remote's keyframe requests to `on_keyframe_request`."""
-    if not hasattr(sender, "_next_encoded_frame") or not hasattr(sender, "_send_keyframe"):
-        raise RuntimeError("this aiortc version has no sender hook to feed")
+    remote's keyframe requests to `on_keyframe_request`. Call before the connection
+    starts sending (right after the transceiver is made)."""
+    for name in _SENDER_PRIVATE:
+        if not hasattr(sender, name):
+            raise RuntimeError(f"this aiortc version has no {name} to feed the sender")
+    history: dict[int, tuple[int, bytes]] = {}
 
-    sender._next_encoded_frame = source  # type: ignore[method-assign, assignment]
+    async def run_rtp(codec: RTCRtpCodecParameters) -> None:
+        await _forward(sender, source, history, codec)
+
+    async def retransmit(sequence_number: int) -> None:
+        sent = history.get(sequence_number % RTP_HISTORY_SIZE)
+        if sent is not None and sent[0] == sequence_number:
+            # Resent as it was (no RTX wrapping): receivers take a late original packet.
+            await sender.transport._send_rtp(sent[1])
+
+    sender._run_rtp = run_rtp  # type: ignore[method-assign]
+    sender._retransmit = retransmit  # type: ignore[method-assign]
     sender._send_keyframe = on_keyframe_request  # type: ignore[method-assign]
+
+
+_SENDER_PRIVATE = (
+    "_run_rtp", "_retransmit", "_send_keyframe", "_RTCRtpSender__rtp_started",
+    "_RTCRtpSender__rtp_exited", "_RTCRtpSender__rtp_header_extensions_map",
+    "_RTCRtpSender__mid", "_RTCRtpSender__packet_count",
+)
+
+
+def _direct_send(dtls: RTCDtlsTransport) -> Callable[[bytes], None] | None:
+    """Encrypt and send an RTP packet without the three coroutine hops of
+    DTLS transport -> ICE transport -> aioice (about a fifth of the per-packet cost).
+    Only for a connected, directly reachable pair (host or server-reflexive candidate);
+    anything else (TURN relay, not yet connected, another aiortc layout) returns None
+    and the caller uses aiortc's own path."""
+    if dtls.__dict__.get("_state") is not DtlsState.CONNECTED:
+        return None
+    srtp = dtls.__dict__.get("_tx_srtp")
+    connection = getattr(dtls.transport, "_connection", None)
+    nominated = getattr(connection, "_nominated", None)
+    pair = nominated.get(1) if isinstance(nominated, dict) else None
+    protocol = getattr(pair, "protocol", None)
+    if srtp is None or pair is None or type(protocol) is not StunProtocol:
+        return None
+    datagrams = protocol.transport
+    address = pair.remote_addr
+    protect = srtp.protect
+
+    def send(data: bytes) -> None:
+        datagrams.sendto(protect(data), address)
+
+    return send
+
+
+async def _forward(sender: RTCRtpSender, source: FrameSource,
+                   history: dict[int, tuple[int, bytes]], codec: RTCRtpCodecParameters) -> None:
+    private = sender.__dict__
+    private["_RTCRtpSender__rtp_started"].set()
+    extensions_map = private["_RTCRtpSender__rtp_header_extensions_map"]
+    mid = private["_RTCRtpSender__mid"]
+    payload_type: int = codec.payloadType or 0
+    sequence_number = random_sequence_number()
+    timestamp_origin = random32()
+    try:
+        while True:
+            frame = await source(codec)
+            if not sender._enabled:
+                continue
+            timestamp = (timestamp_origin + frame.timestamp) & 0xFFFFFFFF
+            # The header (with its extensions) is made once per frame; each packet only
+            # gets its own sequence number and marker bit.
+            template = RtpPacket(payload_type=payload_type, timestamp=timestamp,
+                                 ssrc=sender._ssrc)
+            template.extensions.abs_send_time = (clock.current_ntp_time() >> 14) & 0xFFFFFF
+            template.extensions.mid = mid
+            header = bytearray(template.serialize(extensions_map))
+            transport = sender.transport
+            send_now = _direct_send(transport)
+            last = len(frame.payloads) - 1
+            octets = 0
+            for i, payload in enumerate(frame.payloads):
+                header[1] = payload_type | (0x80 if i == last else 0)
+                header[2] = sequence_number >> 8
+                header[3] = sequence_number & 0xFF
+                data = bytes(header) + payload
+                history[sequence_number % RTP_HISTORY_SIZE] = (sequence_number, data)
+                if send_now is not None:
+                    send_now(data)
+                else:
+                    await transport._send_rtp(data)
+                octets += len(payload)
+                sequence_number = (sequence_number + 1) & 0xFFFF
+            # What aiortc's RTCP sender reports are made of (lip sync, stats).
+            private["_RTCRtpSender__ntp_timestamp"] = clock.current_ntp_time()
+            private["_RTCRtpSender__rtp_timestamp"] = timestamp
+            private["_RTCRtpSender__octet_count"] += octets
+            private["_RTCRtpSender__packet_count"] += last + 1
+    except (asyncio.CancelledError, ConnectionError, MediaStreamError):
+        pass
+    finally:
+        if sender.track is not None:
+            sender.track.stop()
+        private["_RTCRtpSender__rtp_exited"].set()

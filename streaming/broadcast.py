@@ -8,6 +8,7 @@ the broadcast reports "publisher gone for good" through a callback.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -99,24 +100,19 @@ def _preferences(kind: str, mime_types: tuple[str, ...]) -> list[Any]:
     return wanted
 
 
-async def _negotiate(pc: RTCPeerConnection, offer_sdp: str) -> str:
+async def _negotiate(pc: RTCPeerConnection, offer_sdp: str, accepted: list[str]) -> str:
     """Apply the offer to a connection whose transceivers are already set up (so their
-    codec preferences limit what is accepted) and return the answer."""
+    codec preferences limit what is accepted) and return the answer. `accepted` names
+    the codecs those preferences allow, for the error message."""
     try:
         await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
     except OperationError:
         kinds = "/".join(t.kind for t in pc.getTransceivers())
-        raise CodecNotSupported(kind=kinds, codecs=_codec_list(pc)) from None
+        raise CodecNotSupported(kind=kinds, codecs=", ".join(accepted)) from None
     except (ValueError, KeyError, IndexError, TypeError) as exc:
         raise BadOffer(reason=str(exc) or type(exc).__name__) from None
     await pc.setLocalDescription(await pc.createAnswer())
     return str(pc.localDescription.sdp)
-
-
-def _codec_list(pc: RTCPeerConnection) -> str:
-    names = [c.mimeType.split("/")[1] for t in pc.getTransceivers()
-             for c in t._preferred_codecs if not c.mimeType.endswith("/rtx")]
-    return ", ".join(dict.fromkeys(names))
 
 
 class Broadcast:
@@ -141,6 +137,10 @@ class Broadcast:
         self._grace: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self.closed = False
+        # The show is live in the database (set by the edge after it says so); lets the
+        # status that every player polls be answered without a query.
+        self.live = False
+        self._joining = 0
 
     # --- publisher ---------------------------------------------------------------------
 
@@ -161,12 +161,19 @@ class Broadcast:
                 transceiver.setCodecPreferences(_preferences(kind, PUBLISH_CODECS[kind]))
             pc.on("track", lambda track: self._on_publisher_track(session, track))
             try:
-                answer = await _negotiate(pc, offer_sdp)
+                accepted = [m.split("/")[1] for k in dict.fromkeys(kinds)
+                            for m in PUBLISH_CODECS[k]]
+                answer = await _negotiate(pc, offer_sdp, accepted)
                 if not session.kinds:
                     raise BadOffer(reason=N_("it sends no audio or video"))
             except BaseException:
                 await pc.close()
                 raise
+            # Known now, before the first frame: viewers joining meanwhile need it.
+            for transceiver in pc.getTransceivers():
+                fanout = self.video if transceiver.kind == "video" else self.audio
+                fanout.codec_name = aiortc_hooks.negotiated_codec(transceiver) \
+                    or fanout.codec_name
             pc.on("connectionstatechange", lambda: self._on_state(session))
             self.publisher = session
             self._cancel_grace()
@@ -201,12 +208,17 @@ class Broadcast:
         if self.publisher is not session:
             return
         self.publisher = None
+        if not self.closed:
+            self.start_grace()
         await session.pc.close()
-        if self.closed:
-            return
+        if not self.closed:
+            await self._on_change(self.show_id, "stream.state", {"state": "reconnecting"})
+
+    def start_grace(self) -> None:
+        """Give the publisher `grace_seconds` to come back before the show ends."""
+        self._cancel_grace()
         loop = asyncio.get_running_loop()
         self._grace = loop.call_later(self.config.grace_seconds, self._grace_over)
-        await self._on_change(self.show_id, "stream.state", {"state": "reconnecting"})
 
     def _grace_over(self) -> None:
         self._grace = None
@@ -223,14 +235,23 @@ class Broadcast:
     async def watch(self, offer_sdp: str) -> tuple[str, str]:
         """Take a viewer's offer; returns (session id, SDP answer)."""
         kinds = check_offer(offer_sdp, want_send=False)
-        if len(self.viewers) >= self.config.max_viewers:
-            raise TooManyViewers(limit=self.config.max_viewers)
         if "video" not in kinds:
             raise BadOffer(reason=N_("it has no video section"))
+        # Offers still being answered count too, so a burst cannot overshoot the limit.
+        if len(self.viewers) + self._joining >= self.config.max_viewers:
+            raise TooManyViewers(limit=self.config.max_viewers)
+        self._joining += 1
+        try:
+            return await self._add_viewer(offer_sdp, kinds)
+        finally:
+            self._joining -= 1
+
+    async def _add_viewer(self, offer_sdp: str, kinds: list[str]) -> tuple[str, str]:
         pc = RTCPeerConnection(rtc_configuration(self.config.ice_servers))
         session = Session(secrets.token_urlsafe(16), pc, "viewer")
         # Whatever a viewer might send us is tapped too, so it is never decoded.
         pc.on("track", lambda track: _ignore_track(pc, track))
+        accepted: list[str] = []
         for fanout in (self.video, self.audio):
             if fanout.kind not in kinds:
                 continue
@@ -238,12 +259,13 @@ class Broadcast:
             session.feeds.append((fanout, feed))
             transceiver = pc.addTransceiver(ForwardedTrack(feed), direction="sendonly")
             codec = fanout.codec_name or DEFAULT_CODECS[fanout.kind]
+            accepted.append(codec)
             transceiver.setCodecPreferences(
                 _preferences(fanout.kind, (f"{fanout.kind}/{codec}",)))
             aiortc_hooks.feed_sender(transceiver.sender, feed.next_frame,
                                      self.keyframes.request)
         try:
-            answer = await _negotiate(pc, offer_sdp)
+            answer = await _negotiate(pc, offer_sdp, accepted)
         except BaseException:
             self._drop_feeds(session)
             await pc.close()
@@ -272,7 +294,11 @@ class Broadcast:
 
     def _on_state(self, session: Session) -> None:
         if session.pc.connectionState in ("failed", "closed"):
-            self._spawn(self.end_session(session.id))
+            self._spawn(self._end_quietly(session.id))
+
+    async def _end_quietly(self, session_id: str) -> None:
+        with contextlib.suppress(SessionNotFound):  # already ended by a DELETE
+            await self.end_session(session_id)
 
     async def end_session(self, session_id: str, role: str | None = None) -> None:
         """End a publisher's or viewer's session (WHIP/WHEP DELETE, or a lost peer)."""
@@ -308,9 +334,9 @@ class Broadcast:
         await asyncio.gather(*(s.pc.close() for s in sessions), return_exceptions=True)
         if self.recorder is not None:
             self.recorder.close()
-        for task in list(self._tasks):
-            if task is not asyncio.current_task():
-                task.cancel()
+        # Tasks still running (a session ending, a keyframe request) finish by
+        # themselves; cancelling one waiting on a closing peer connection would break
+        # aiortc's close.
 
     def status(self) -> dict[str, Any]:
         return {

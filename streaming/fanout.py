@@ -21,7 +21,6 @@ from aiortc.codecs.h264 import H264Encoder
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
-from aiortc.rtcrtpsender import RTCEncodedFrame
 
 # RTP clock ticks between two frames, used to keep timestamps moving forward when a
 # publisher reconnects and its clock starts again from zero.
@@ -38,6 +37,7 @@ class SharedFrame:
     payloads: tuple[bytes, ...]
     timestamp: int
     keyframe: bool
+    codec_name: str = ""
 
 
 def is_keyframe(codec_name: str, data: bytes) -> bool:
@@ -106,14 +106,18 @@ class ViewerFeed:
     def pending(self) -> int:
         return len(self._pending)
 
-    async def next_frame(self, codec: RTCRtpCodecParameters) -> RTCEncodedFrame:
-        while not self._pending:
-            if self._closed:
-                raise MediaStreamError
-            self._wake.clear()
-            await self._wake.wait()
-        frame = self._pending.popleft()
-        return RTCEncodedFrame(list(frame.payloads), frame.timestamp, None)  # type: ignore[arg-type]
+    async def next_frame(self, codec: RTCRtpCodecParameters) -> SharedFrame:
+        while True:
+            while not self._pending:
+                if self._closed:
+                    raise MediaStreamError
+                self._wake.clear()
+                await self._wake.wait()
+            frame = self._pending.popleft()
+            # A publisher that came back with another codec cannot be shown to a viewer
+            # who negotiated the old one; the player reconnects and negotiates again.
+            if frame.codec_name in ("", codec.name):
+                return frame
 
     def close(self) -> None:
         self._closed = True
@@ -199,7 +203,7 @@ class Fanout:
         self._last_out = out_ts
         self.frames_in += 1
         frame = SharedFrame(self._packetizer.packetize(codec_name, data), out_ts,
-                            is_keyframe(codec_name, data))
+                            is_keyframe(codec_name, data), codec_name)
         for feed in self._feeds:
             feed.offer(frame)
         for listener in self.listeners:

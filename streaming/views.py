@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import functools
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from aiohttp import web
 
@@ -81,9 +82,27 @@ async def _read_offer(request: web.Request) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
-def _sdp_created(answer: str, location: str) -> web.Response:
-    return web.Response(status=201, text=answer, content_type=SDP_TYPE,
-                        headers={"Location": location, "Cache-Control": "no-store"})
+def ice_server_links(ice_servers: Iterable[dict[str, Any]]) -> list[str]:
+    """RFC 9725 section 4.6: the ICE servers as `Link` header values, so encoders such as
+    OBS use the same STUN/TURN servers as the pages."""
+    links = []
+    for server in ice_servers:
+        urls = server["urls"] if isinstance(server["urls"], list) else [server["urls"]]
+        for url in urls:
+            link = f'<{url}>; rel="ice-server"'
+            if server.get("username"):
+                link += f'; username="{server["username"]}"; credential="' \
+                        f'{server.get("credential", "")}"; credential-type="password"'
+            links.append(link)
+    return links
+
+
+def _sdp_created(request: web.Request, answer: str, location: str) -> web.Response:
+    response = web.Response(status=201, text=answer, content_type=SDP_TYPE,
+                            headers={"Location": location, "Cache-Control": "no-store"})
+    for link in ice_server_links(request.app[server_keys.settings].ice_servers):
+        response.headers.add("Link", link)
+    return response
 
 
 @routes.post("/shows/{show_id:\\d+}/whip", name="whip")
@@ -106,7 +125,8 @@ async def whip_publish(request: web.Request) -> web.StreamResponse:
             # Cancelled or started elsewhere in the meantime: undo our side.
             await broadcast.end_session(session_id)
             raise
-    return _sdp_created(answer, f"/shows/{show.id}/whip/{session_id}")
+    broadcast.live = True
+    return _sdp_created(request, answer, f"/shows/{show.id}/whip/{session_id}")
 
 
 @routes.delete("/shows/{show_id:\\d+}/whip/{session_id}")
@@ -132,7 +152,7 @@ async def whep_watch(request: web.Request) -> web.StreamResponse:
         raise ShowNotLive(show_id=show.id, state=show.state.value)
     broadcast = request.app[keys.registry].get_or_create(show.id)
     session_id, answer = await broadcast.watch(offer)
-    return _sdp_created(answer, f"/shows/{show.id}/whep/{session_id}")
+    return _sdp_created(request, answer, f"/shows/{show.id}/whep/{session_id}")
 
 
 @routes.delete("/shows/{show_id:\\d+}/whep/{session_id}")
@@ -148,13 +168,16 @@ async def whep_stop(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/shows/{show_id:\\d+}/stream", name="stream_status")
 async def stream_status(request: web.Request) -> web.Response:
-    """What the player and the studio poll: show state, publisher present, viewers."""
-    show = await _load_show(request)
-    broadcast = request.app[keys.registry].get(show.id)
+    """What the player and the studio poll: show state, publisher present, viewers.
+    Every player asks every few seconds, so a live show is answered from memory."""
+    broadcast = request.app[keys.registry].get(_show_id(request))
+    if broadcast is not None and broadcast.live and not broadcast.closed:
+        state = ShowState.LIVE.value
+    else:
+        state = (await _load_show(request)).state.value
     status = broadcast.status() if broadcast is not None else {
         "publishing": False, "viewers": 0, "video_codec": None}
-    return json_response({"state": show.state.value, **status},
-                         headers={"Cache-Control": "no-store"})
+    return json_response({"state": state, **status}, headers={"Cache-Control": "no-store"})
 
 
 @routes.post("/shows/{show_id:\\d+}/stream/end", name="stream_end")

@@ -72,3 +72,20 @@ async def login(client: TestClient, email: str, password: str = PASSWORD) -> Any
 async def login_as(client: TestClient, user: User) -> None:
     resp = await login(client, user.email)
     assert resp.status == 303, await resp.text()
+
+
+def spy_events(app: web.Application) -> list[tuple[int, str, dict[str, Any]]]:
+    """Record what the app publishes to live viewers, while it still reaches them.
+
+    The publisher is whatever the factory installed (chat's hub behind the analytics
+    journal); only this one object's `publish` is wrapped, for this test."""
+    publisher = app[keys.events]
+    seen: list[tuple[int, str, dict[str, Any]]] = []
+    original = publisher.publish
+
+    async def publish(show_id: int, event: str, payload: dict[str, Any]) -> None:
+        seen.append((show_id, event, payload))
+        await original(show_id, event, payload)
+
+    publisher.publish = publish  # type: ignore[method-assign]
+    return seen

@@ -22,7 +22,7 @@ from server.analytics.stats import (
     totals_by_period,
 )
 from server.errors import N_, Forbidden
-from server.http import gettext, render, require_user
+from server.http import gettext, managed_store_id, render, require_user
 from server.shows import service as shows
 
 routes = web.RouteTableDef()
@@ -88,19 +88,10 @@ async def show_analytics_csv(request: web.Request) -> web.Response:
     return _csv(request, await _numbers(request, [show]), f"show-{show.id}.csv")  # type: ignore[attr-defined]
 
 
-def _store_id(user: User, request: web.Request) -> int:
-    if user.role is Role.MERCHANT and user.store_id is not None:
-        return user.store_id
-    raw = request.query.get("store", "")
-    if user.role is Role.OPERATOR and raw.isdigit():
-        return int(raw)
-    raise Forbidden(N_("You can only see the numbers of your own store."))
-
-
 @routes.get("/merchant/analytics", name="store_analytics")
 async def store_analytics(request: web.Request) -> web.StreamResponse:
     user = require_user(request, Role.MERCHANT, Role.OPERATOR)
-    store_id = _store_id(user, request)
+    store_id = managed_store_id(request, user)
     async with request.app[keys.sessionmaker]() as session:
         store = await accounts.get_store(session, store_id)
         store_shows = await shows_with_numbers(session, store_id=store_id)

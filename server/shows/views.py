@@ -11,9 +11,17 @@ from multidict import MultiDictProxy
 
 from server import keys
 from server.accounts import service as accounts
-from server.accounts.models import Role, User
+from server.accounts.models import Role
 from server.errors import N_, DomainError, Forbidden
-from server.http import form_ints, form_str, redirect, render, require_user, translations
+from server.http import (
+    form_ints,
+    form_str,
+    managed_store_id,
+    redirect,
+    render,
+    require_user,
+    translations,
+)
 from server.i18n import SEOUL, parse_seoul_input, to_seoul_input
 from server.media import save_image
 from server.notifications import service as notifications
@@ -86,20 +94,10 @@ async def store_page(request: web.Request) -> web.Response:
 
 # --- merchant console --------------------------------------------------------------------
 
-def _own_store_id(user: User, request: web.Request) -> int:
-    """The store a merchant manages; an operator picks one with ?store=."""
-    if user.role is Role.MERCHANT and user.store_id is not None:
-        return user.store_id
-    raw = request.query.get("store", "")
-    if user.role is Role.OPERATOR and raw.isdigit():
-        return int(raw)
-    raise Forbidden(N_("This page is for merchants only."))
-
-
 @routes.get("/merchant", name="merchant")
 async def merchant_console(request: web.Request) -> web.Response:
     user = require_user(request, Role.MERCHANT, Role.OPERATOR)
-    store_id = _own_store_id(user, request)
+    store_id = managed_store_id(request, user)
     async with request.app[keys.sessionmaker]() as session:
         store = await accounts.get_store(session, store_id)
         store_shows = await service.shows_of_store(session, store_id)
@@ -111,7 +109,7 @@ async def merchant_console(request: web.Request) -> web.Response:
 @routes.post("/merchant/store")
 async def edit_store(request: web.Request) -> web.StreamResponse:
     user = require_user(request, Role.MERCHANT, Role.OPERATOR)
-    store_id = _own_store_id(user, request)
+    store_id = managed_store_id(request, user)
     form = await request.post()
     try:
         logo = await _upload(request, form, "logo", "stores")

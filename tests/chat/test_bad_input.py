@@ -9,6 +9,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
+from chat import keys as chat_keys
 from chat.models import ChatMessage
 from server import keys
 from server.accounts.models import Role
@@ -33,6 +34,7 @@ async def _nothing_leaked(app: web.Application, connect: Connect, show_id: int,
     await good.emit("send_message", {"show_id": show_id, "text": "정상 메시지"})
     await observer.wait_text("정상 메시지")
     assert observer.texts() == ["정상 메시지"]
+    await app[chat_keys.hub].wait_stored()
     async with app[keys.sessionmaker]() as session:
         assert [m.body for m in await session.scalars(select(ChatMessage))] == ["정상 메시지"]
 
@@ -96,7 +98,7 @@ async def test_anonymous_viewers_cannot_post(app: web.Application, connect: Conn
 
 
 @pytest.mark.parametrize("event", ["no_such_event", "connect", "disconnect", "__init__",
-                                   "on_join", "refuse"])
+                                   "__unknown__", "on_join", "refuse", "트윗"])
 async def test_unknown_events(app: web.Application, connect: Connect, event: str) -> None:
     show_id, _, observer = await _room(app, connect)
     sender = await connect(await make_user(app), locale="en")
@@ -104,6 +106,7 @@ async def test_unknown_events(app: web.Application, connect: Connect, event: str
     await sender.emit(event, {"show_id": show_id, "text": "hi"})
     error = await sender.error()
     assert error["code"] == "unknown_event"
+    assert error["message"] == f"Unknown chat event: {event}."
     await _nothing_leaked(app, connect, show_id, observer)
 
 
@@ -116,7 +119,7 @@ async def test_joining_a_show_that_does_not_exist(app: web.Application, connect:
 
 
 @pytest.mark.parametrize(("event", "extra"), [
-    ("delete_message", {"message_id": 1}),
+    ("delete_message", {"message_id": "k1"}),
     ("timeout_user", {"user_id": 1, "minutes": 5}),
     ("ban_user", {"user_id": 1}),
     ("ban_user", {"user_id": 1, "platform": True}),
@@ -125,7 +128,7 @@ async def test_joining_a_show_that_does_not_exist(app: web.Application, connect:
     ("set_notice", {"text": "가짜 공지"}),
     ("add_banned_word", {"word": "배추"}),
     ("appoint_moderator", {"user_id": 1}),
-    ("mark_answered", {"message_id": 1}),
+    ("mark_answered", {"message_id": "k1"}),
     ("open_questions", {}),
 ])
 async def test_moderation_from_a_shopper_is_refused(
@@ -161,6 +164,7 @@ async def test_html_and_script_arrive_as_the_same_inert_text(
     seen = await observer.wait_text(nasty)
     # Stored and sent as plain text, exactly as typed; pages render it with textContent.
     assert seen["text"] == nasty
+    await app[chat_keys.hub].wait_stored()
     async with app[keys.sessionmaker]() as session:
         assert (await session.scalars(select(ChatMessage.body))).one() == nasty
 
@@ -172,3 +176,16 @@ async def test_a_frame_beyond_the_size_limit_drops_only_that_socket(
     await sender.join(show_id)
     await sender.emit("send_message", {"show_id": show_id, "text": "x" * 100_000})
     await _nothing_leaked(app, connect, show_id, observer)
+
+
+async def test_a_page_of_another_site_cannot_connect(app: web.Application, aiohttp_client: Any
+                                                    ) -> None:
+    """Same origin only: a browser on another site is refused at the handshake."""
+    http = await aiohttp_client(app)
+    url = "/socket.io/?EIO=4&transport=polling"
+    foreign = await http.get(url, headers={"Origin": "https://evil.example"})
+    assert foreign.status == 400
+    own = await http.get(url, headers={"Origin": str(http.make_url("")).rstrip("/")})
+    assert own.status == 200
+    public = await http.get(url, headers={"Origin": "http://127.0.0.1:8080"})
+    assert public.status == 200  # the configured PUBLIC_URL (tests/conftest.py)

@@ -7,6 +7,7 @@ import datetime as dt
 from aiohttp import web
 from sqlalchemy import select
 
+from chat import keys as chat_keys
 from chat.models import ChatMessage
 from server import keys
 from server.accounts.models import Role
@@ -36,6 +37,7 @@ async def test_a_message_reaches_everyone_in_the_room_and_is_stored(
     assert seen["author"] == "지민"
     assert seen["badge"] == "shopper"
     assert await alice.wait_text("배추 몇 포기예요?")
+    await app[chat_keys.hub].wait_stored()
     async with app[keys.sessionmaker]() as session:
         stored = (await session.scalars(select(ChatMessage))).one()
     assert stored.user_id == shopper.id and stored.body == "배추 몇 포기예요?"
@@ -74,7 +76,8 @@ async def test_history_is_the_last_fifty(app: web.Application, connect: Connect)
     shopper = await make_user(app)
     async with app[keys.sessionmaker].begin() as session:
         for n in range(60):
-            session.add(ChatMessage(show_id=show.id, user_id=shopper.id, author_name="a",
+            session.add(ChatMessage(key=f"k{n}", show_id=show.id, user_id=shopper.id,
+                                    author_name="a",
                                     badge="shopper", body=f"m{n}"))
     joined = await (await connect()).join(show.id)
     assert [m["text"] for m in joined["messages"]] == [f"m{n}" for n in range(10, 60)]

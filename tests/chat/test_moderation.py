@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy import select
 
+from chat import keys as chat_keys
 from chat.models import ChatMessage, ModerationAction
 from server import keys
 from server.accounts.models import Role
@@ -60,6 +61,7 @@ async def test_timed_out_user_cannot_post_even_after_reconnecting(
     refused = await again.error(after=start)
     assert refused["code"] == "timed_out"
     assert refused["message"] == "You are timed out of this chat for 5 more minute(s)."
+    await app[chat_keys.hub].wait_stored()
     async with app[keys.sessionmaker]() as session:
         assert (await session.scalars(select(ChatMessage))).all() == []
     assert await _audit(app) == [("timeout", creator.id)]

@@ -13,6 +13,7 @@ from aiortc import (
     MediaStreamTrack,
     RTCConfiguration,
     RTCPeerConnection,
+    RTCRtpSender,
     RTCSessionDescription,
 )
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
@@ -65,10 +66,12 @@ async def eventually(fetch: Callable[[], Awaitable[T]], condition: Callable[[T],
 
 
 class Publisher:
-    def __init__(self) -> None:
+    def __init__(self, video_codec: str = "video/VP8") -> None:
         self.pc = RTCPeerConnection(NO_ICE)
         self.video = MovingPicture()
-        self.pc.addTrack(self.video)
+        video = self.pc.addTransceiver(self.video, direction="sendonly")
+        video.setCodecPreferences([c for c in RTCRtpSender.getCapabilities("video").codecs
+                                   if c.mimeType == video_codec])
         self.pc.addTrack(AudioStreamTrack())
         self.location = ""
         self.keyframe_requests = 0

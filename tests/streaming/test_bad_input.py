@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from server.i18n import LOCALE_COOKIE
 from server.settings import Settings
 from server.shows.models import Show
 from tests.helpers import csrf, login_as, make_merchant, make_show, make_user
+from tests.streaming.conftest import streaming_client
 from tests.streaming.peers import SDP, Publisher, Viewer, until
 
 NO_MEDIA_OFFER = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
@@ -193,10 +195,7 @@ async def test_publishing_to_an_ended_show_is_409(english: TestClient,
 
 async def test_too_many_viewers_is_503_and_the_viewers_keep_watching(
         settings: Settings, aiohttp_client: Callable[..., Any], peers: list[Any]) -> None:
-    from server.app import create_app
-
-    client: TestClient = await aiohttp_client(
-        create_app(settings.with_(max_viewers_per_show=1)))
+    client = await streaming_client(aiohttp_client, settings.with_(max_viewers_per_show=1))
     client.session.cookie_jar.update_cookies({LOCALE_COOKIE: "en"})
     show = await _show(client)
     _, viewer = await _publishing(client, show, peers)
@@ -224,3 +223,17 @@ async def test_viewer_delete_ends_only_that_viewer(english: TestClient,
     status = await (await english.get(f"/shows/{show.id}/stream")).json()
     assert status["viewers"] == 1 and status["publishing"] is True
     await _still_running(viewer)
+
+
+async def test_a_burst_of_viewers_never_overshoots_the_limit(
+        settings: Settings, aiohttp_client: Callable[..., Any], peers: list[Any]) -> None:
+    client = await streaming_client(aiohttp_client, settings.with_(max_viewers_per_show=2))
+    show = await _show(client)
+    publisher = Publisher()
+    peers.append(publisher)
+    assert (await publisher.publish(client, show.id, key=show.stream_key)).status == 201
+    crowd = [Viewer() for _ in range(5)]
+    peers.extend(crowd)
+    statuses = sorted(r.status for r in await asyncio.gather(
+        *(v.watch(client, show.id) for v in crowd)))
+    assert statuses == [201, 201, 503, 503, 503]

@@ -15,8 +15,9 @@ from server.accounts.models import Role
 from server.events import RecordingPublisher
 from server.settings import Settings
 from server.shows.models import Show
-from streaming import keys
+from streaming import aiortc_hooks, keys
 from tests.helpers import make_merchant, make_show, make_user
+from tests.streaming.conftest import streaming_client
 from tests.streaming.peers import Publisher, Viewer, eventually, until
 
 
@@ -73,6 +74,21 @@ async def test_publish_and_two_viewers_receive_the_picture(
     assert (show.id, "stream.viewers", {"count": 2}) in events.published
 
 
+async def test_an_h264_publisher_is_forwarded_as_h264(
+        client: TestClient, peers: list[Any]) -> None:
+    show = await _show(client)
+    publisher, viewer = Publisher("video/H264"), Viewer()
+    peers.extend([publisher, viewer])
+    assert (await publisher.publish(client, show.id, key=show.stream_key)).status == 201
+    assert (await viewer.watch(client, show.id)).status == 201
+    await until(lambda: len(viewer.frames) >= 15)
+    assert len(set(viewer.brightness)) > 5
+    assert (await _state(client, show.id))["video_codec"] == "H264"
+    receiver = next(t.receiver for t in viewer.pc.getTransceivers() if t.kind == "video")
+    assert {c.mimeType for c in receiver._RTCRtpReceiver__codecs.values()
+            if not c.mimeType.endswith("rtx")} == {"video/H264"}
+
+
 async def test_no_decoding_or_encoding_happens_on_the_server(
         client: TestClient, peers: list[Any]) -> None:
     show = await _show(client)
@@ -96,6 +112,8 @@ async def test_no_decoding_or_encoding_happens_on_the_server(
     assert {s.kind for s in senders} == {"video", "audio"}
     for sender in senders:
         assert sender._RTCRtpSender__encoder is None
+        # On a direct (non-relayed) pair packets skip aiortc's coroutine hops.
+        assert aiortc_hooks._direct_send(sender.transport) is not None
 
 
 async def test_late_viewer_gets_a_keyframe_on_request(
@@ -121,10 +139,7 @@ async def test_late_viewer_gets_a_keyframe_on_request(
 
 async def test_publisher_drops_and_comes_back(
         settings: Settings, aiohttp_client: Callable[..., Any], peers: list[Any]) -> None:
-    from server.app import create_app
-
-    client: TestClient = await aiohttp_client(
-        create_app(settings.with_(publisher_grace_seconds=60.0)))
+    client = await streaming_client(aiohttp_client, settings.with_(publisher_grace_seconds=60.0))
     show = await _show(client)
     publisher, viewer = Publisher(), Viewer()
     peers.extend([publisher, viewer])
@@ -135,12 +150,12 @@ async def test_publisher_drops_and_comes_back(
     await publisher.close()
     broadcast = client.app[keys.registry].get(show.id)
     assert broadcast is not None
-    await until(lambda: not broadcast.publishing)
-    status = await _state(client, show.id)
-    assert status["state"] == "live"  # within the grace period the show goes on
     events = client.app[server_keys.events]
     assert isinstance(events, RecordingPublisher)
-    assert (show.id, "stream.state", {"state": "reconnecting"}) in events.published
+    await until(lambda: (show.id, "stream.state", {"state": "reconnecting"}) in events.published)
+    status = await _state(client, show.id)
+    assert status["state"] == "live"  # within the grace period the show goes on
+    assert status["publishing"] is False
 
     seen = len(viewer.frames)
     again = Publisher()
@@ -153,10 +168,7 @@ async def test_publisher_drops_and_comes_back(
 
 async def test_show_ends_after_the_grace_period_and_is_recorded(
         settings: Settings, aiohttp_client: Callable[..., Any], peers: list[Any]) -> None:
-    from server.app import create_app
-
-    client: TestClient = await aiohttp_client(
-        create_app(settings.with_(publisher_grace_seconds=0.5)))
+    client = await streaming_client(aiohttp_client, settings.with_(publisher_grace_seconds=0.5))
     show = await _show(client)
     publisher, viewer = Publisher(), Viewer()
     peers.extend([publisher, viewer])
@@ -173,3 +185,18 @@ async def test_show_ends_after_the_grace_period_and_is_recorded(
         assert kinds == {"video", "audio"}
         frames = sum(1 for _ in container.decode(video=0))
     assert frames >= 20
+
+
+async def test_a_show_left_live_by_a_previous_run_gets_its_grace_period(
+        settings: Settings, aiohttp_client: Callable[..., Any]) -> None:
+    from server.shows import service as shows
+
+    before = await streaming_client(aiohttp_client, settings)
+    show = await _show(before)
+    async with before.app[server_keys.sessionmaker].begin() as session:
+        await shows.system_transition(session, show.id, "start")
+    await before.close()  # the server stops while the show is live
+
+    after = await streaming_client(aiohttp_client, settings.with_(publisher_grace_seconds=0.5))
+    # Nobody publishes again: once the grace period is over the show ends.
+    await eventually(lambda: _state(after, show.id), lambda s: s["state"] == "ended")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from typing import Any
 
 from aiohttp.test_utils import TestClient
 
 from server.accounts.models import Role
 from server.settings import Settings
 from tests.helpers import csrf, login_as, make_merchant, make_show, make_user
+from tests.streaming.conftest import streaming_client
 
 ICE = ({"urls": "turn:turn.example.kr:3478", "username": "u", "credential": "p"},)
 
@@ -23,11 +26,8 @@ def _config(html: str, css_class: str) -> dict[str, object]:
 
 
 async def test_show_page_has_the_player_with_ice_servers(
-        settings: Settings, aiohttp_client: object) -> None:
-    from server.app import create_app
-
-    client: TestClient = await aiohttp_client(  # type: ignore[operator]
-        create_app(settings.with_(ice_servers=ICE)))
+        settings: Settings, aiohttp_client: Callable[..., Any]) -> None:
+    client = await streaming_client(aiohttp_client, settings.with_(ice_servers=ICE))
     _, store = await make_merchant(client.app)
     show = await make_show(client.app, store)
     html = await (await client.get(f"/shows/{show.id}")).text()
@@ -76,3 +76,14 @@ async def test_only_presenters_regenerate_the_key_or_end_the_show(client: TestCl
     headers = {"X-CSRF-Token": csrf(client), "Accept": "application/json"}
     assert (await client.post(f"/shows/{show.id}/stream/key", headers=headers)).status == 403
     assert (await client.post(f"/shows/{show.id}/stream/end", headers=headers)).status == 403
+
+
+def test_ice_servers_are_offered_to_whip_clients_as_link_headers() -> None:
+    from streaming.views import ice_server_links
+
+    links = ice_server_links([{"urls": ["stun:stun.example.kr:3478"]}, *ICE])
+    assert links == [
+        '<stun:stun.example.kr:3478>; rel="ice-server"',
+        '<turn:turn.example.kr:3478>; rel="ice-server"; username="u"; credential="p"; '
+        'credential-type="password"',
+    ]

@@ -1,0 +1,250 @@
+// Live chat for the show page (viewer) and the studio: one Socket.IO connection per
+// page, the room of one show. Text from people is only ever set with textContent.
+import { io } from "/static/vendor/socket.io/socket.io.esm.min.js";
+
+const STICK_PX = 48; // closer than this to the bottom counts as "reading the latest"
+const MAX_LOG = 200; // older lines are dropped so a long show does not grow the page
+
+for (const panel of document.querySelectorAll("[data-chat]")) {
+  startChat(panel);
+}
+
+function startChat(panel) {
+  const showId = Number(panel.dataset.showId);
+  const studio = panel.dataset.mode === "studio";
+  const t = JSON.parse(panel.querySelector(".chat-strings").textContent);
+  const $ = (selector) => panel.querySelector(selector);
+  const log = $(".chat-log");
+  const jump = $(".chat-jump");
+  const errorBox = $(".chat-error");
+  const byId = new Map();
+  let me = { can_moderate: false };
+  let errorTimer = 0;
+
+  const socket = io({ transports: ["websocket"] });
+  socket.on("connect", () => socket.emit("join", { show_id: showId }));
+  socket.on("disconnect", () => showError(t.disconnected));
+
+  socket.on("joined", (state) => {
+    me = state.me;
+    log.replaceChildren();
+    byId.clear();
+    hideError();
+    state.messages.forEach(addMessage);
+    setCount("chat-viewers", state.viewers);
+    setCount("chat-hearts", state.hearts);
+    showRoom(state);
+    log.scrollTop = log.scrollHeight;
+    if (studio) socket.emit("open_questions", { show_id: showId });
+  });
+  socket.on("messages", (batch) => {
+    const stick = nearBottom();
+    batch.forEach(addMessage);
+    trimLog();
+    if (stick) log.scrollTop = log.scrollHeight;
+    else jump.hidden = false;
+    if (studio && batch.some((m) => m.question)) socket.emit("open_questions", { show_id: showId });
+  });
+  socket.on("message_deleted", ({ id }) => {
+    byId.get(id)?.remove();
+    byId.delete(id);
+    panel.querySelector(`.chat-questions [data-id="${CSS.escape(id)}"]`)?.remove();
+  });
+  socket.on("question_answered", ({ id }) => {
+    byId.get(id)?.classList.add("answered");
+    panel.querySelector(`.chat-questions [data-id="${CSS.escape(id)}"]`)?.remove();
+  });
+  socket.on("questions", ({ questions }) => renderQuestions(questions));
+  socket.on("viewers", ({ count }) => setCount("chat-viewers", count));
+  socket.on("hearts", ({ total, added }) => {
+    setCount("chat-hearts", total);
+    floatHearts(Math.min(added, 12));
+  });
+  socket.on("room_state", showRoom);
+  socket.on("chat_error", ({ message }) => showError(message));
+  socket.on("done", () => {
+    const done = $(".chat-done");
+    if (done) done.textContent = t.done;
+  });
+
+  log.addEventListener("scroll", () => {
+    if (nearBottom()) jump.hidden = true;
+  });
+  jump.addEventListener("click", () => {
+    log.scrollTop = log.scrollHeight;
+    jump.hidden = true;
+  });
+
+  const form = $(".chat-form");
+  form?.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = form.elements.text;
+    const text = input.value.trim();
+    if (!text) return;
+    const payload = { show_id: showId, text };
+    if (form.elements.question?.checked) payload.question = true;
+    socket.emit("send_message", payload);
+    input.value = "";
+    if (form.elements.question) form.elements.question.checked = false;
+    log.scrollTop = log.scrollHeight; // your own message: back to the latest
+  });
+
+  $(".heart-button")?.addEventListener("click", () => {
+    socket.emit("heart", { show_id: showId });
+    floatHearts(1);
+  });
+
+  for (const control of panel.querySelectorAll(".chat-control")) {
+    control.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const f = control.elements;
+      const kind = control.dataset.control;
+      if (kind === "notice") socket.emit("set_notice", { show_id: showId, text: f.text.value });
+      if (kind === "slow") socket.emit("set_slow_mode", { show_id: showId, seconds: Number(f.seconds.value) });
+      if (kind === "freeze") socket.emit("set_frozen", { show_id: showId, frozen: f.frozen.checked });
+      if (kind === "word") {
+        const payload = { show_id: showId, word: f.word.value };
+        if (f.platform?.checked) payload.platform = true;
+        socket.emit("add_banned_word", payload);
+        f.word.value = "";
+      }
+    });
+  }
+
+  function nearBottom() {
+    return log.scrollHeight - log.scrollTop - log.clientHeight < STICK_PX;
+  }
+
+  function trimLog() {
+    while (log.children.length > MAX_LOG) {
+      const first = log.firstElementChild;
+      byId.delete(first.dataset.id);
+      first.remove();
+    }
+  }
+
+  function addMessage(m) {
+    const item = document.createElement("li");
+    item.className = "chat-line";
+    item.dataset.id = m.id;
+    item.setAttribute("data-testid", "chat-line");
+    if (m.question) item.classList.add("question");
+    if (m.answered) item.classList.add("answered");
+    const label = t[`badge_${m.badge}`];
+    if (label) {
+      const badge = document.createElement("span");
+      badge.className = `chat-badge badge-${m.badge}`;
+      badge.textContent = label;
+      item.append(badge);
+    }
+    const author = document.createElement("b");
+    author.className = "chat-author";
+    author.textContent = m.author;
+    const text = document.createElement("span");
+    text.className = "chat-text";
+    text.textContent = m.text;
+    item.append(author, " ", text);
+    if (m.question) {
+      const tag = document.createElement("span");
+      tag.className = "chat-tag";
+      tag.textContent = t.question;
+      item.append(" ", tag);
+    }
+    if (me.can_moderate && m.user_id !== me.user_id) item.append(moderationTools(m));
+    log.append(item);
+    byId.set(m.id, item);
+  }
+
+  function moderationTools(m) {
+    const tools = document.createElement("span");
+    tools.className = "chat-tools";
+    const add = (label, event, extra) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "link";
+      button.textContent = label;
+      button.addEventListener("click", () => socket.emit(event, { show_id: showId, ...extra }));
+      tools.append(button);
+    };
+    add(t.delete, "delete_message", { message_id: m.id });
+    if (m.badge === "shopper") {
+      add(t.timeout, "timeout_user", { user_id: m.user_id, minutes: 5 });
+      add(t.ban, "ban_user", { user_id: m.user_id });
+      if (me.is_operator) add(t.ban_platform, "ban_user", { user_id: m.user_id, platform: true });
+      if (studio) add(t.appoint, "appoint_moderator", { user_id: m.user_id });
+    }
+    return tools;
+  }
+
+  function renderQuestions(questions) {
+    const list = $(".chat-questions");
+    if (!list) return;
+    list.replaceChildren();
+    if (!questions.length) {
+      const empty = document.createElement("li");
+      empty.className = "muted";
+      empty.textContent = t.no_questions;
+      list.append(empty);
+    }
+    for (const q of questions) {
+      const item = document.createElement("li");
+      item.dataset.id = q.id;
+      const author = document.createElement("b");
+      author.textContent = q.author;
+      const text = document.createElement("span");
+      text.textContent = ` ${q.text} `;
+      const answer = document.createElement("button");
+      answer.type = "button";
+      answer.textContent = t.mark_answered;
+      answer.setAttribute("data-testid", "mark-answered");
+      answer.addEventListener("click", () =>
+        socket.emit("mark_answered", { show_id: showId, message_id: q.id }));
+      item.append(author, text, answer);
+      list.append(item);
+    }
+  }
+
+  function showRoom(state) {
+    const notice = $(".chat-notice");
+    notice.textContent = state.notice || "";
+    notice.hidden = !state.notice;
+    const room = $(".chat-room-state");
+    const parts = [];
+    if (state.frozen) parts.push(t.frozen);
+    if (state.slow_mode) parts.push(t.slow_mode_on.replace("%(seconds)s", state.slow_mode));
+    room.textContent = parts.join(" · ");
+    room.hidden = !parts.length;
+    const freeze = panel.querySelector('[data-control="freeze"] [name="frozen"]');
+    if (freeze) freeze.checked = state.frozen;
+  }
+
+  function setCount(testid, value) {
+    const el = panel.querySelector(`[data-testid="${testid}"]`);
+    if (el) el.textContent = Number(value).toLocaleString();
+  }
+
+  function showError(message) {
+    errorBox.textContent = message;
+    errorBox.hidden = false;
+    clearTimeout(errorTimer);
+    errorTimer = setTimeout(hideError, 6000);
+  }
+
+  function hideError() {
+    errorBox.hidden = true;
+  }
+
+  function floatHearts(n) {
+    const layer = $(".hearts-layer");
+    if (!layer || matchMedia("(prefers-reduced-motion: reduce)").matches) return;
+    for (let i = 0; i < n; i++) {
+      const heart = document.createElement("span");
+      heart.className = "floating-heart";
+      heart.textContent = "♥";
+      heart.style.left = `${10 + Math.random() * 60}%`;
+      heart.style.animationDelay = `${i * 90}ms`;
+      heart.addEventListener("animationend", () => heart.remove());
+      layer.append(heart);
+    }
+  }
+}
