@@ -1,37 +1,30 @@
-// Live product events for one show: chat's shared Socket.IO connection (or one of our
-// own, joining the show's room with chat's `join` event), and polling of a small JSON
-// endpoint, so the page stays right even without a live channel.
+// Live product events for one show: chat's shared Socket.IO connection when the page
+// has one, and polling of a small JSON endpoint, so the page stays right without it.
 export const EVENTS = ["product:pinned", "product:unpinned", "sale:started", "sale:ended",
   "stock:changed", "product:sold_out", "order:paid"];
 
 export async function follow(showId, onEvent, { pollMs = 4000, poll } = {}) {
-  let connected = false;
-  try {
-    // Chat's page script may share its connection (already in the show's room); a
-    // connection of our own would otherwise count this viewer twice.
-    let socket = window.jangteoSocket;
-    if (!socket) {
-      const { io } = await import("/static/vendor/socket.io/socket.io.esm.min.js");
-      socket = io({ transports: ["websocket", "polling"] });
-      socket.on("connect", () => socket.emit("join", { show_id: Number(showId) }));
-    }
-    socket.on("connect", () => { connected = true; });
-    socket.on("disconnect", () => { connected = false; });
-    connected = Boolean(socket.connected);
-    for (const name of EVENTS) socket.on(name, (payload) => onEvent(name, payload || {}));
-  } catch (err) {
-    // No vendored client (or no chat server): polling below carries the page.
-  }
+  let socket = null;
   if (poll) {
     await poll();
     // With live events, polling only corrects what a dropped event missed.
     let last = Date.now();
     setInterval(() => {
-      const wait = connected ? pollMs * 4 : pollMs;
+      const wait = socket && socket.connected ? pollMs * 4 : pollMs;
       if (Date.now() - last < wait) return;
       last = Date.now();
       poll().catch(() => {});
     }, 1000);
+  }
+  // Chat's page script shares its Socket.IO connection (already in the show's room) as
+  // window.jangteoSocket; a connection of our own would count this viewer twice, so
+  // without it the page lives on polling alone. Page scripts may come in any order.
+  if (document.readyState !== "complete") {
+    await new Promise((resolve) => window.addEventListener("load", resolve, { once: true }));
+  }
+  socket = window.jangteoSocket || null;
+  if (socket) {
+    for (const name of EVENTS) socket.on(name, (payload) => onEvent(name, payload || {}));
   }
 }
 
