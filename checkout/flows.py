@@ -45,6 +45,9 @@ async def announce_stock(app: web.Application, show_id: int | None,
     product_ids = list(dict.fromkeys(product_ids))
     for product_id in product_ids:
         app[sold_out].forget(product_id)  # units may have come back
+    # Called where stock changed (an order placed, a reservation released), so a
+    # `product:sold_out` here is the moment it sold out, not a repeat (the analytics
+    # journal keeps each one for the replay).
     news: list[tuple[str, dict[str, Any]]] = []
     # Read first, publish after the session is closed: a publisher may write to the
     # database itself (the analytics journal), and on SQLite an open session holds the lock.
@@ -247,8 +250,8 @@ async def handle_event(app: web.Application, event: dict[str, Any]) -> str:
                 await orders.record_refund(session, order, total_refunded - already,
                                            f"{event_id}:refund", orders.NOTE_MERCHANT_REFUND)
     if paid_order is not None:
+        # The units were taken when the order was placed: no stock news, only the sale.
         await announce_paid(app, paid_order)
-        await announce_stock(app, paid_order.show_id, (x.product_id for x in paid_order.lines))
     if released is not None:
         await announce_stock(app, released.show_id, (x.product_id for x in released.lines))
     return kind

@@ -162,3 +162,13 @@ async def test_refund_event_from_the_dashboard_is_recorded_once(shop: Shop) -> N
         assert (await deliver(shop, charge_event))[0] == 200
     body = await (await client.get(f"/api/orders/{order_id}")).json()
     assert body["status"] == "refunded" and body["refunded_amount"] == 15000
+
+
+async def test_selling_out_is_announced_once(shop: Shop) -> None:
+    client, order_id = await pending_order(shop, 5)
+    assert await stock_of(shop) == 0
+    await deliver(shop, intent_event(shop, "evt_paid_all", "payment_intent.succeeded", order_id))
+    assert (await (await client.get(f"/api/orders/{order_id}")).json())["status"] == "paid"
+    names = [name for _, name, _ in shop.published]
+    assert names.count("product:sold_out") == 1
+    assert names.count("order:paid") == 1
