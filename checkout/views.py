@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.web_request import FileField
+from sqlalchemy.exc import IntegrityError
 
 from checkout import catalog, flows, live, orders
 from checkout.errors import BadCheckoutInput, SoldOut
@@ -437,6 +438,11 @@ async def refund(request: web.Request) -> web.Response:
 async def stripe_webhook(request: web.Request) -> web.Response:
     payload = await request.read()
     event = request.app[gateway].parse_event(payload, request.headers.get("Stripe-Signature", ""))
-    outcome = await flows.handle_event(request.app, event)
+    try:
+        outcome = await flows.handle_event(request.app, event)
+    except IntegrityError:
+        # The same event, delivered twice at once: the other delivery stored it first and
+        # this one's changes were rolled back with it.
+        outcome = "duplicate"
     log.info("stripe event", extra={"event": event.get("id"), "outcome": outcome})
     return json_response({"received": True, "outcome": outcome})
