@@ -131,3 +131,13 @@ async def test_store_page_and_console_link_to_products(shop: Shop) -> None:
     assert 'href="/merchant/products"' in page and 'href="/merchant/orders"' in page
     page = await (await merchant.get(f"/stores/{shop.store.slug}")).text()
     assert "data-store-products" in page
+
+
+async def test_english_shopper_gets_the_shelf_and_receipt_in_english(shop: Shop) -> None:
+    order_id = await paid_order(shop)
+    client = shop.extra["shopper"]
+    await client.post("/lang", data={"locale": "en", "_csrf": csrf(client), "next": "/"})
+    page = await (await client.get(f"/shows/{shop.show.id}")).text()
+    assert "Buy now" in page and "Add to cart" in page and "바로 구매" not in page
+    receipt = await (await client.get(f"/orders/{order_id}")).text()
+    assert "Receipt" in receipt and ">paid<" in receipt and "₩15,000" in receipt
