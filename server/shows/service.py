@@ -199,8 +199,7 @@ async def transition(
     if action == "cancel" and not reason.strip():
         raise BadShowInput(N_("Give a reason; the merchant and creators will see it."),
                            field="reason")
-    if action == "start" and not show.is_public:
-        raise BadShowInput(N_("An operator has to approve this show before it goes live."))
+    _check_approved_to_start(show, action)
     lifecycle.apply(show, action, utcnow(), reason.strip())
     if action == "cancel":
         await scheduling.announce_cancellation(session, show)
@@ -208,9 +207,15 @@ async def transition(
     return show
 
 
+def _check_approved_to_start(show: Show, action: str) -> None:
+    if action == "start" and not show.is_public:
+        raise BadShowInput(N_("An operator has to approve this show before it goes live."))
+
+
 async def system_transition(session: AsyncSession, show_id: int, action: str) -> Show:
     """A move the server makes itself (a publisher went live, a grace period ran out)."""
     show = await get_show(session, show_id)
+    _check_approved_to_start(show, action)
     lifecycle.apply(show, action, utcnow())
     await session.flush()
     return show
