@@ -16,6 +16,7 @@ import socketio
 from aiohttp import web
 
 from chat import keys as chat_keys
+from chat.dashboard import routes as dashboard_routes
 from chat.fanout import FanoutManager, RedisFanoutManager
 from chat.hub import ChatHub, ChatOptions
 from chat.namespace import ChatNamespace, ChatServer
@@ -75,6 +76,7 @@ def setup(app: web.Application) -> None:
                                          app[core_keys.catalogs], settings,
                                          presence=lambda: app.get(presence_key)))
     sio.attach(app)
+    app.router.add_routes(dashboard_routes)
     app[chat_keys.hub] = hub
     app[core_keys.events] = hub
     app.cleanup_ctx.append(_chat_context)
