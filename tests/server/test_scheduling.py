@@ -184,7 +184,7 @@ async def test_ics_download_describes_the_show(client: TestClient) -> None:
     await client.post(f"/api/shows/{show.id}/cancel", json={"reason": "우천"},
                       headers={"X-CSRF-Token": csrf(client)})
     gone = await client.get(f"/shows/{show.id}/calendar.ics")
-    assert gone.status == 409 and "취소된 방송입니다" in await gone.text()
+    assert gone.status == 409 and "취소된 방송" in await gone.text()
 
 
 class _Inbox:
