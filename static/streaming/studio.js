@@ -29,6 +29,10 @@ class Studio {
     this.goPublicButton.addEventListener("click", () => this.goPublic());
     this.endButton.addEventListener("click", () => this.end());
     root.querySelector(".studio-regenerate").addEventListener("click", () => this.newKey());
+    // The key shows only while the field has focus (to copy it), not on a shared screen.
+    const key = root.querySelector(".studio-key");
+    key.addEventListener("focus", () => { key.type = "text"; key.select(); });
+    key.addEventListener("blur", () => { key.type = "password"; });
     window.addEventListener("pagehide", () => leave(this.session));
   }
 
