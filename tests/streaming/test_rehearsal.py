@@ -51,7 +51,9 @@ async def test_rehearsal_is_for_staff_until_it_goes_public(client: TestClient,
     assert refused.status == 409
     shopper = await make_user(client.app)
     await login_as(client, shopper)
-    assert (await Viewer().watch(client, show.id)).status == 409
+    stranger = Viewer()
+    peers.append(stranger)
+    assert (await stranger.watch(client, show.id)).status == 409
 
     await login_as(client, merchant)
     staff = Viewer()
@@ -93,3 +95,24 @@ async def test_an_unapproved_show_cannot_go_live_by_publishing(client: TestClien
     assert (await resp.json())["error"]["message"] == (
         "운영자가 승인해야 라이브를 시작할 수 있습니다.")
     assert await _state(client, requested.id) == "scheduled"
+
+
+async def test_ending_the_show_from_the_api_stops_the_stream(client: TestClient,
+                                                             peers: list[Any]) -> None:
+    creator = await make_user(client.app, Role.CREATOR)
+    merchant, store = await make_merchant(client.app)
+    show = await make_show(client.app, store, [creator])
+    publisher, viewer = Publisher(), Viewer()
+    peers.extend([publisher, viewer])
+    assert (await publisher.publish(client, show.id, key=show.stream_key)).status == 201
+    assert (await viewer.watch(client, show.id)).status == 201
+    await until(lambda: len(viewer.frames) >= 3)
+    await login_as(client, merchant)
+    ended = await client.post(f"/api/shows/{show.id}/end", json={},
+                              headers={"X-CSRF-Token": csrf(client)})
+    assert ended.status == 200
+    status = await (await client.get(f"/shows/{show.id}/stream")).json()
+    assert status["state"] == "ended" and not status["publishing"]
+    late = Viewer()
+    peers.append(late)
+    assert (await late.watch(client, show.id)).status == 409
