@@ -61,6 +61,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[keys.events] = RecordingPublisher()
     app[keys.extra] = {}
+    app[keys.show_listeners] = []
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(reminder_context)
 

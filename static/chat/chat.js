@@ -1,6 +1,6 @@
 // Live chat for the show page (viewer) and the studio: one Socket.IO connection per
 // page, the room of one show. Text from people is only ever set with textContent.
-import { io } from "/static/vendor/socket.io/socket.io.esm.min.js";
+import { showSocket } from "/static/js/live_socket.js";
 
 const STICK_PX = 48; // closer than this to the bottom counts as "reading the latest"
 const MAX_LOG = 200; // older lines are dropped so a long show does not grow the page
@@ -21,8 +21,9 @@ function startChat(panel) {
   let me = { can_moderate: false };
   let errorTimer = 0;
 
-  const socket = io({ transports: ["websocket"] });
-  socket.on("connect", () => socket.emit("join", { show_id: showId }));
+  const socket = showSocket(showId);
+  // Already connected (the shelf opened it first): join again to get the room's state.
+  if (socket.connected) socket.emit("join", { show_id: showId });
   socket.on("disconnect", () => showError(t.disconnected));
 
   socket.on("joined", (state) => {

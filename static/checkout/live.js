@@ -1,30 +1,32 @@
-// Live product events for one show: chat's shared Socket.IO connection when the page
-// has one, and polling of a small JSON endpoint, so the page stays right without it.
+// Live product events for one show: the page's one Socket.IO connection to the show's
+// room (shared with chat through /static/js/live_socket.js), and polling of a small JSON
+// endpoint, so the page stays right even without a live channel.
 export const EVENTS = ["product:pinned", "product:unpinned", "sale:started", "sale:ended",
   "stock:changed", "product:sold_out", "order:paid"];
 
 export async function follow(showId, onEvent, { pollMs = 4000, poll } = {}) {
-  let socket = null;
+  let connected = false;
+  try {
+    // The page's one connection to the show's room, shared with chat.
+    const { showSocket } = await import("/static/js/live_socket.js");
+    const socket = showSocket(showId);
+    socket.on("connect", () => { connected = true; });
+    socket.on("disconnect", () => { connected = false; });
+    connected = Boolean(socket.connected);
+    for (const name of EVENTS) socket.on(name, (payload) => onEvent(name, payload || {}));
+  } catch (err) {
+    // No vendored client (or no chat server): polling below carries the page.
+  }
   if (poll) {
     await poll();
     // With live events, polling only corrects what a dropped event missed.
     let last = Date.now();
     setInterval(() => {
-      const wait = socket && socket.connected ? pollMs * 4 : pollMs;
+      const wait = connected ? pollMs * 4 : pollMs;
       if (Date.now() - last < wait) return;
       last = Date.now();
       poll().catch(() => {});
     }, 1000);
-  }
-  // Chat's page script shares its Socket.IO connection (already in the show's room) as
-  // window.jangteoSocket; a connection of our own would count this viewer twice, so
-  // without it the page lives on polling alone. Page scripts may come in any order.
-  if (document.readyState !== "complete") {
-    await new Promise((resolve) => window.addEventListener("load", resolve, { once: true }));
-  }
-  socket = window.jangteoSocket || null;
-  if (socket) {
-    for (const name of EVENTS) socket.on(name, (payload) => onEvent(name, payload || {}));
   }
 }
 

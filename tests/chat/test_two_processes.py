@@ -53,7 +53,7 @@ def servers(pg_url: str, prefix: str, tmp_path: Path) -> Iterator[list[str]]:
     urls, procs = [], []
     for n in range(2):
         port = free_port()
-        procs.append(subprocess.Popen(  # noqa: S603 - our own runner
+        procs.append(subprocess.Popen(
             [sys.executable, "-m", "tests.chat.serve", str(port), pg_url, REDIS_URL,
              str(tmp_path / f"data{n}")], cwd=ROOT, env=env))
         urls.append(f"http://127.0.0.1:{port}")

@@ -48,10 +48,12 @@ async def test_replay_timeline_seeks_and_chat_follows(live_server: LiveServer,
         await shows.system_transition(session, show.id, "start")
         session.add(ShowEvent(show_id=show.id, kind="product:pinned", offset_ms=5_000,
                               payload={"product": {"id": 1, "name": "원목 도마"}}))
-        session.add(ChatMessage(show_id=show.id, user_id=shopper.id, author_name="민수",
+        session.add(ChatMessage(key=f"r{show.id}-1", show_id=show.id, user_id=shopper.id,
+                                author_name="민수",
                                 badge="shopper", body="도마 크기가 어떻게 되나요?",
                                 offset_ms=5_500))
-        session.add(ChatMessage(show_id=show.id, user_id=shopper.id, author_name="민수",
+        session.add(ChatMessage(key=f"r{show.id}-2", show_id=show.id, user_id=shopper.id,
+                                author_name="민수",
                                 badge="shopper", body="<img src=x onerror=alert(1)>",
                                 offset_ms=6_000))
         await shows.system_transition(session, show.id, "end")

@@ -45,7 +45,8 @@ async def _seed_finished_show(client: TestClient, store: Store, buyers: list[Use
                                     joined_at=T0 + start * minute,
                                     left_at=T0 + end * minute))
         for n, deleted in ((1, False), (2, False), (3, True)):
-            session.add(ChatMessage(show_id=show.id, user_id=buyers[0].id, author_name="민수",
+            session.add(ChatMessage(key=f"a{show.id}-{n}", show_id=show.id,
+                                    user_id=buyers[0].id, author_name="민수",
                                     badge="shopper", body=f"질문 {n}", offset_ms=n * 1000,
                                     deleted_at=utcnow() if deleted else None))
         session.add(ShowEvent(show_id=show.id, kind="product:pinned", offset_ms=15 * 60_000,

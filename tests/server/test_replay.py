@@ -28,7 +28,8 @@ async def _run_show(client: TestClient) -> tuple[int, object]:
         show.id, "sale:started", {"sale": {"product_id": 11, "name": "무청 시래기"}})
     shopper = await make_user(client.app, name="민수")
     async with client.app[keys.sessionmaker].begin() as session:
-        session.add(ChatMessage(show_id=show.id, user_id=shopper.id, author_name="민수",
+        session.add(ChatMessage(key=f"r{show.id}-1", show_id=show.id, user_id=shopper.id,
+                                author_name="민수",
                                 badge="shopper", body="<b>맛있어요</b>", offset_ms=1200))
         await shows.system_transition(session, show.id, "end")
     path = recording_path(client.app[keys.settings].data_dir, show.id)
