@@ -18,12 +18,14 @@ from aiohttp import web
 
 from chat import keys as chat_keys
 from chat import views
+from chat.dashboard import routes as dashboard_routes
 from chat.fanout import FanoutManager, RedisFanoutManager
 from chat.hub import ChatHub, ChatOptions
 from chat.namespace import ChatNamespace, ChatServer
 from chat.state import ChatState, MemoryState, RedisState
 from server import keys as core_keys
 from server.accounts.models import User
+from server.analytics.appkeys import presence as presence_key
 from server.security import user_from_cookies
 from server.settings import Settings
 
@@ -73,9 +75,11 @@ def setup(app: web.Application) -> None:
         return await user_from_cookies(app, cookies)
 
     sio.register_namespace(ChatNamespace(hub, cookie_user, lambda: app[core_keys.sessionmaker],
-                                         app[core_keys.catalogs], settings))
+                                         app[core_keys.catalogs], settings,
+                                         presence=lambda: app.get(presence_key)))
     sio.attach(app)
     app.router.add_routes(views.routes)
+    app.router.add_routes(dashboard_routes)
     app[chat_keys.hub] = hub
     app[core_keys.events] = hub
     app.cleanup_ctx.append(_chat_context)

@@ -22,8 +22,11 @@ from chat.cache import RoomContext
 from chat.hub import ChatHub, room_name, user_room
 from chat.models import ChatRoom
 from server.accounts.models import Role, User
+from server.analytics.interfaces import PresenceLog
+from server.analytics.presence import viewer_key
 from server.errors import DomainError
 from server.i18n import LOCALE_COOKIE, Catalogs, pick_locale
+from server.security import CSRF_COOKIE
 from server.settings import Settings
 from server.shows.errors import ShowNotFound
 from server.shows.service import get_show
@@ -53,9 +56,13 @@ class ChatServer(socketio.AsyncServer):
 class ChatNamespace(socketio.AsyncNamespace):
     def __init__(self, hub: ChatHub, app_cookies: Callable[[dict[str, str]], Awaitable[Any]],
                  sessions: Callable[[], async_sessionmaker[AsyncSession]], catalogs: Catalogs,
-                 settings: Settings) -> None:
+                 settings: Settings,
+                 presence: Callable[[], PresenceLog | None] = lambda: None) -> None:
         super().__init__("/")
         self.hub = hub
+        # Who watched what, when (for the show's numbers); looked up when used because
+        # the factory installs it after chat.
+        self.presence = presence
         self.user_from_cookies = app_cookies
         self._sessions = sessions
         self.catalogs = catalogs
@@ -104,12 +111,29 @@ class ChatNamespace(socketio.AsyncNamespace):
             await self.enter_room(sid, user_room(user.id))
         locale = pick_locale(cookies.get(LOCALE_COOKIE), user.locale if user else None,
                              self.settings.default_locale)
-        await self.save_session(sid, {"chatter": chatter, "locale": locale, "show_id": None})
+        await self.save_session(sid, {"chatter": chatter, "locale": locale, "show_id": None,
+                                      "browser": cookies.get(CSRF_COOKIE)})
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         session = await self.get_session(sid)
         if session.get("show_id") is not None:
             await self.hub.viewer_left(session["show_id"], sid)
+            await self._visit_ended(session)
+
+    async def _visit_started(self, sid: str, session: dict[str, Any], show_id: int) -> None:
+        presence = self.presence()
+        if presence is None:
+            return
+        chatter: chat.Chatter | None = session["chatter"]
+        user_id = chatter.user_id if chatter else None
+        session["visit_id"] = await presence.joined(
+            show_id, viewer_key(user_id, session.get("browser"), sid), user_id)
+
+    async def _visit_ended(self, session: dict[str, Any]) -> None:
+        presence = self.presence()
+        visit_id = session.pop("visit_id", None)
+        if presence is not None and visit_id is not None:
+            await presence.left(visit_id)
 
     # --- viewers ------------------------------------------------------------------------
 
@@ -138,6 +162,9 @@ class ChatNamespace(socketio.AsyncNamespace):
         if previous is not None and previous != show_id:
             await self.leave_room(sid, room_name(previous))
             await self.hub.viewer_left(previous, sid)
+            await self._visit_ended(session)
+        if previous != show_id:
+            await self._visit_started(sid, session, show_id)
         session.update(show_id=show_id, store_id=show.store_id, badge=badge, staff=moderator)
         await self.save_session(sid, session)
         await self.enter_room(sid, room_name(show_id))

@@ -100,8 +100,14 @@ async def products_of_store(session: AsyncSession, store_id: int,
 
 
 async def create_product(session: AsyncSession, actor: User, store_id: int, data: ProductInput,
-                         image_path: str | None = None) -> Product:
-    check_store(actor, store_id)
+                         image_path: str | None = None, *, during: Show | None = None
+                         ) -> Product:
+    """A new product. `during`: a quick listing in that live show, which its presenters
+    (creators included) may make for the show's store."""
+    quick = during is not None and during.store_id == store_id and shows.can_present(
+        actor, during)
+    if not quick:
+        check_store(actor, store_id)
     data = validate(data)
     product = Product(store_id=store_id, name=data.name, description=data.description,
                       price=data.price, stock=0 if data.variants else data.stock,

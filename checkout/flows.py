@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
@@ -24,7 +25,7 @@ from checkout.errors import (
     PaymentInProgress,
 )
 from checkout.keys import config, gateway, sold_out
-from checkout.models import Order, OrderStatus, PaymentEvent
+from checkout.models import FlashSale, Order, OrderStatus, PaymentEvent
 from checkout.payments import PaymentResult
 from server import keys
 from server.accounts.models import User
@@ -44,6 +45,9 @@ async def announce_stock(app: web.Application, show_id: int | None,
     product_ids = list(dict.fromkeys(product_ids))
     for product_id in product_ids:
         app[sold_out].forget(product_id)  # units may have come back
+    # Called where stock changed (an order placed, a reservation released), so a
+    # `product:sold_out` here is the moment it sold out, not a repeat (the analytics
+    # journal keeps each one for the replay).
     news: list[tuple[str, dict[str, Any]]] = []
     # Read first, publish after the session is closed: a publisher may write to the
     # database itself (the analytics journal), and on SQLite an open session holds the lock.
@@ -246,8 +250,8 @@ async def handle_event(app: web.Application, event: dict[str, Any]) -> str:
                 await orders.record_refund(session, order, total_refunded - already,
                                            f"{event_id}:refund", orders.NOTE_MERCHANT_REFUND)
     if paid_order is not None:
+        # The units were taken when the order was placed: no stock news, only the sale.
         await announce_paid(app, paid_order)
-        await announce_stock(app, paid_order.show_id, (x.product_id for x in paid_order.lines))
     if released is not None:
         await announce_stock(app, released.show_id, (x.product_id for x in released.lines))
     return kind
@@ -275,14 +279,31 @@ async def sweep_once(app: web.Application) -> int:
     return count
 
 
+async def announce_ended_sales(app: web.Application, since: dt.datetime,
+                               until: dt.datetime) -> int:
+    """Tell viewers about flash sales whose time ran out in (since, until]: the server
+    keeps the clock, so `sale:ended` comes from here, not from each viewer's countdown."""
+    async with app[keys.sessionmaker]() as session:
+        ended = list(await session.scalars(select(FlashSale).where(
+            FlashSale.ends_at > since, FlashSale.ends_at <= until)))
+    for sale in ended:
+        await live.publish(app, sale.show_id, live.SALE_ENDED,
+                           {"sale_id": sale.id, "product_id": sale.product_id})
+    return len(ended)
+
+
 async def sweeper(app: web.Application) -> AsyncIterator[None]:
     async def loop() -> None:
+        last = utcnow()
         while True:
             await asyncio.sleep(app[config].sweep_every_seconds)
+            now = utcnow()
             try:
                 await sweep_once(app)
+                await announce_ended_sales(app, last, now)
             except Exception:
                 log.exception("reservation sweep failed")
+            last = now
 
     task = asyncio.create_task(loop())
     yield

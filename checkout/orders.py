@@ -166,10 +166,12 @@ async def _buyable(session: AsyncSession, show: Show, product_id: int) -> Produc
     product = await catalog.get_product(session, product_id)
     item = await session.scalar(select(LineupItem).where(
         LineupItem.show_id == show.id, LineupItem.product_id == product_id))
-    # Only what this live show has put on screen can be bought: the pinned product, or
-    # one pinned earlier (kept in the shopper's cart).
-    if (item is None or item.presented_at is None or show.state is not ShowState.LIVE
-            or product.archived):
+    # Only what the show has put on screen can be bought: the pinned product, or one
+    # pinned earlier (kept in the shopper's cart) — while live, and afterwards from its
+    # replay while the merchant keeps the replay up (at the regular price: sales end).
+    on_screen = show.state is ShowState.LIVE or (
+        show.state is ShowState.ENDED and show.is_public and not show.replay_hidden)
+    if item is None or item.presented_at is None or not on_screen or product.archived:
         raise NotOnSale(name=product.name)
     return product
 

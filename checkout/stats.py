@@ -22,8 +22,11 @@ async def sales_figures(session: AsyncSession, show_ids: list[int]) -> dict[int,
     figures: dict[int, SalesFigures] = {}
     for order in orders:
         assert order.show_id is not None
-        f = figures.setdefault(order.show_id, SalesFigures())
         net = order.total - order.refunded_amount
+        if net <= 0:
+            # Refunded in full (for instance paid after the stock was gone): never sold.
+            continue
+        f = figures.setdefault(order.show_id, SalesFigures())
         f.orders += 1
         f.revenue += net
         f.buyer_ids.add(order.user_id)

@@ -8,13 +8,14 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.web_request import FileField
+from sqlalchemy.exc import IntegrityError
 
 from checkout import catalog, flows, live, orders
 from checkout.errors import BadCheckoutInput, SoldOut
 from checkout.keys import config, gateway, sold_out
 from checkout.payments import WEBHOOK_PATH
 from server import keys
-from server.accounts.models import AccountStatus, Role, User
+from server.accounts.models import User
 from server.db import utcnow
 from server.errors import N_
 from server.http import json_response, read_json, require_user
@@ -253,19 +254,14 @@ async def quick_listing(request: web.Request) -> web.Response:
         price=catalog.parse_int(form.get("price"), "price", 1, catalog.MAX_PRICE),
         stock=catalog.parse_int(form.get("stock"), "stock", 0, catalog.MAX_STOCK))
     async with request.app[keys.sessionmaker].begin() as session:
-        # A creator makes the listing for the show's store: presenting is the permission.
-        product = await catalog.create_product(session, _store_actor(show.store_id),
-                                               show.store_id, data, image)
+        product = await catalog.create_product(session, user, show.store_id, data, image,
+                                               during=show)
         await catalog.add_to_lineup(session, user, show, product.id)
         await catalog.pin(session, user, show, product.id)
     state = await shelf_state(request, show.id)
     await live.publish(request.app, show.id, live.PRODUCT_PINNED,
                        {"product": state["pinned"], "sale": None})
     return json_response(state, status=201)
-
-
-def _store_actor(store_id: int) -> User:
-    return User(id=0, role=Role.MERCHANT, status=AccountStatus.ACTIVE, store_id=store_id)
 
 
 # --- buying ------------------------------------------------------------------------------
@@ -437,6 +433,11 @@ async def refund(request: web.Request) -> web.Response:
 async def stripe_webhook(request: web.Request) -> web.Response:
     payload = await request.read()
     event = request.app[gateway].parse_event(payload, request.headers.get("Stripe-Signature", ""))
-    outcome = await flows.handle_event(request.app, event)
+    try:
+        outcome = await flows.handle_event(request.app, event)
+    except IntegrityError:
+        # The same event, delivered twice at once: the other delivery stored it first and
+        # this one's changes were rolled back with it.
+        outcome = "duplicate"
     log.info("stripe event", extra={"event": event.get("id"), "outcome": outcome})
     return json_response({"received": True, "outcome": outcome})

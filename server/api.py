@@ -210,6 +210,7 @@ async def show_transition(request: web.Request) -> web.Response:
         show = await service.get_show(session, int(request.match_info["show_id"]))
         await service.transition(session, user, show, request.match_info["action"],
                                  reason=reason if isinstance(reason, str) else "")
+    await service.tell_listeners(request.app, show.id, request.match_info["action"])
     return json_response(show_json(show))
 
 

@@ -42,12 +42,16 @@ MAX_REQUEST_BYTES = 10 * 1024 * 1024
 async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.settings]
     engine = make_engine(settings.database_url)
+    reader = (make_engine(settings.database_url, for_writing=False)
+              if settings.database_url.startswith("sqlite") else None)
     if settings.run_migrations:
         await upgrade(engine)
     app[keys.engine] = engine
-    app[keys.sessionmaker] = make_sessionmaker(engine)
+    app[keys.sessionmaker] = make_sessionmaker(engine, reader)
     yield
     await engine.dispose()
+    if reader is not None:
+        await reader.dispose()
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -61,6 +65,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[keys.events] = RecordingPublisher()
     app[keys.extra] = {}
+    app[keys.show_listeners] = []
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(reminder_context)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Dialect
@@ -56,14 +57,15 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def make_engine(database_url: str) -> AsyncEngine:
+def make_engine(database_url: str, *, for_writing: bool = True) -> AsyncEngine:
     if database_url.startswith("sqlite"):
         path = database_url.split(":///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(database_url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine.sync_engine, "begin",
+                     _sqlite_begin_immediate if for_writing else _sqlite_begin_deferred)
         return engine
     return create_async_engine(database_url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
@@ -85,7 +87,30 @@ def _sqlite_begin_immediate(conn: object) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def _sqlite_begin_deferred(conn: object) -> None:
+    # Readers: a WAL snapshot, no lock that would hold up the writers.
+    conn.exec_driver_sql("BEGIN")  # type: ignore[attr-defined]
+
+
+class SplitSessions(async_sessionmaker[AsyncSession]):
+    """SQLite: `sessions()` reads on a connection that takes no write lock, while
+    `sessions.begin()` (every write in this code base) takes the write lock up front.
+    Without the split every request, even one that only reads who is signed in, would
+    queue for SQLite's single write lock."""
+
+    def __init__(self, reader: AsyncEngine, writer: AsyncEngine) -> None:
+        super().__init__(reader, expire_on_commit=False)
+        self._writer: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            writer, expire_on_commit=False)
+
+    def begin(self) -> Any:
+        return self._writer.begin()
+
+
+def make_sessionmaker(engine: AsyncEngine, reader: AsyncEngine | None = None
+                      ) -> async_sessionmaker[AsyncSession]:
+    if reader is not None:
+        return SplitSessions(reader, engine)
     return async_sessionmaker(engine, expire_on_commit=False)
 
 

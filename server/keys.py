@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -20,6 +21,10 @@ sessionmaker: web.AppKey[async_sessionmaker[AsyncSession]] = web.AppKey("session
 catalogs: web.AppKey[Catalogs] = web.AppKey("catalogs")
 login_limiter: web.AppKey[LoginRateLimiter] = web.AppKey("login_limiter")
 events: web.AppKey[EventPublisher] = web.AppKey("events")
+# Called after a person moves a show (show id, action: "start", "end", "cancel"), so a
+# package that keeps live state for shows (streaming) hears of it whatever page did it.
+show_listeners: web.AppKey[list[Callable[[int, str], Awaitable[None]]]] = web.AppKey(
+    "show_listeners")
 # Domain packages register their own services here under their own keys; these two are
 # for the page widgets each domain contributes to the show page and studio.
 extra: web.AppKey[dict[str, Any]] = web.AppKey("extra")

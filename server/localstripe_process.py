@@ -29,7 +29,8 @@ async def wait_until_up(base: str, patience: float = 60.0,
                                    f"{base} in use? Its log: {log_path}")
             try:
                 async with http.get(f"{base}/v1/customers",
-                                    auth=aiohttp.BasicAuth(LOCALSTRIPE_KEY, "")) as resp:
+                                    headers={"Authorization": f"Bearer {LOCALSTRIPE_KEY}"}
+                                    ) as resp:
                     if resp.status == 200:
                         return
             except aiohttp.ClientError:

@@ -47,7 +47,19 @@ def setup(app: web.Application) -> None:
         await app[keys.registry].end(show_id)
         await on_change(show_id, "stream.state", {"state": "ended"})
 
+    async def on_show_moved(show_id: int, action: str) -> None:
+        """A show was started or ended from a page or the API, not from the studio."""
+        broadcast = app[keys.registry].get(show_id)
+        if broadcast is None:
+            return
+        if action == "start":
+            broadcast.live = True
+        elif action == "end":
+            await app[keys.registry].end(show_id)
+            await on_change(show_id, "stream.state", {"state": "ended"})
+
     app[keys.registry] = BroadcastRegistry(config, on_publisher_gone, on_change)
+    app[server_keys.show_listeners].append(on_show_moved)
     app.cleanup_ctx.append(_broadcasts)
     app.router.add_routes(views.routes)
 

@@ -114,9 +114,14 @@ async def whip_publish(request: web.Request) -> web.StreamResponse:
     offer = await _read_offer(request)
     if show.state not in (ShowState.SCHEDULED, ShowState.LIVE):
         raise CannotGoLive(show_id=show.id, state=show.state.value)
+    # A rehearsal publishes to a scheduled show without starting it: only the show's
+    # staff can watch until a presenter makes it public (POST .../stream/public).
+    rehearsal = request.query.get("rehearsal") == "1" and show.state is ShowState.SCHEDULED
     registry = request.app[keys.registry]
     broadcast = registry.get_or_create(show.id)
     session_id, answer = await broadcast.publish(offer)
+    if rehearsal:
+        return _sdp_created(request, answer, f"/shows/{show.id}/whip/{session_id}")
     if show.state is ShowState.SCHEDULED:
         try:
             async with request.app[server_keys.sessionmaker].begin() as session:
@@ -148,11 +153,33 @@ async def whip_stop(request: web.Request) -> web.StreamResponse:
 async def whep_watch(request: web.Request) -> web.StreamResponse:
     show = await _load_show(request)
     offer = await _read_offer(request)
-    if show.state is not ShowState.LIVE:
+    if show.state is not ShowState.LIVE and not _staff_at_rehearsal(request, show):
         raise ShowNotLive(show_id=show.id, state=show.state.value)
     broadcast = request.app[keys.registry].get_or_create(show.id)
     session_id, answer = await broadcast.watch(offer)
     return _sdp_created(request, answer, f"/shows/{show.id}/whep/{session_id}")
+
+
+def _staff_at_rehearsal(request: web.Request, show: Show) -> bool:
+    """During a rehearsal (a publisher on a scheduled show) the show's staff may watch."""
+    broadcast = request.app[keys.registry].get(show.id)
+    return (show.state is ShowState.SCHEDULED and broadcast is not None
+            and broadcast.publishing
+            and shows.can_present(request.get(server_keys.request_user), show))
+
+
+@routes.post("/shows/{show_id:\\d+}/stream/public", name="stream_public")
+async def stream_public(request: web.Request) -> web.Response:
+    """End the rehearsal: the show goes live for everyone with the stream as it is."""
+    user = require_user(request)
+    async with request.app[server_keys.sessionmaker].begin() as session:
+        show = await shows.get_show(session, _show_id(request))
+        await shows.transition(session, user, show, "start")
+    broadcast = request.app[keys.registry].get(show.id)
+    if broadcast is not None:
+        broadcast.live = True
+    await request.app[server_keys.events].publish(show.id, "stream.state", {"state": "live"})
+    return json_response({"state": ShowState.LIVE.value})
 
 
 @routes.delete("/shows/{show_id:\\d+}/whep/{session_id}")

@@ -8,10 +8,12 @@ from aiohttp import web
 from icalendar import Calendar, Event
 
 from server import keys
+from server.errors import N_, Conflict
 from server.http import form_str, redirect, render, require_user, translations
 from server.notifications import service
 from server.shows import service as shows
 from server.shows.errors import ShowNotFound
+from server.shows.models import ShowState
 
 routes = web.RouteTableDef()
 
@@ -56,6 +58,8 @@ async def show_ics(request: web.Request) -> web.Response:
         show = await shows.get_show(session, int(request.match_info["show_id"]))
     if not show.is_public:
         raise ShowNotFound(show_id=show.id)
+    if show.state is ShowState.CANCELLED:
+        raise Conflict(N_("This show was cancelled."))
     settings = request.app[keys.settings]
     url = f"{settings.public_url}/shows/{show.id}"
     calendar = Calendar()

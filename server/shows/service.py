@@ -6,11 +6,13 @@ import datetime as dt
 import secrets
 from collections.abc import Sequence
 
+from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
+from server import keys
 from server.accounts.models import CreatorAssignment, Role, User
 from server.db import utcnow
 from server.errors import N_, Forbidden
@@ -199,8 +201,7 @@ async def transition(
     if action == "cancel" and not reason.strip():
         raise BadShowInput(N_("Give a reason; the merchant and creators will see it."),
                            field="reason")
-    if action == "start" and not show.is_public:
-        raise BadShowInput(N_("An operator has to approve this show before it goes live."))
+    _check_approved_to_start(show, action)
     lifecycle.apply(show, action, utcnow(), reason.strip())
     if action == "cancel":
         await scheduling.announce_cancellation(session, show)
@@ -208,9 +209,21 @@ async def transition(
     return show
 
 
+def _check_approved_to_start(show: Show, action: str) -> None:
+    if action == "start" and not show.is_public:
+        raise BadShowInput(N_("An operator has to approve this show before it goes live."))
+
+
+async def tell_listeners(app: web.Application, show_id: int, action: str) -> None:
+    """After the transaction that moved a show committed."""
+    for listener in app[keys.show_listeners]:
+        await listener(show_id, action)
+
+
 async def system_transition(session: AsyncSession, show_id: int, action: str) -> Show:
     """A move the server makes itself (a publisher went live, a grace period ran out)."""
     show = await get_show(session, show_id)
+    _check_approved_to_start(show, action)
     lifecycle.apply(show, action, utcnow())
     await session.flush()
     return show

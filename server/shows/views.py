@@ -271,6 +271,7 @@ async def show_action(request: web.Request) -> web.StreamResponse:
         show = await service.get_show(session, int(request.match_info["show_id"]))
         await service.transition(session, user, show, request.match_info["action"],
                                  reason=form_str(form, "reason"))
+    await service.tell_listeners(request.app, show.id, request.match_info["action"])
     return redirect(f"/shows/{show.id}?flash=saved")
 
 

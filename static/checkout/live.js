@@ -1,5 +1,5 @@
-// Live product events for one show: chat's shared Socket.IO connection (or one of our
-// own, joining the show's room with chat's `join` event), and polling of a small JSON
+// Live product events for one show: the page's one Socket.IO connection to the show's
+// room (shared with chat through /static/js/live_socket.js), and polling of a small JSON
 // endpoint, so the page stays right even without a live channel.
 export const EVENTS = ["product:pinned", "product:unpinned", "sale:started", "sale:ended",
   "stock:changed", "product:sold_out", "order:paid"];

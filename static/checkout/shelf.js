@@ -289,7 +289,15 @@ async function pay(event) {
       return;
     }
     if (paid.data.next_action) {
-      const result = await stripe.confirmCardPayment(paid.data.next_action.client_secret);
+      // The sheet steps back while the card issuer's 3-D Secure dialog is open (localstripe's
+      // stand-in dialog has no z-index of its own).
+      sheet.style.zIndex = "0";
+      let result;
+      try {
+        result = await stripe.confirmCardPayment(paid.data.next_action.client_secret);
+      } finally {
+        sheet.style.zIndex = "";
+      }
       if (result.error) {
         await api(`/api/orders/${order.id}/cancel`, {});
         showError(result.error.message || text.network);

@@ -39,6 +39,15 @@ video.addEventListener("error", () => {
   missing.textContent = video.dataset.missingText;
   missing.hidden = false;
 });
+// A receipt links to the moment of purchase: /shows/7?t=754 (seconds into the show).
+const startAt = Number(new URLSearchParams(window.location.search).get("t"));
+if (startAt > 0) {
+  video.addEventListener("loadedmetadata", () => {
+    video.currentTime = startAt;
+    syncChat();
+  }, { once: true });
+}
+
 for (const button of document.querySelectorAll("[data-testid=seek]")) {
   button.addEventListener("click", () => {
     video.currentTime = Number(button.dataset.offsetMs) / 1000;

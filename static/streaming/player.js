@@ -42,7 +42,11 @@ class Player {
       return;
     }
     this.root.dataset.state = status.state;
-    if (status.state === "scheduled") {
+    if (status.state === "scheduled" && this.root.dataset.staff && status.publishing) {
+      // Staff watch the rehearsal; everyone else waits for the show to go public.
+      if (!this.pc && !this.connecting && Date.now() >= this.retryAt) await this.connect();
+      if (this.pc) this.say("rehearsal");
+    } else if (status.state === "scheduled") {
       this.say("scheduled");
     } else if (status.state === "live") {
       if (!status.publishing) this.say("reconnecting");

@@ -13,6 +13,8 @@ class Studio {
     this.camera = root.querySelector(".studio-camera");
     this.microphone = root.querySelector(".studio-microphone");
     this.goLive = root.querySelector(".studio-go-live");
+    this.goPublicButton = root.querySelector(".studio-go-public");
+    this.rehearse = root.querySelector(".studio-rehearse");
     this.endButton = root.querySelector(".studio-end");
     this.status = root.querySelector(".studio-status");
     this.onAir = root.querySelector(".on-air");
@@ -24,8 +26,13 @@ class Studio {
     this.camera.addEventListener("change", () => this.openDevices());
     this.microphone.addEventListener("change", () => this.openDevices());
     this.goLive.addEventListener("click", () => this.start());
+    this.goPublicButton.addEventListener("click", () => this.goPublic());
     this.endButton.addEventListener("click", () => this.end());
     root.querySelector(".studio-regenerate").addEventListener("click", () => this.newKey());
+    // The key shows only while the field has focus (to copy it), not on a shared screen.
+    const key = root.querySelector(".studio-key");
+    key.addEventListener("focus", () => { key.type = "text"; key.select(); });
+    key.addEventListener("blur", () => { key.type = "password"; });
     window.addEventListener("pagehide", () => leave(this.session));
   }
 
@@ -107,7 +114,9 @@ class Studio {
     });
     this.pc = pc;
     try {
-      this.session = await exchange(pc, this.root.dataset.whipUrl, { "X-CSRF-Token": this.csrf });
+      const url = this.rehearsing() ? `${this.root.dataset.whipUrl}?rehearsal=1`
+        : this.root.dataset.whipUrl;
+      this.session = await exchange(pc, url, { "X-CSRF-Token": this.csrf });
     } catch (error) {
       pc.close();
       this.pc = null;
@@ -121,11 +130,39 @@ class Studio {
     }
   }
 
+  rehearsing() {
+    return Boolean(this.rehearse && this.rehearse.checked && this.root.dataset.state === "scheduled");
+  }
+
   showLive() {
+    if (this.rehearsing()) {
+      this.say("rehearsing");
+      this.goPublicButton.hidden = false;
+      this.rehearse.disabled = true;
+      this.root.dataset.status = "rehearsing";
+      return;
+    }
     this.say("live");
+    this.goPublicButton.hidden = true;
     this.onAir.hidden = false;
     this.endButton.hidden = false;
     this.root.dataset.state = "live";
+  }
+
+  async goPublic() {
+    this.goPublicButton.disabled = true;
+    const response = await fetch(this.root.dataset.publicUrl, {
+      method: "POST",
+      headers: { "X-CSRF-Token": this.csrf, Accept: "application/json" },
+    });
+    this.goPublicButton.disabled = false;
+    if (!response.ok) {
+      const body = await response.json().catch(() => null);
+      this.say("", body ? body.error.message : response.statusText);
+      return;
+    }
+    this.root.dataset.state = "live";
+    this.showLive();
   }
 
   async reconnect() {

@@ -97,7 +97,7 @@ async def test_cart_buys_products_shown_earlier_in_one_order(shop: Shop) -> None
     assert await stock_of(shop) == 3
 
 
-async def test_product_of_another_show_and_ended_show_are_refused(shop: Shop) -> None:
+async def test_product_of_another_show_and_a_hidden_replay_are_refused(shop: Shop) -> None:
     other_show = await make_show(shop.app, shop.store, title="다른 방송")
     client, _ = await shop.shopper()
     status, body = await post(client, f"/api/shows/{other_show.id}/orders",
@@ -106,10 +106,22 @@ async def test_product_of_another_show_and_ended_show_are_refused(shop: Shop) ->
     async with shop.app[keys.sessionmaker].begin() as session:
         show = await shows.get_show(session, shop.show.id)
         await shows.transition(session, shop.merchant, show, "end")
+        show.replay_hidden = True
     status, body = await post(client, f"/api/shows/{shop.show.id}/orders",
                               order_body(shop.product_id))
     assert status == 409 and body["error"]["code"] == "not_on_sale"
     assert await stock_of(shop) == 5 and await order_count(shop) == 0
+
+
+async def test_what_the_show_presented_stays_buyable_from_its_replay(shop: Shop) -> None:
+    async with shop.app[keys.sessionmaker].begin() as session:
+        show = await shows.get_show(session, shop.show.id)
+        await shows.transition(session, shop.merchant, show, "end")
+    client, _ = await shop.shopper()
+    status, body = await post(client, f"/api/shows/{shop.show.id}/orders",
+                              order_body(shop.product_id))
+    assert status == 201, body
+    assert await stock_of(shop) == 4
 
 
 async def test_sold_out_product_is_refused(shop: Shop) -> None:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import aiohttp
 from PIL import Image
 
+from server import keys
+from server.accounts.models import Role
+from server.shows import service as shows
 from tests.checkout.conftest import Shop, order_body
 from tests.checkout.test_buying import post
-from tests.helpers import csrf
+from tests.helpers import csrf, login_as, make_merchant, make_show, make_user
 from tests.localstripe import TEST_CARDS, card_token
 
 
@@ -131,3 +135,35 @@ async def test_store_page_and_console_link_to_products(shop: Shop) -> None:
     assert 'href="/merchant/products"' in page and 'href="/merchant/orders"' in page
     page = await (await merchant.get(f"/stores/{shop.store.slug}")).text()
     assert "data-store-products" in page
+
+
+async def test_english_shopper_gets_the_shelf_and_receipt_in_english(shop: Shop) -> None:
+    order_id = await paid_order(shop)
+    client = shop.extra["shopper"]
+    await client.post("/lang", data={"locale": "en", "_csrf": csrf(client), "next": "/"})
+    page = await (await client.get(f"/shows/{shop.show.id}")).text()
+    assert "Buy now" in page and "Add to cart" in page and "바로 구매" not in page
+    receipt = await (await client.get(f"/orders/{order_id}")).text()
+    assert "Receipt" in receipt and ">paid<" in receipt and "₩15,000" in receipt
+
+
+async def test_a_creator_lists_quickly_but_a_shopper_cannot(shop: Shop) -> None:
+    creator = await make_user(shop.app, Role.CREATOR, name="라이브 지은")
+    # Another store's show (the shop's own store is busy with its live show).
+    _, other_store = await make_merchant(shop.app, "즉석 가게")
+    show = await make_show(shop.app, other_store, [creator], title="즉석 라이브",
+                           start=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
+    async with shop.app[keys.sessionmaker].begin() as session:
+        await shows.transition(session, creator, await shows.get_show(session, show.id),
+                               "start")
+    form = {"name": "즉석 깍두기", "price": "9000", "stock": "3"}
+    client = await shop.make_client()
+    await login_as(client, creator)
+    resp = await client.post(f"/api/shows/{show.id}/quick-listing", data=form,
+                             headers={"X-CSRF-Token": csrf(client)})
+    assert resp.status == 201, await resp.text()
+    assert (await resp.json())["pinned"]["name"] == "즉석 깍두기"
+    shopper, _ = await shop.shopper()
+    resp = await shopper.post(f"/api/shows/{show.id}/quick-listing", data=form,
+                              headers={"X-CSRF-Token": csrf(shopper)})
+    assert resp.status == 403

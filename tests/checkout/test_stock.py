@@ -149,3 +149,22 @@ async def test_release_is_done_once_even_when_raced(shop: Shop) -> None:
         found = await orders.get_order(session, order["id"])
         assert found.status is OrderStatus.CANCELLED
         assert (await catalog.get_product(session, shop.product_id)).stock == 5
+
+
+async def test_a_sale_that_runs_out_of_time_ends_for_everyone(shop: Shop) -> None:
+    merchant = await shop.as_merchant()
+    started = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    status, state = await post(merchant, f"/api/shows/{shop.show.id}/sale", {
+        "product_id": shop.product_id, "price": 9900, "cap": 3, "minutes": 1})
+    assert status == 200
+    async with shop.app[keys.sessionmaker].begin() as session:
+        await session.execute(update(FlashSale).values(
+            ends_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
+    assert await flows.announce_ended_sales(shop.app, started, dt.datetime.now(dt.UTC)) == 1
+    ended = [p for _, name, p in shop.published if name == "sale:ended"]
+    assert ended and ended[0]["sale_id"] == state["sale"]["id"]
+    # After the sale the regular price applies again, decided by the server.
+    client, _ = await shop.shopper()
+    _, order = await post(client, f"/api/shows/{shop.show.id}/orders",
+                          order_body(shop.product_id))
+    assert order["total"] == 15000

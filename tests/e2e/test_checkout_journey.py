@@ -123,3 +123,51 @@ async def test_shopper_buys_the_pinned_product_and_the_merchant_sees_the_order(
         await expect(phone.get_by_test_id("replay-link")).to_contain_text("김장 김치 라이브")
     finally:
         await context.close()
+
+
+async def fill_sheet(phone: Page, number: str) -> None:
+    sheet = phone.get_by_test_id("checkout-sheet")
+    await sheet.get_by_label("연락처").fill("010-1234-5678")
+    await sheet.get_by_label("우편번호").fill("04001")
+    await sheet.get_by_label("주소", exact=True).fill("서울 마포구 망원로 1")
+    card_inputs = phone.get_by_test_id("card-element")
+    await card_inputs.locator('input[placeholder="number"]').fill(number)
+    await card_inputs.locator('input[placeholder="exp_month"]').fill("12")
+    await card_inputs.locator('input[placeholder="exp_year"]').fill("34")
+    await card_inputs.locator('input[placeholder="cvc"]').fill("123")
+
+
+async def test_declined_card_then_three_d_secure_in_the_sheet(
+        live_server: LiveServer, page: Page) -> None:
+    app = live_server.app
+    merchant, store = await make_merchant(app, "나무결 공방")
+    shopper = await make_user(app, Role.SHOPPER, name="박서연")
+    show = await make_show(app, store, title="도마 라이브",
+                           start=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
+    async with app[keys.sessionmaker].begin() as session:
+        product = await catalog.create_product(
+            session, merchant, store.id,
+            catalog.ProductInput(name="원목 도마", price=39000, stock=2))
+        live_show = await shows.get_show(session, show.id)
+        await shows.transition(session, merchant, live_show, "start")
+        await catalog.add_to_lineup(session, merchant, live_show, product.id)
+        await catalog.pin(session, merchant, live_show, product.id)
+
+    await sign_in(page, live_server.url, shopper.email, f"/shows/{show.id}")
+    await page.get_by_test_id("buy-button").click()
+    await fill_sheet(page, "4000000000000341")
+    await page.get_by_test_id("pay-button").click()
+    error = page.get_by_test_id("checkout-error")
+    await expect(error).to_contain_text("카드 결제가 거절되었습니다")
+    await expect(page.get_by_test_id("stock-left")).to_have_text("2개 남음")
+
+    # Another card that asks for 3-D Secure: localstripe's dialog, then the webhook.
+    await page.get_by_test_id("card-element").locator('input[placeholder="number"]').fill(
+        "4000002500003155")
+    await page.get_by_test_id("pay-button").click()
+    await page.get_by_role("button", name="Complete authentication").click()
+    done = page.get_by_test_id("order-confirmation")
+    await expect(done).to_be_visible()
+    await expect(done).to_contain_text("₩39,000")
+    await expect(error).to_be_hidden()
+    await expect(page.get_by_test_id("stock-left")).to_have_text("1개 남음")

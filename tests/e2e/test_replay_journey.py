@@ -73,3 +73,9 @@ async def test_replay_timeline_seeks_and_chat_follows(live_server: LiveServer,
     await expect(chat).to_contain_text("도마 크기가 어떻게 되나요?", timeout=10_000)
     await expect(chat).to_contain_text("<img src=x onerror=alert(1)>")  # inert text
     assert await page.locator(".replay-messages img").count() == 0
+
+    # A receipt's link to the moment of purchase lands there.
+    await page.goto(f"{live_server.url}/shows/{show.id}?t=6")
+    await page.wait_for_function(
+        "document.querySelector('[data-testid=replay-video]').currentTime >= 5.9")
+    await expect(page.get_by_test_id("replay-chat")).to_contain_text("도마 크기가")

@@ -56,7 +56,9 @@ async def _seed_finished_show(client: TestClient, store: Store, buyers: list[Use
         await session.flush()
         for user, qty, status, refunded in ((buyers[0], 1, OrderStatus.PAID, 0),
                                             (buyers[1], 2, OrderStatus.REFUNDED, 5_000),
-                                            (buyers[1], 1, OrderStatus.PENDING, 0)):
+                                            (buyers[1], 1, OrderStatus.PENDING, 0),
+                                            # paid after the stock ran out: refunded whole
+                                            (buyers[0], 1, OrderStatus.REFUNDED, 15_000)):
             order = Order(user_id=user.id, store_id=store.id, show_id=show.id, status=status,
                           total=15_000 * qty, refunded_amount=refunded,
                           reserved_until=T0 + minute, recipient_name="민수",

@@ -179,6 +179,12 @@ async def test_ics_download_describes_the_show(client: TestClient) -> None:
     assert str(event["summary"]) == "도마 라이브 · 나무결 공방"
     assert event.decoded("dtstart") == start
     assert event.decoded("dtend") == start + dt.timedelta(minutes=60)
+    operator = await make_user(client.app, Role.OPERATOR)
+    await login_as(client, operator)
+    await client.post(f"/api/shows/{show.id}/cancel", json={"reason": "우천"},
+                      headers={"X-CSRF-Token": csrf(client)})
+    gone = await client.get(f"/shows/{show.id}/calendar.ics")
+    assert gone.status == 409 and "취소된 방송" in await gone.text()
 
 
 class _Inbox:
