@@ -1,8 +1,8 @@
 """What the posting path needs to know, kept in memory and refreshed in the background.
 
 Posting is the hot path: at a thousand viewers the event loop is busy sending, and a
-database read can wait a long time (on SQLite every transaction, even a read, queues
-behind the writer's commit). So a show's room settings, its banned words and each
+database round trip can wait a long time (the driver's thread hands results back
+through that busy loop; on SQLite a write waits for the previous commit's fsync). So a show's room settings, its banned words and each
 poster's restriction are read once, then served from memory while a background task
 refreshes them every TTL_SECONDS. A change made through this process drops the entry,
 so it applies at once; a change made on another process is seen within a few seconds.
