@@ -2,10 +2,11 @@
 
 Posting is the hot path: at a thousand viewers the event loop is busy sending, and a
 database round trip can wait a long time (the driver's thread hands results back
-through that busy loop; on SQLite a write waits for the previous commit's fsync). So a show's room settings, its banned words and each
-poster's restriction are read once, then served from memory while a background task
-refreshes them every TTL_SECONDS. A change made through this process drops the entry,
-so it applies at once; a change made on another process is seen within a few seconds.
+through that busy loop; on SQLite a write waits for the previous commit's fsync). So a
+show's room settings, its banned words and each poster's restriction are read once,
+then served from memory while a background task refreshes them every TTL_SECONDS. A
+change made through this process drops the entry, so it applies at once; a change made
+on another process is seen within a few seconds.
 """
 
 from __future__ import annotations
