@@ -16,6 +16,9 @@ Engine.IO/Socket.IO to connect, join and read (no python-socketio client), many
 connections per process, so that the server is what gets measured. Everything runs on
 this machine's loopback; the loaders share the CPU with the server, so figures are for
 comparing modes within one run, not absolute capacity.
+
+BENCH_PROFILE=/tmp/chat.prof writes a cProfile of each chat server process (for
+finding where the time goes; it slows the server down).
 """
 
 from __future__ import annotations
