@@ -93,7 +93,9 @@ def serve_app(port: int, database_url: str, redis_url: str, data_dir: str) -> No
 
     settings = Settings(environment="test", database_url=database_url, redis_url=redis_url,
                         port=port, public_url=f"http://127.0.0.1:{port}",
-                        data_dir=Path(data_dir), stripe_secret_key=Secret("sk_test_x"))
+                        data_dir=Path(data_dir), stripe_secret_key=Secret("sk_test_x"),
+                        chat_redis_prefix=os.environ.get("CHAT_REDIS_PREFIX", "jangteo:chat:"),
+                        chat_batch_ms=int(os.environ.get("CHAT_BATCH_MS", "100")))
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
 

@@ -8,7 +8,6 @@ checkout and streaming reach a show's viewers without importing chat.
 from __future__ import annotations
 
 import gc
-import os
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,8 +54,8 @@ def same_origin_only(settings: Settings) -> Any:
 def setup(app: web.Application) -> None:
     settings = app[core_keys.settings]
     options = ChatOptions(
-        redis_prefix=os.environ.get("CHAT_REDIS_PREFIX", "jangteo:chat:"),
-        batch_seconds=float(os.environ.get("CHAT_BATCH_MS", "100")) / 1000,
+        redis_prefix=settings.chat_redis_prefix,
+        batch_seconds=settings.chat_batch_ms / 1000,
     )
     manager: socketio.AsyncManager = FanoutManager()
     state: ChatState = MemoryState()

@@ -69,6 +69,10 @@ class Settings:
     session_days: int = 14
     run_migrations: bool = True
     smtp_url: str = ""
+    # Chat: the key and channel prefix in Redis (several deployments can share one Redis)
+    # and the window in which messages are gathered into one frame per viewer.
+    chat_redis_prefix: str = "jangteo:chat:"
+    chat_batch_ms: int = 100
 
     @property
     def uses_localstripe(self) -> bool:
@@ -136,6 +140,8 @@ class Settings:
             max_viewers_per_show=_int(get("MAX_VIEWERS_PER_SHOW", "500"), "MAX_VIEWERS_PER_SHOW"),
             publisher_grace_seconds=float(get("PUBLISHER_GRACE_SECONDS", "120")),
             smtp_url=get("SMTP_URL"),
+            chat_redis_prefix=get("CHAT_REDIS_PREFIX", "jangteo:chat:"),
+            chat_batch_ms=_int(get("CHAT_BATCH_MS", "100"), "CHAT_BATCH_MS"),
         )
 
 

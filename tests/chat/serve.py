@@ -9,6 +9,7 @@ environment, so each test run has its own Redis keys and channel.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -24,6 +25,7 @@ def main() -> None:
         environment="test", database_url=database_url, redis_url=redis_url,
         port=int(port), public_url=f"http://127.0.0.1:{port}", data_dir=Path(data_dir),
         stripe_secret_key=Secret("sk_test_x"), stripe_api_base="http://127.0.0.1:9",
+        chat_redis_prefix=os.environ.get("CHAT_REDIS_PREFIX", "jangteo:chat:"),
     )
     web.run_app(create_app(settings), host="127.0.0.1", port=int(port), print=None,
                 access_log=None)
