@@ -127,7 +127,7 @@ async def test_journal_keeps_live_events_with_their_offset(client: TestClient) -
         from sqlalchemy import select
         events = list(await session.scalars(select(ShowEvent)))
     assert [e.kind for e in events] == ["product:pinned"]  # stock ticks are not kept
-    assert events[0].offset_ms is not None and events[0].offset_ms < 60_000
+    assert events[0].offset_ms is not None and events[0].offset_ms >= 0
 
 
 async def test_sampler_and_presence_feed_the_numbers(client: TestClient) -> None:
