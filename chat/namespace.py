@@ -138,7 +138,8 @@ class ChatNamespace(socketio.AsyncNamespace):
     # --- viewers ------------------------------------------------------------------------
 
     async def on_join(self, sid: str, data: Any = None) -> None:
-        show_id = payloads.read(data, {"show_id": int})["show_id"]
+        fields = payloads.read(data, {"show_id": int}, {"watching": bool})
+        show_id = fields["show_id"]
         session = await self.get_session(sid)
         chatter: chat.Chatter | None = session["chatter"]
         # Messages already sent to the room are in the history too.
@@ -163,12 +164,16 @@ class ChatNamespace(socketio.AsyncNamespace):
             await self.leave_room(sid, room_name(previous))
             await self.hub.viewer_left(previous, sid)
             await self._visit_ended(session)
-        if previous != show_id:
-            await self._visit_started(sid, session, show_id)
+        # Staff working in the studio or the moderation dashboard say they are not
+        # watching: they read the room without counting as its viewers.
+        counted = fields.get("watching", True) or not moderator
         session.update(show_id=show_id, store_id=show.store_id, badge=badge, staff=moderator)
         await self.save_session(sid, session)
         await self.enter_room(sid, room_name(show_id))
-        await self.hub.viewer_joined(show_id, sid)
+        if counted and previous != show_id:
+            await self.hub.viewer_joined(show_id, sid)
+            await self._visit_started(sid, session, show_id)
+            await self.save_session(sid, session)
         await self.emit(events.JOINED, {
             "show_id": show_id,
             "messages": [chat.message_view(m) for m in history],

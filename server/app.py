@@ -64,7 +64,6 @@ def create_app(settings: Settings) -> web.Application:
         settings.login_attempts, settings.login_window_seconds
     )
     app[keys.events] = RecordingPublisher()
-    app[keys.extra] = {}
     app[keys.show_listeners] = []
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(reminder_context)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -25,9 +25,6 @@ events: web.AppKey[EventPublisher] = web.AppKey("events")
 # package that keeps live state for shows (streaming) hears of it whatever page did it.
 show_listeners: web.AppKey[list[Callable[[int, str], Awaitable[None]]]] = web.AppKey(
     "show_listeners")
-# Domain packages register their own services here under their own keys; these two are
-# for the page widgets each domain contributes to the show page and studio.
-extra: web.AppKey[dict[str, Any]] = web.AppKey("extra")
 
 # Per-request values set by the session middleware.
 request_user: web.RequestKey[User | None] = web.RequestKey("user")

@@ -1,6 +1,6 @@
 // Live chat for the show page (viewer) and the studio: one Socket.IO connection per
 // page, the room of one show. Text from people is only ever set with textContent.
-import { showSocket } from "/static/js/live_socket.js";
+import { showSocket, watching } from "/static/js/live_socket.js";
 
 const STICK_PX = 48; // closer than this to the bottom counts as "reading the latest"
 const MAX_LOG = 200; // older lines are dropped so a long show does not grow the page
@@ -23,7 +23,7 @@ function startChat(panel) {
 
   const socket = showSocket(showId);
   // Already connected (the shelf opened it first): join again to get the room's state.
-  if (socket.connected) socket.emit("join", { show_id: showId });
+  if (socket.connected) socket.emit("join", { show_id: showId, watching: watching() });
   socket.on("disconnect", () => showError(t.disconnected));
 
   socket.on("joined", (state) => {

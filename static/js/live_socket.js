@@ -5,11 +5,16 @@ import { io } from "/static/vendor/socket.io/socket.io.esm.min.js";
 
 const sockets = new Map();
 
+// The studio and the moderation dashboard mark the page: staff there are not viewers.
+export function watching() {
+  return !document.body.hasAttribute("data-not-watching");
+}
+
 export function showSocket(showId) {
   const id = Number(showId);
   if (!sockets.has(id)) {
     const socket = io({ transports: ["websocket", "polling"] });
-    socket.on("connect", () => socket.emit("join", { show_id: id }));
+    socket.on("connect", () => socket.emit("join", { show_id: id, watching: watching() }));
     sockets.set(id, socket);
   }
   return sockets.get(id);

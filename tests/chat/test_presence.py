@@ -39,3 +39,19 @@ async def test_joins_and_leaves_are_recorded_as_visits(app: web.Application,
     assert [v.viewer_key for v in visits].count(f"u{shopper.id}") == 2
     assert len({v.viewer_key for v in visits}) == 2  # two people
     assert visits[0].left_at is not None and visits[1].left_at is None
+
+
+async def test_staff_at_work_are_not_counted_as_viewers(app: web.Application,
+                                                        connect: Connect) -> None:
+    merchant, store = await make_merchant(app)
+    show = await make_show(app, store)
+    studio = await connect(merchant)
+    await studio.emit("join", {"show_id": show.id, "watching": False})
+    joined = await studio.wait_for("joined")
+    assert joined["viewers"] == 0 and joined["me"]["can_moderate"]
+    sly = await connect(await make_user(app))
+    await sly.emit("join", {"show_id": show.id, "watching": False})  # not staff: counted
+    assert (await sly.wait_for("joined"))["viewers"] == 1
+    fan = await connect()
+    assert (await fan.join(show.id))["viewers"] == 2
+    assert len(await _visits(app)) == 2
