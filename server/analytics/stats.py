@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,10 +32,9 @@ class Marker:
 
 
 @dataclass
-class ShowNumbers:
-    show: Show
-    peak_viewers: int = 0
-    average_viewers: float = 0.0
+class Figures:
+    """The figures that add up across shows (a store's or a period's totals)."""
+
     unique_viewers: int = 0
     watch_seconds: int = 0
     chat_messages: int = 0
@@ -43,14 +42,24 @@ class ShowNumbers:
     orders: int = 0
     revenue: int = 0
     buyers: int = 0
-    revenue_by_product: dict[str, int] = field(default_factory=dict)
-    series: list[tuple[int, int]] = field(default_factory=list)  # (offset ms, viewers)
-    markers: list[Marker] = field(default_factory=list)
 
     @property
     def conversion(self) -> float:
         """Buyers ÷ unique viewers (0 when nobody watched)."""
         return self.buyers / self.unique_viewers if self.unique_viewers else 0.0
+
+
+SUMMED = tuple(f.name for f in fields(Figures))
+
+
+@dataclass(kw_only=True)
+class ShowNumbers(Figures):
+    show: Show
+    peak_viewers: int = 0
+    average_viewers: float = 0.0
+    revenue_by_product: dict[str, int] = field(default_factory=dict)
+    series: list[tuple[int, int]] = field(default_factory=list)  # (offset ms, viewers)
+    markers: list[Marker] = field(default_factory=list)
 
 
 def _label(event: ShowEvent) -> str:
@@ -118,30 +127,14 @@ async def show_numbers(
 
 
 @dataclass
-class Totals:
-    label: str
+class Totals(Figures):
+    label: str = ""
     shows: int = 0
-    unique_viewers: int = 0
-    watch_seconds: int = 0
-    chat_messages: int = 0
-    hearts: int = 0
-    orders: int = 0
-    revenue: int = 0
-    buyers: int = 0
 
     def add(self, n: ShowNumbers) -> None:
         self.shows += 1
-        self.unique_viewers += n.unique_viewers
-        self.watch_seconds += n.watch_seconds
-        self.chat_messages += n.chat_messages
-        self.hearts += n.hearts
-        self.orders += n.orders
-        self.revenue += n.revenue
-        self.buyers += n.buyers
-
-    @property
-    def conversion(self) -> float:
-        return self.buyers / self.unique_viewers if self.unique_viewers else 0.0
+        for name in SUMMED:
+            setattr(self, name, getattr(self, name) + getattr(n, name))
 
 
 def bucket_of(moment: dt.datetime, period: str) -> str:
@@ -159,12 +152,12 @@ def totals_by_period(numbers: Sequence[ShowNumbers], period: str) -> list[Totals
     for n in numbers:
         moment = n.show.started_at or n.show.scheduled_start
         label = bucket_of(moment, period)
-        buckets.setdefault(label, Totals(label)).add(n)
+        buckets.setdefault(label, Totals(label=label)).add(n)
     return [buckets[k] for k in sorted(buckets, reverse=True)]
 
 
 def grand_total(numbers: Sequence[ShowNumbers]) -> Totals:
-    total = Totals("all")
+    total = Totals(label="all")
     for n in numbers:
         total.add(n)
     return total
