@@ -34,6 +34,7 @@ browser:
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Every package that exists (and bench/), type-checked together.
 TYPED := $(sort $(dir $(wildcard server/*.py streaming/*.py chat/*.py checkout/*.py bench/*.py)))

@@ -91,25 +91,30 @@ def serve_app(port: int, database_url: str, redis_url: str, data_dir: str) -> No
     from server.app import create_app
     from server.settings import Secret, Settings
 
-    settings = Settings(environment="test", database_url=database_url, redis_url=redis_url,
-                        port=port, public_url=f"http://127.0.0.1:{port}",
-                        data_dir=Path(data_dir), stripe_secret_key=Secret("sk_test_x"),
-                        chat_redis_prefix=os.environ.get("CHAT_REDIS_PREFIX", "jangteo:chat:"),
-                        chat_batch_ms=int(os.environ.get("CHAT_BATCH_MS", "100")))
+    settings = Settings(
+        environment="test",
+        database_url=database_url,
+        redis_url=redis_url,
+        port=port,
+        public_url=f"http://127.0.0.1:{port}",
+        data_dir=Path(data_dir),
+        stripe_secret_key=Secret("sk_test_x"),
+        chat_redis_prefix=os.environ.get("CHAT_REDIS_PREFIX", "jangteo:chat:"),
+        chat_batch_ms=int(os.environ.get("CHAT_BATCH_MS", "100")),
+    )
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
 
         with cProfile.Profile() as profile:
-            web.run_app(create_app(settings), host="127.0.0.1", port=port, print=None,
-                        access_log=None)
+            web.run_app(
+                create_app(settings), host="127.0.0.1", port=port, print=None, access_log=None
+            )
         profile.dump_stats(os.environ["BENCH_PROFILE"])
         return
-    web.run_app(create_app(settings), host="127.0.0.1", port=port, print=None,
-                access_log=None)
+    web.run_app(create_app(settings), host="127.0.0.1", port=port, print=None, access_log=None)
 
 
-async def prepare_database(database_url: str, data_dir: str, senders: int
-                           ) -> tuple[int, list[str]]:
+async def prepare_database(database_url: str, data_dir: str, senders: int) -> tuple[int, list[str]]:
     """Migrate, then make a live show and signed-in senders; their session tokens."""
     from aiohttp import web
 
@@ -121,21 +126,27 @@ async def prepare_database(database_url: str, data_dir: str, senders: int
     from server.settings import Settings
     from server.shows import service as shows
 
-    app = create_app(Settings(environment="test", database_url=database_url,
-                              data_dir=Path(data_dir)))
+    app = create_app(
+        Settings(environment="test", database_url=database_url, data_dir=Path(data_dir))
+    )
     runner = web.AppRunner(app)
     await runner.setup()
     try:
         async with app[keys.sessionmaker].begin() as session:
             store = await accounts.create_store(session, name="벤치 가게")
             operator = User(id=0, role=Role.OPERATOR, status=AccountStatus.ACTIVE)
-            show = await shows.create_show(session, operator, store_id=store.id,
-                                           title="벤치 라이브", scheduled_start=utcnow())
+            show = await shows.create_show(
+                session, operator, store_id=store.id, title="벤치 라이브", scheduled_start=utcnow()
+            )
             tokens = []
             for n in range(senders):
                 user = await accounts.create_user(
-                    session, email=f"sender{n}@bench.kr", password="bench-password-1",
-                    display_name=f"sender {n}", role=Role.SHOPPER)
+                    session,
+                    email=f"sender{n}@bench.kr",
+                    password="bench-password-1",
+                    display_name=f"sender {n}",
+                    role=Role.SHOPPER,
+                )
                 tokens.append(await accounts.open_session(session, user, days=1))
         return show.id, tokens
     finally:
@@ -152,8 +163,9 @@ class Conn:
         self.ws = ws
 
     @classmethod
-    async def open(cls, http: aiohttp.ClientSession, url: str, show_id: int,
-                   cookie: str = "") -> Conn:
+    async def open(
+        cls, http: aiohttp.ClientSession, url: str, show_id: int, cookie: str = ""
+    ) -> Conn:
         ws_url = url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
         headers = {"Cookie": cookie} if cookie else {}
         ws = await http.ws_connect(ws_url, headers=headers, max_msg_size=0)
@@ -193,13 +205,16 @@ class LightSocket(asyncio.Protocol):
     Server frames are never masked nor fragmented by aiohttp, and we offer no
     compression, so a frame is a 2-10 byte header and the text."""
 
-    def __init__(self, host: str, port: int, show_id: int, stats: dict[str, Any],
-                 count_hearts: bool) -> None:
-        self.request = (f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
-                        f"Host: {host}:{port}\r\nUpgrade: websocket\r\n"
-                        f"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-                        f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}"
-                        f"\r\n\r\n").encode()
+    def __init__(
+        self, host: str, port: int, show_id: int, stats: dict[str, Any], count_hearts: bool
+    ) -> None:
+        self.request = (
+            f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+            f"Host: {host}:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+            f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}"
+            f"\r\n\r\n"
+        ).encode()
         self.show_id = show_id
         self.stats = stats
         self.count_hearts = count_hearts
@@ -235,7 +250,7 @@ class LightSocket(asyncio.Protocol):
             if end < 0:
                 return
             assert self.buffer.startswith(b"HTTP/1.1 101"), bytes(self.buffer[:80])
-            del self.buffer[:end + 4]
+            del self.buffer[: end + 4]
             self.upgraded = True
         buf, pos = self.buffer, 0
         while len(buf) - pos >= 2:
@@ -243,15 +258,15 @@ class LightSocket(asyncio.Protocol):
             if length == 126:
                 if len(buf) - pos < 4:
                     break
-                length, start = int.from_bytes(buf[pos + 2:pos + 4]), pos + 4
+                length, start = int.from_bytes(buf[pos + 2 : pos + 4]), pos + 4
             elif length == 127:
                 if len(buf) - pos < 10:
                     break
-                length, start = int.from_bytes(buf[pos + 2:pos + 10]), pos + 10
+                length, start = int.from_bytes(buf[pos + 2 : pos + 10]), pos + 10
             if len(buf) < start + length:
                 break
             if opcode == 1:
-                self.on_text(buf[start:start + length].decode())
+                self.on_text(buf[start : start + length].decode())
             elif opcode == 8:
                 assert self.transport is not None
                 self.transport.close()
@@ -290,7 +305,9 @@ async def loader(urls: list[str], clients: int, show_id: int, index: int) -> Non
         async with limit:
             _, sock = await loop.create_connection(
                 lambda: LightSocket(host, int(port), show_id, stats, index == 0 and n == 0),
-                host, int(port))
+                host,
+                int(port),
+            )
             await sock.joined
             return sock
 
@@ -305,8 +322,16 @@ async def loader(urls: list[str], clients: int, show_id: int, index: int) -> Non
     for sock in socks:
         if sock.transport is not None:
             sock.transport.close()
-    print(json.dumps({"latencies": stats["latencies"], "received": [s.received for s in socks],
-                      "heart_broadcasts": stats["heart_broadcasts"]}), flush=True)
+    print(
+        json.dumps(
+            {
+                "latencies": stats["latencies"],
+                "received": [s.received for s in socks],
+                "heart_broadcasts": stats["heart_broadcasts"],
+            }
+        ),
+        flush=True,
+    )
 
 
 # --- one measured mode ---------------------------------------------------------------
@@ -325,12 +350,16 @@ async def _wait_up(url: str) -> None:
     raise RuntimeError(f"{url} did not start")
 
 
-def _spawn(*args: str, env: dict[str, str] | None = None, pipe: bool = False
-           ) -> subprocess.Popen[bytes]:
+def _spawn(
+    *args: str, env: dict[str, str] | None = None, pipe: bool = False
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, __file__, *args], cwd=ROOT, env={**os.environ, **(env or {})},
+        [sys.executable, __file__, *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
         stdin=subprocess.PIPE if pipe else subprocess.DEVNULL,
-        stdout=subprocess.PIPE if pipe else subprocess.DEVNULL)
+        stdout=subprocess.PIPE if pipe else subprocess.DEVNULL,
+    )
 
 
 async def _readline(proc: subprocess.Popen[bytes]) -> bytes:
@@ -354,10 +383,21 @@ async def run_mode(mode: str, args: argparse.Namespace, workdir: Path) -> dict[s
         show_id, tokens = await prepare_database(database_url, str(data_dir), SENDERS)
         for _ in range(1 if mode == "one" else 2):
             port = free_port()
-            servers.append(_spawn(
-                "--role", "serve-app", "--port", str(port), "--db", database_url,
-                "--redis", REDIS_URL if mode == "two" else "", "--data", str(data_dir),
-                env={"CHAT_REDIS_PREFIX": prefix}))
+            servers.append(
+                _spawn(
+                    "--role",
+                    "serve-app",
+                    "--port",
+                    str(port),
+                    "--db",
+                    database_url,
+                    "--redis",
+                    REDIS_URL if mode == "two" else "",
+                    "--data",
+                    str(data_dir),
+                    env={"CHAT_REDIS_PREFIX": prefix},
+                )
+            )
             urls.append(f"http://127.0.0.1:{port}")
     loaders: list[subprocess.Popen[bytes]] = []
     try:
@@ -365,9 +405,21 @@ async def run_mode(mode: str, args: argparse.Namespace, workdir: Path) -> dict[s
             await _wait_up(url)
         per_loader = args.clients // LOADERS
         for index in range(LOADERS):
-            loaders.append(_spawn("--role", "load", "--urls", ",".join(urls), "--show",
-                                  str(show_id), "--clients", str(per_loader),
-                                  "--index", str(index), pipe=True))
+            loaders.append(
+                _spawn(
+                    "--role",
+                    "load",
+                    "--urls",
+                    ",".join(urls),
+                    "--show",
+                    str(show_id),
+                    "--clients",
+                    str(per_loader),
+                    "--index",
+                    str(index),
+                    pipe=True,
+                )
+            )
         for proc in loaders:
             line = await _readline(proc)
             if line.strip() != b"ready":
@@ -393,15 +445,27 @@ async def _forget_redis_keys(prefix: str) -> None:
     await client.aclose()
 
 
-async def _measure(mode: str, args: argparse.Namespace, urls: list[str], show_id: int,
-                   tokens: Sequence[str], servers: list[subprocess.Popen[bytes]],
-                   loaders: list[subprocess.Popen[bytes]]) -> dict[str, Any]:
+async def _measure(
+    mode: str,
+    args: argparse.Namespace,
+    urls: list[str],
+    show_id: int,
+    tokens: Sequence[str],
+    servers: list[subprocess.Popen[bytes]],
+    loaders: list[subprocess.Popen[bytes]],
+) -> dict[str, Any]:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
-        senders = [await Conn.open(http, urls[n % len(urls)], show_id,
-                                   f"jt_session={tokens[n]}" if tokens else "")
-                   for n in range(SENDERS)]
-        hearts = [] if mode == "baseline" else [
-            await Conn.open(http, urls[n % len(urls)], show_id) for n in range(HEART_SOCKETS)]
+        senders = [
+            await Conn.open(
+                http, urls[n % len(urls)], show_id, f"jt_session={tokens[n]}" if tokens else ""
+            )
+            for n in range(SENDERS)
+        ]
+        hearts = (
+            []
+            if mode == "baseline"
+            else [await Conn.open(http, urls[n % len(urls)], show_id) for n in range(HEART_SOCKETS)]
+        )
         drains = [asyncio.create_task(_drain(c)) for c in senders + hearts]
         for proc in loaders:
             assert proc.stdin is not None
@@ -433,12 +497,17 @@ async def _measure(mode: str, args: argparse.Namespace, urls: list[str], show_id
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
 
     return {
-        "mode": mode, "sent": sent, "p50": pct(0.50) if latencies else float("nan"),
+        "mode": mode,
+        "sent": sent,
+        "p50": pct(0.50) if latencies else float("nan"),
         "p99": pct(0.99) if latencies else float("nan"),
         "deliveries_per_s": len(latencies) / args.seconds,
-        "lost": expected - sum(received), "expected": expected,
-        "cpu_percent": 100 * cpu / elapsed, "loader_cpu_percent": 100 * loader_cpu / elapsed,
-        "hearts_in": hearts_sent, "heart_broadcasts": reports[0]["heart_broadcasts"],
+        "lost": expected - sum(received),
+        "expected": expected,
+        "cpu_percent": 100 * cpu / elapsed,
+        "loader_cpu_percent": 100 * loader_cpu / elapsed,
+        "hearts_in": hearts_sent,
+        "heart_broadcasts": reports[0]["heart_broadcasts"],
     }
 
 
@@ -448,8 +517,9 @@ async def _drain(conn: Conn) -> None:
             await conn.ws.send_str("3")
 
 
-async def _send(args: argparse.Namespace, show_id: int, senders: list[Conn],
-                hearts: list[Conn], started: float) -> tuple[int, int]:
+async def _send(
+    args: argparse.Namespace, show_id: int, senders: list[Conn], hearts: list[Conn], started: float
+) -> tuple[int, int]:
     """Messages at `rate`/s and hearts at `hearts`/s, on an absolute schedule."""
     sent = hearts_sent = 0
     loop_step = 0.01
@@ -458,8 +528,9 @@ async def _send(args: argparse.Namespace, show_id: int, senders: list[Conn],
         due = int((now - started) * args.rate) + 1
         while sent < due:
             conn = senders[sent % len(senders)]
-            await conn.emit("send_message", {"show_id": show_id,
-                                             "text": f"{TAG} {sent} {time.time():.6f}"})
+            await conn.emit(
+                "send_message", {"show_id": show_id, "text": f"{TAG} {sent} {time.time():.6f}"}
+            )
             sent += 1
         if hearts:
             due_hearts = int((now - started) * args.hearts)
@@ -480,18 +551,24 @@ LABELS = {
 
 
 def print_table(args: argparse.Namespace, results: list[dict[str, Any]]) -> None:
-    print(f"\nchat fan-out: {args.clients} clients in one room, {args.rate} msg/s in for "
-          f"{args.seconds} s, hearts {args.hearts}/s in (cpu count {os.cpu_count()})")
-    head = (f"{'mode':<40} {'p50 ms':>8} {'p99 ms':>8} {'deliv/s':>9} {'lost':>11} "
-            f"{'srv CPU':>8} {'load CPU':>9} {'hearts in→out':>14}")
+    print(
+        f"\nchat fan-out: {args.clients} clients in one room, {args.rate} msg/s in for "
+        f"{args.seconds} s, hearts {args.hearts}/s in (cpu count {os.cpu_count()})"
+    )
+    head = (
+        f"{'mode':<40} {'p50 ms':>8} {'p99 ms':>8} {'deliv/s':>9} {'lost':>11} "
+        f"{'srv CPU':>8} {'load CPU':>9} {'hearts in→out':>14}"
+    )
     print(head)
     print("-" * len(head))
     for r in results:
         hearts = "n/a" if r["mode"] == "baseline" else f"{r['hearts_in']}→{r['heart_broadcasts']}"
         lost = f"{r['lost']}/{r['expected']}"
-        print(f"{LABELS[r['mode']]:<40} {r['p50']:>8.1f} {r['p99']:>8.1f} "
-              f"{r['deliveries_per_s']:>9.0f} {lost:>11} {r['cpu_percent']:>7.0f}% "
-              f"{r['loader_cpu_percent']:>8.0f}% {hearts:>14}")
+        print(
+            f"{LABELS[r['mode']]:<40} {r['p50']:>8.1f} {r['p99']:>8.1f} "
+            f"{r['deliveries_per_s']:>9.0f} {lost:>11} {r['cpu_percent']:>7.0f}% "
+            f"{r['loader_cpu_percent']:>8.0f}% {hearts:>14}"
+        )
 
 
 async def main_async(args: argparse.Namespace) -> None:
@@ -512,8 +589,9 @@ def main() -> None:
     parser.add_argument("--drain", type=float, default=2.0)
     parser.add_argument("--modes", default="baseline,one,two")
     # Internal: the same file runs the servers and the load processes.
-    parser.add_argument("--role", default="main",
-                        choices=["main", "serve-baseline", "serve-app", "load"])
+    parser.add_argument(
+        "--role", default="main", choices=["main", "serve-baseline", "serve-app", "load"]
+    )
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--db", default="")
     parser.add_argument("--redis", default="")

@@ -46,6 +46,7 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 # --- the servers (child processes) ---------------------------------------------------------
 
+
 async def serve_forwarding(data_dir: Path) -> None:
     from server.accounts import service as accounts
     from server.accounts.models import AccountStatus, Role, User
@@ -55,9 +56,12 @@ async def serve_forwarding(data_dir: Path) -> None:
     from server.settings import Settings
     from server.shows import service as shows
 
-    settings = Settings(environment="test", data_dir=data_dir,
-                        database_url=f"sqlite+aiosqlite:///{data_dir / 'bench.db'}",
-                        max_viewers_per_show=10_000)
+    settings = Settings(
+        environment="test",
+        data_dir=data_dir,
+        database_url=f"sqlite+aiosqlite:///{data_dir / 'bench.db'}",
+        max_viewers_per_show=10_000,
+    )
     app = create_app(settings)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -66,8 +70,9 @@ async def serve_forwarding(data_dir: Path) -> None:
     async with app[sessionmaker].begin() as session:
         store = await accounts.create_store(session, name="bench", refund_policy="-")
         operator = User(role=Role.OPERATOR, status=AccountStatus.ACTIVE, id=0)
-        show = await shows.create_show(session, operator, store_id=store.id, title="bench",
-                                       scheduled_start=utcnow())
+        show = await shows.create_show(
+            session, operator, store_id=store.id, title="bench", scheduled_start=utcnow()
+        )
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     print(f"READY http://127.0.0.1:{port}/shows/{show.id} {show.stream_key}", flush=True)
     await asyncio.Event().wait()
@@ -88,8 +93,12 @@ async def serve_naive() -> None:
         pc.on("track", lambda track: sources.__setitem__(track.kind, track))
         await pc.setRemoteDescription(RTCSessionDescription(await request.text(), "offer"))
         await pc.setLocalDescription(await pc.createAnswer())
-        return web.Response(status=201, text=pc.localDescription.sdp, content_type=SDP,
-                            headers={"Location": "/whip/1"})
+        return web.Response(
+            status=201,
+            text=pc.localDescription.sdp,
+            content_type=SDP,
+            headers={"Location": "/whip/1"},
+        )
 
     async def whep(request: web.Request) -> web.Response:
         pc = RTCPeerConnection(NO_ICE)
@@ -99,8 +108,12 @@ async def serve_naive() -> None:
             if kind in sources:
                 pc.addTrack(relay.subscribe(sources[kind], buffered=False))
         await pc.setLocalDescription(await pc.createAnswer())
-        return web.Response(status=201, text=pc.localDescription.sdp, content_type=SDP,
-                            headers={"Location": f"/whep/{len(pcs)}"})
+        return web.Response(
+            status=201,
+            text=pc.localDescription.sdp,
+            content_type=SDP,
+            headers={"Location": f"/whep/{len(pcs)}"},
+        )
 
     app = web.Application()
     app.router.add_post("/shows/1/whip", whip)
@@ -116,6 +129,7 @@ async def serve_naive() -> None:
 
 # --- the publisher ----------------------------------------------------------------------
 
+
 def encode_clip(seconds: int = 4) -> list[bytes]:
     """A VP8 clip whose first frame is the only keyframe: a moving gradient with a
     noisy band so the encoder spends its ~600 kbit/s."""
@@ -126,9 +140,15 @@ def encode_clip(seconds: int = 4) -> list[bytes]:
     encoder.gop_size = 100_000  # one keyframe, at the start
     encoder.qmin, encoder.qmax = 2, 56
     # minrate = maxrate = bit_rate makes libvpx rate control constant (as aiortc does).
-    encoder.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0",
-                       "bufsize": str(BITRATE), "minrate": str(BITRATE),
-                       "maxrate": str(BITRATE), "undershoot-pct": "100"}
+    encoder.options = {
+        "deadline": "realtime",
+        "cpu-used": "8",
+        "lag-in-frames": "0",
+        "bufsize": str(BITRATE),
+        "minrate": str(BITRATE),
+        "maxrate": str(BITRATE),
+        "undershoot-pct": "100",
+    }
     gradient = bytes(range(256)) * ((WIDTH * HEIGHT) // 256 + WIDTH * 2)
     rng = random.Random(7)
     band = WIDTH * (HEIGHT // 60)
@@ -136,7 +156,7 @@ def encode_clip(seconds: int = 4) -> list[bytes]:
     for i in range(seconds * FPS):
         frame = av.VideoFrame(WIDTH, HEIGHT, "yuv420p")
         shift = (i * 4) % 256
-        luma = bytearray(gradient[shift:shift + WIDTH * HEIGHT])
+        luma = bytearray(gradient[shift : shift + WIDTH * HEIGHT])
         luma[:band] = rng.randbytes(band)
         frame.planes[0].update(bytes(luma))
         frame.planes[1].update(bytes([(i * 3) % 256]) * frame.planes[1].buffer_size)
@@ -175,19 +195,25 @@ class ClipTrack(MediaStreamTrack):
         return packet
 
 
-async def post_offer(http: aiohttp.ClientSession, url: str, pc: RTCPeerConnection,
-                     headers: dict[str, str] | None = None) -> None:
+async def post_offer(
+    http: aiohttp.ClientSession,
+    url: str,
+    pc: RTCPeerConnection,
+    headers: dict[str, str] | None = None,
+) -> None:
     await pc.setLocalDescription(await pc.createOffer())
-    async with http.post(url, data=pc.localDescription.sdp,
-                         headers={"Content-Type": SDP, **(headers or {})}) as resp:
+    async with http.post(
+        url, data=pc.localDescription.sdp, headers={"Content-Type": SDP, **(headers or {})}
+    ) as resp:
         if resp.status != 201:
             raise RuntimeError(f"{url}: {resp.status} {await resp.text()}")
         answer = await resp.text()
     await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
 
 
-async def publish(http: aiohttp.ClientSession, base: str, key: str,
-                  clip: list[bytes]) -> RTCPeerConnection:
+async def publish(
+    http: aiohttp.ClientSession, base: str, key: str, clip: list[bytes]
+) -> RTCPeerConnection:
     pc = RTCPeerConnection(NO_ICE)
     track = ClipTrack(clip)
     sender = pc.addTrack(track)
@@ -204,6 +230,7 @@ async def publish(http: aiohttp.ClientSession, base: str, key: str,
 
 
 # --- light viewers ------------------------------------------------------------------------
+
 
 @dataclass
 class LightViewer:
@@ -246,6 +273,7 @@ class LightViewer:
 
 # --- one measured run ------------------------------------------------------------------
 
+
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
@@ -267,7 +295,8 @@ async def measure(design: str, viewers: int, seconds: float, clip: list[bytes]) 
     with tempfile.TemporaryDirectory(prefix="jt-bench-") as tmp:
         mode = ["--serve", design, "--data-dir", tmp]
         server = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, *mode, stdout=asyncio.subprocess.PIPE, cwd=ROOT)
+            sys.executable, __file__, *mode, stdout=asyncio.subprocess.PIPE, cwd=ROOT
+        )
         try:
             assert server.stdout is not None
             line = (await server.stdout.readline()).decode()
@@ -280,8 +309,9 @@ async def measure(design: str, viewers: int, seconds: float, clip: list[bytes]) 
             await server.wait()
 
 
-async def _measure(design: str, pid: int, base: str, key: str, viewers: int,
-                   seconds: float, clip: list[bytes]) -> Result:
+async def _measure(
+    design: str, pid: int, base: str, key: str, viewers: int, seconds: float, clip: list[bytes]
+) -> Result:
     async with aiohttp.ClientSession() as http:
         publisher = await publish(http, base, key, clip)
         await asyncio.sleep(2)
@@ -291,7 +321,7 @@ async def _measure(design: str, pid: int, base: str, key: str, viewers: int,
 
         crowd = [LightViewer() for _ in range(viewers)]
         for start in range(0, len(crowd), 5):
-            await asyncio.gather(*(v.watch(http, base) for v in crowd[start:start + 5]))
+            await asyncio.gather(*(v.watch(http, base) for v in crowd[start : start + 5]))
         await asyncio.sleep(3)  # every viewer connected and receiving
         frames0 = sum(v.frames for v in crowd)
         packets0 = [await v.packets() for v in crowd]
@@ -306,55 +336,80 @@ async def _measure(design: str, pid: int, base: str, key: str, viewers: int,
         ttff = [(v.first_frame_at - v.asked_at) * 1000 for v in crowd if v.first_frame_at]
         await asyncio.gather(*(v.pc.close() for v in crowd), publisher.close())
     per_viewer = max(cpu_rate - publisher_rate, 0.0) * 1000 / viewers
-    return Result(design, viewers, publisher_rate * 1000, per_viewer, cpu_rate * 1000,
-                  frames / viewers / elapsed, 100 * lost / max(received + lost, 1), ttff)
+    return Result(
+        design,
+        viewers,
+        publisher_rate * 1000,
+        per_viewer,
+        cpu_rate * 1000,
+        frames / viewers / elapsed,
+        100 * lost / max(received + lost, 1),
+        ttff,
+    )
 
 
 def report(result: Result) -> None:
     ttff = sorted(result.ttff_ms)
-    print(f"{result.design:10} viewers={result.viewers:<4} "
-          f"server CPU {result.total_cpu_ms_per_s:7.1f} ms/s "
-          f"(publisher alone {result.publisher_cpu_ms_per_s:6.1f} ms/s) "
-          f"-> {result.cpu_ms_per_viewer_s:6.2f} ms per viewer-second; "
-          f"{result.fps:5.1f} fps delivered, loss {result.loss_pct:.2f} %, "
-          f"first frame p50 {statistics.median(ttff) if ttff else float('nan'):.0f} ms "
-          f"max {max(ttff) if ttff else float('nan'):.0f} ms "
-          f"({len(ttff)}/{result.viewers} got a frame)", flush=True)
+    print(
+        f"{result.design:10} viewers={result.viewers:<4} "
+        f"server CPU {result.total_cpu_ms_per_s:7.1f} ms/s "
+        f"(publisher alone {result.publisher_cpu_ms_per_s:6.1f} ms/s) "
+        f"-> {result.cpu_ms_per_viewer_s:6.2f} ms per viewer-second; "
+        f"{result.fps:5.1f} fps delivered, loss {result.loss_pct:.2f} %, "
+        f"first frame p50 {statistics.median(ttff) if ttff else float('nan'):.0f} ms "
+        f"max {max(ttff) if ttff else float('nan'):.0f} ms "
+        f"({len(ttff)}/{result.viewers} got a frame)",
+        flush=True,
+    )
 
 
 async def main(args: argparse.Namespace) -> None:
     clip = encode_clip()
     kbps = sum(len(p) for p in clip) * 8 / (len(clip) / FPS) / 1000
-    print(f"clip: {len(clip)} VP8 frames {WIDTH}x{HEIGHT} @ {FPS} fps, {kbps:.0f} kbit/s, "
-          f"{os.cpu_count()} CPUs on this machine", flush=True)
+    print(
+        f"clip: {len(clip)} VP8 frames {WIDTH}x{HEIGHT} @ {FPS} fps, {kbps:.0f} kbit/s, "
+        f"{os.cpu_count()} CPUs on this machine",
+        flush=True,
+    )
     forwarding = await measure("forwarding", args.viewers, args.seconds, clip)
     report(forwarding)
     naive = await measure("naive", args.naive_viewers, args.seconds, clip)
     report(naive)
     for result in (forwarding, naive):
         if result.fps < 0.9 * FPS:
-            print(f"note: the {result.design} server delivered only {result.fps:.1f} fps: it "
-                  "could not keep up (or the machine is busy), so its CPU per viewer-second "
-                  "is an underestimate", flush=True)
+            print(
+                f"note: the {result.design} server delivered only {result.fps:.1f} fps: it "
+                "could not keep up (or the machine is busy), so its CPU per viewer-second "
+                "is an underestimate",
+                flush=True,
+            )
     ratio = naive.cpu_ms_per_viewer_s / max(forwarding.cpu_ms_per_viewer_s, 1e-9)
     per_core = 1000 / max(forwarding.cpu_ms_per_viewer_s, 1e-9)
     ttff = sorted(forwarding.ttff_ms) or [float("nan")]
-    print(f"viewers={forwarding.viewers} "
-          f"server_cpu_ms_per_viewer_s={forwarding.cpu_ms_per_viewer_s:.2f} "
-          f"naive_viewers={naive.viewers} "
-          f"naive_cpu_ms_per_viewer_s={naive.cpu_ms_per_viewer_s:.2f} "
-          f"ratio={ratio:.1f} fps={forwarding.fps:.1f} naive_fps={naive.fps:.1f} "
-          f"loss_pct={forwarding.loss_pct:.2f} ttff_ms_p50={statistics.median(ttff):.0f} "
-          f"viewers_per_core={per_core:.0f} clip_kbps={kbps:.0f}", flush=True)
+    print(
+        f"viewers={forwarding.viewers} "
+        f"server_cpu_ms_per_viewer_s={forwarding.cpu_ms_per_viewer_s:.2f} "
+        f"naive_viewers={naive.viewers} "
+        f"naive_cpu_ms_per_viewer_s={naive.cpu_ms_per_viewer_s:.2f} "
+        f"ratio={ratio:.1f} fps={forwarding.fps:.1f} naive_fps={naive.fps:.1f} "
+        f"loss_pct={forwarding.loss_pct:.2f} ttff_ms_p50={statistics.median(ttff):.0f} "
+        f"viewers_per_core={per_core:.0f} clip_kbps={kbps:.0f}",
+        flush=True,
+    )
 
 
 def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--viewers", type=int, default=20,
-                        help="viewers of the forwarding server (default 20)")
-    parser.add_argument("--naive-viewers", type=int, default=6,
-                        help="viewers of the MediaRelay baseline (default 6: each costs an "
-                             "encoder, more would saturate a 2-core machine)")
+    parser.add_argument(
+        "--viewers", type=int, default=20, help="viewers of the forwarding server (default 20)"
+    )
+    parser.add_argument(
+        "--naive-viewers",
+        type=int,
+        default=6,
+        help="viewers of the MediaRelay baseline (default 6: each costs an "
+        "encoder, more would saturate a 2-core machine)",
+    )
     parser.add_argument("--seconds", type=float, default=15.0, help="measured window")
     parser.add_argument("--serve", choices=("forwarding", "naive"), help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)

@@ -60,22 +60,34 @@ def setup(app: web.Application) -> None:
     manager: socketio.AsyncManager = FanoutManager()
     state: ChatState = MemoryState()
     if settings.redis_url:
-        manager = RedisFanoutManager(settings.redis_url,
-                                     channel=f"{options.redis_prefix}socketio")
+        manager = RedisFanoutManager(settings.redis_url, channel=f"{options.redis_prefix}socketio")
         state = RedisState(settings.redis_url, options.redis_prefix)
     # async_handlers=False: a socket's events are handled one after the other, so one
     # sender's messages keep their order (other sockets are not held up).
-    sio = ChatServer(async_mode="aiohttp", client_manager=manager, async_handlers=False,
-                     cors_allowed_origins=same_origin_only(settings),
-                     max_http_buffer_size=MAX_FRAME_BYTES, logger=False, engineio_logger=False)
+    sio = ChatServer(
+        async_mode="aiohttp",
+        client_manager=manager,
+        async_handlers=False,
+        cors_allowed_origins=same_origin_only(settings),
+        max_http_buffer_size=MAX_FRAME_BYTES,
+        logger=False,
+        engineio_logger=False,
+    )
     hub = ChatHub(sio, state, options, lambda: app[core_keys.sessionmaker])
 
     async def cookie_user(cookies: dict[str, str]) -> User | None:
         return await user_from_cookies(app, cookies)
 
-    sio.register_namespace(ChatNamespace(hub, cookie_user, lambda: app[core_keys.sessionmaker],
-                                         app[core_keys.catalogs], settings,
-                                         presence=lambda: app.get(presence_key)))
+    sio.register_namespace(
+        ChatNamespace(
+            hub,
+            cookie_user,
+            lambda: app[core_keys.sessionmaker],
+            app[core_keys.catalogs],
+            settings,
+            presence=lambda: app.get(presence_key),
+        )
+    )
     sio.attach(app)
     app.router.add_routes(views.routes)
     app.router.add_routes(dashboard_routes)

@@ -97,10 +97,11 @@ class PostingCache:
     def __init__(self, sessions: Callable[[], async_sessionmaker[AsyncSession]]) -> None:
         self._sessions = sessions
         self._rooms: _StaleWhileRefreshing[int, RoomContext] = _StaleWhileRefreshing(
-            self._load_room)
-        self._restrictions: _StaleWhileRefreshing[
-            tuple[int, int], ChatRestriction | None] = _StaleWhileRefreshing(
-            self._load_restriction)
+            self._load_room
+        )
+        self._restrictions: _StaleWhileRefreshing[tuple[int, int], ChatRestriction | None] = (
+            _StaleWhileRefreshing(self._load_restriction)
+        )
 
     async def _load_room(self, show_id: int) -> RoomContext:
         async with self._sessions()() as db:
@@ -109,9 +110,14 @@ class PostingCache:
                 raise ShowNotOpen()
             room = await service.room_of(db, show_id)
             words = await service.banned_words(db, show.store_id)
-        return RoomContext(show_id=show_id, store_id=show.store_id, started_at=show.started_at,
-                           slow_mode_seconds=room.slow_mode_seconds, frozen=room.frozen,
-                           banned_words=tuple(words))
+        return RoomContext(
+            show_id=show_id,
+            store_id=show.store_id,
+            started_at=show.started_at,
+            slow_mode_seconds=room.slow_mode_seconds,
+            frozen=room.frozen,
+            banned_words=tuple(words),
+        )
 
     async def _load_restriction(self, key: tuple[int, int]) -> ChatRestriction | None:
         async with self._sessions()() as db:
@@ -122,13 +128,17 @@ class PostingCache:
 
     async def restriction(self, user_id: int, store_id: int) -> ChatRestriction | None:
         found = await self._restrictions.get((user_id, store_id))
-        if found is not None and found.expires_at is not None and \
-                found.expires_at <= dt.datetime.now(dt.UTC):
+        if (
+            found is not None
+            and found.expires_at is not None
+            and found.expires_at <= dt.datetime.now(dt.UTC)
+        ):
             return None  # a time-out that ran out while cached
         return found
 
-    def prime_restriction(self, user_id: int, store_id: int,
-                          restriction: ChatRestriction | None) -> None:
+    def prime_restriction(
+        self, user_id: int, store_id: int, restriction: ChatRestriction | None
+    ) -> None:
         """What `join` just read, so the first message needs no database round trip."""
         self._restrictions.put((user_id, store_id), restriction)
 

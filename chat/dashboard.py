@@ -53,25 +53,43 @@ async def _names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
 
 
 async def recent_actions(session: AsyncSession, limit: int = AUDIT_ROWS) -> list[AuditRow]:
-    actions = list(await session.scalars(
-        select(ModerationAction).order_by(ModerationAction.id.desc()).limit(limit)))
-    names = await _names(session, {a.actor_id for a in actions if a.actor_id} |
-                         {a.target_user_id for a in actions if a.target_user_id})
-    return [AuditRow(a.created_at, a.action, names.get(a.actor_id or 0, ""),
-                     names.get(a.target_user_id or 0, ""), a.show_id, a.detail)
-            for a in actions]
+    actions = list(
+        await session.scalars(
+            select(ModerationAction).order_by(ModerationAction.id.desc()).limit(limit)
+        )
+    )
+    names = await _names(
+        session,
+        {a.actor_id for a in actions if a.actor_id}
+        | {a.target_user_id for a in actions if a.target_user_id},
+    )
+    return [
+        AuditRow(
+            a.created_at,
+            a.action,
+            names.get(a.actor_id or 0, ""),
+            names.get(a.target_user_id or 0, ""),
+            a.show_id,
+            a.detail,
+        )
+        for a in actions
+    ]
 
 
 async def restrictions_in_force(session: AsyncSession) -> list[RestrictionRow]:
     now = utcnow()
-    rows = (await session.execute(
-        select(ChatRestriction, User.display_name, Store.name)
-        .join(User, User.id == ChatRestriction.user_id)
-        .outerjoin(Store, Store.id == ChatRestriction.store_id)
-        .where(or_(ChatRestriction.expires_at.is_(None), ChatRestriction.expires_at > now))
-        .order_by(ChatRestriction.created_at.desc()))).all()
-    return [RestrictionRow(r.id, name, r.kind, store or "", r.expires_at)
-            for r, name, store in rows]
+    rows = (
+        await session.execute(
+            select(ChatRestriction, User.display_name, Store.name)
+            .join(User, User.id == ChatRestriction.user_id)
+            .outerjoin(Store, Store.id == ChatRestriction.store_id)
+            .where(or_(ChatRestriction.expires_at.is_(None), ChatRestriction.expires_at > now))
+            .order_by(ChatRestriction.created_at.desc())
+        )
+    ).all()
+    return [
+        RestrictionRow(r.id, name, r.kind, store or "", r.expires_at) for r, name, store in rows
+    ]
 
 
 async def lift(session: AsyncSession, operator: User, restriction_id: int) -> int:
@@ -79,9 +97,14 @@ async def lift(session: AsyncSession, operator: User, restriction_id: int) -> in
     restriction = await session.get(ChatRestriction, restriction_id)
     if restriction is None:
         raise NotFound(N_("This ban or time-out no longer exists."))
-    session.add(ModerationAction(actor_id=operator.id, store_id=restriction.store_id,
-                                 action=f"lift_{restriction.kind}",
-                                 target_user_id=restriction.user_id))
+    session.add(
+        ModerationAction(
+            actor_id=operator.id,
+            store_id=restriction.store_id,
+            action=f"lift_{restriction.kind}",
+            target_user_id=restriction.user_id,
+        )
+    )
     await session.delete(restriction)
     return restriction.user_id
 
@@ -93,8 +116,9 @@ async def dashboard(request: web.Request) -> web.Response:
         live = await shows.shows_in_state(session, ShowState.LIVE, limit=50)
         audit = await recent_actions(session)
         restrictions = await restrictions_in_force(session)
-    return render(request, "chat/dashboard.html",
-                  {"live": live, "audit": audit, "restrictions": restrictions})
+    return render(
+        request, "chat/dashboard.html", {"live": live, "audit": audit, "restrictions": restrictions}
+    )
 
 
 @routes.post("/ops/moderation/restrictions/{restriction_id:\\d+}/lift")

@@ -16,8 +16,9 @@ from engineio import packet as eio_packet
 from socketio import packet
 
 
-async def _send_to_room(manager: Any, event: str, data: Any, namespace: str | None,
-                        room: str | None, skip_sid: Any) -> None:
+async def _send_to_room(
+    manager: Any, event: str, data: Any, namespace: str | None, room: str | None, skip_sid: Any
+) -> None:
     namespace = namespace or "/"
     if namespace not in manager.rooms:
         return
@@ -28,10 +29,13 @@ async def _send_to_room(manager: Any, event: str, data: Any, namespace: str | No
     else:
         args = []
     skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
-    encoded = manager.server.packet_class(packet.EVENT, namespace=namespace,
-                                          data=[event, *args]).encode()
-    frames = [eio_packet.Packet(eio_packet.MESSAGE, p)
-              for p in (encoded if isinstance(encoded, list) else [encoded])]
+    encoded = manager.server.packet_class(
+        packet.EVENT, namespace=namespace, data=[event, *args]
+    ).encode()
+    frames = [
+        eio_packet.Packet(eio_packet.MESSAGE, p)
+        for p in (encoded if isinstance(encoded, list) else [encoded])
+    ]
     # A copy: a socket may leave the room while we are sending.
     for sid, eio_sid in list(manager.get_participants(namespace, room)):
         if sid not in skip:
@@ -40,12 +44,28 @@ async def _send_to_room(manager: Any, event: str, data: Any, namespace: str | No
 
 
 class FanoutManager(socketio.AsyncManager):
-    async def emit(self, event: str, data: Any, namespace: str | None, room: str | None = None,
-                   skip_sid: Any = None, callback: Any = None, to: str | None = None,
-                   **kwargs: Any) -> None:
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str | None,
+        room: str | None = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         if callback is not None:
-            await super().emit(event, data, namespace, room=room, skip_sid=skip_sid,
-                               callback=callback, to=to, **kwargs)
+            await super().emit(
+                event,
+                data,
+                namespace,
+                room=room,
+                skip_sid=skip_sid,
+                callback=callback,
+                to=to,
+                **kwargs,
+            )
             return
         await _send_to_room(self, event, data, namespace, to or room, skip_sid)
 
@@ -58,5 +78,11 @@ class RedisFanoutManager(socketio.AsyncRedisManager):
         data = message["data"]
         if isinstance(data, list):
             data = data[0] if len(data) == 1 else tuple(data)
-        await _send_to_room(self, message["event"], data, message.get("namespace"),
-                            message.get("room"), message.get("skip_sid"))
+        await _send_to_room(
+            self,
+            message["event"],
+            data,
+            message.get("namespace"),
+            message.get("room"),
+            message.get("skip_sid"),
+        )

@@ -57,8 +57,13 @@ def user_room(user_id: int) -> str:
 
 
 class ChatHub:
-    def __init__(self, sio: socketio.AsyncServer, state: ChatState, options: ChatOptions,
-                 sessions: Callable[[], async_sessionmaker[AsyncSession]]) -> None:
+    def __init__(
+        self,
+        sio: socketio.AsyncServer,
+        state: ChatState,
+        options: ChatOptions,
+        sessions: Callable[[], async_sessionmaker[AsyncSession]],
+    ) -> None:
         self.sio = sio
         self.state = state
         self.options = options
@@ -163,8 +168,9 @@ class ChatHub:
             self._hearts_unsent.discard(show_id)
             previous = await self.state.swap(f"hearts-sent:{show_id}", total)
             if previous != total:
-                await self._announce(show_id, events.HEARTS,
-                                     {"total": total, "added": total - (previous or 0)})
+                await self._announce(
+                    show_id, events.HEARTS, {"total": total, "added": total - (previous or 0)}
+                )
 
     # --- viewers ----------------------------------------------------------------------
 

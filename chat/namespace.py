@@ -43,10 +43,15 @@ UNKNOWN_EVENT = "__unknown__"
 class ChatServer(socketio.AsyncServer):
     """Refuses events named like the server's own (a client may not fake `connect`)."""
 
-    async def _handle_event_internal(self, server: Any, sid: str, eio_sid: str, data: Any,
-                                     namespace: str, id: Any) -> None:
-        if (not data or not isinstance(data[0], str) or data[0] in self.reserved_events
-                or data[0] == UNKNOWN_EVENT):
+    async def _handle_event_internal(
+        self, server: Any, sid: str, eio_sid: str, data: Any, namespace: str, id: Any
+    ) -> None:
+        if (
+            not data
+            or not isinstance(data[0], str)
+            or data[0] in self.reserved_events
+            or data[0] == UNKNOWN_EVENT
+        ):
             name = str(data[0])[:40] if data else ""
             await server._trigger_event(UNKNOWN_EVENT, namespace, sid, name)
             return
@@ -54,10 +59,15 @@ class ChatServer(socketio.AsyncServer):
 
 
 class ChatNamespace(socketio.AsyncNamespace):
-    def __init__(self, hub: ChatHub, app_cookies: Callable[[dict[str, str]], Awaitable[Any]],
-                 sessions: Callable[[], async_sessionmaker[AsyncSession]], catalogs: Catalogs,
-                 settings: Settings,
-                 presence: Callable[[], PresenceLog | None] = lambda: None) -> None:
+    def __init__(
+        self,
+        hub: ChatHub,
+        app_cookies: Callable[[dict[str, str]], Awaitable[Any]],
+        sessions: Callable[[], async_sessionmaker[AsyncSession]],
+        catalogs: Catalogs,
+        settings: Settings,
+        presence: Callable[[], PresenceLog | None] = lambda: None,
+    ) -> None:
         super().__init__("/")
         self.hub = hub
         # Who watched what, when (for the show's numbers); looked up when used because
@@ -94,8 +104,11 @@ class ChatNamespace(socketio.AsyncNamespace):
     async def refuse(self, sid: str, exc: DomainError, event: str) -> None:
         session = await self.get_session(sid)
         gettext = self.catalogs.get(session.get("locale", self.catalogs.default)).gettext
-        await self.emit(events.CHAT_ERROR, {"code": exc.code, "message": exc.translate(gettext),
-                                            "event": event}, to=sid)
+        await self.emit(
+            events.CHAT_ERROR,
+            {"code": exc.code, "message": exc.translate(gettext), "event": event},
+            to=sid,
+        )
 
     # --- connection ---------------------------------------------------------------------
 
@@ -106,13 +119,22 @@ class ChatNamespace(socketio.AsyncNamespace):
         user = await self.user_from_cookies(cookies)
         chatter = None
         if user is not None and user.is_active:
-            chatter = chat.Chatter(user_id=user.id, name=user.display_name, role=user.role,
-                                   store_id=user.store_id)
+            chatter = chat.Chatter(
+                user_id=user.id, name=user.display_name, role=user.role, store_id=user.store_id
+            )
             await self.enter_room(sid, user_room(user.id))
-        locale = pick_locale(cookies.get(LOCALE_COOKIE), user.locale if user else None,
-                             self.settings.default_locale)
-        await self.save_session(sid, {"chatter": chatter, "locale": locale, "show_id": None,
-                                      "browser": cookies.get(CSRF_COOKIE)})
+        locale = pick_locale(
+            cookies.get(LOCALE_COOKIE), user.locale if user else None, self.settings.default_locale
+        )
+        await self.save_session(
+            sid,
+            {
+                "chatter": chatter,
+                "locale": locale,
+                "show_id": None,
+                "browser": cookies.get(CSRF_COOKIE),
+            },
+        )
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         session = await self.get_session(sid)
@@ -127,7 +149,8 @@ class ChatNamespace(socketio.AsyncNamespace):
         chatter: chat.Chatter | None = session["chatter"]
         user_id = chatter.user_id if chatter else None
         session["visit_id"] = await presence.joined(
-            show_id, viewer_key(user_id, session.get("browser"), sid), user_id)
+            show_id, viewer_key(user_id, session.get("browser"), sid), user_id
+        )
 
     async def _visit_ended(self, session: dict[str, Any]) -> None:
         presence = self.presence()
@@ -153,8 +176,11 @@ class ChatNamespace(socketio.AsyncNamespace):
             room = await chat.room_of(db, show_id)
             moderator = await chat.can_moderate(db, chatter, show)
             badge = await chat.badge_for(db, chatter, show) if chatter else ""
-            restriction = (await chat.active_restriction(db, chatter.user_id, show.store_id)
-                           if chatter else None)
+            restriction = (
+                await chat.active_restriction(db, chatter.user_id, show.store_id)
+                if chatter
+                else None
+            )
         # Warm what posting needs now, while joining, not on the first message.
         await self.hub.cache.room(show_id)
         if chatter is not None:
@@ -174,16 +200,24 @@ class ChatNamespace(socketio.AsyncNamespace):
             await self.hub.viewer_joined(show_id, sid)
             await self._visit_started(sid, session, show_id)
             await self.save_session(sid, session)
-        await self.emit(events.JOINED, {
-            "show_id": show_id,
-            "messages": [chat.message_view(m) for m in history],
-            **chat.room_view(room),
-            "viewers": await self.hub.state.viewer_count(show_id),
-            "hearts": await self.hub.heart_total(show_id),
-            "me": {"signed_in": chatter is not None, "can_moderate": moderator,
-                   "user_id": chatter.user_id if chatter else None, "badge": badge,
-                   "is_operator": chatter is not None and chatter.role is Role.OPERATOR},
-        }, to=sid)
+        await self.emit(
+            events.JOINED,
+            {
+                "show_id": show_id,
+                "messages": [chat.message_view(m) for m in history],
+                **chat.room_view(room),
+                "viewers": await self.hub.state.viewer_count(show_id),
+                "hearts": await self.hub.heart_total(show_id),
+                "me": {
+                    "signed_in": chatter is not None,
+                    "can_moderate": moderator,
+                    "user_id": chatter.user_id if chatter else None,
+                    "badge": badge,
+                    "is_operator": chatter is not None and chatter.role is Role.OPERATOR,
+                },
+            },
+            to=sid,
+        )
         if restriction is not None:
             await self.refuse(sid, chat.restriction_error(restriction), events.JOIN)
 
@@ -213,9 +247,15 @@ class ChatNamespace(socketio.AsyncNamespace):
             await self._flood_check(chatter.user_id)
         room = await self.hub.cache.room(fields["show_id"])
         restriction = await self.hub.cache.restriction(chatter.user_id, room.store_id)
-        draft = chat.check_message(room, restriction, chatter, fields["text"],
-                                   question=fields.get("question", False), staff=staff,
-                                   badge=session["badge"])
+        draft = chat.check_message(
+            room,
+            restriction,
+            chatter,
+            fields["text"],
+            question=fields.get("question", False),
+            staff=staff,
+            badge=session["badge"],
+        )
         if not staff:
             # Claimed last so a refused message does not cost the sender their turn.
             await self._slow_mode_check(room, chatter.user_id)
@@ -241,9 +281,12 @@ class ChatNamespace(socketio.AsyncNamespace):
 
     # --- presenters and moderators ------------------------------------------------------
 
-    async def _moderate(self, sid: str, show_id: int,
-                        action: Callable[[AsyncSession, chat.Chatter, Any], Awaitable[Any]]
-                        ) -> Any:
+    async def _moderate(
+        self,
+        sid: str,
+        show_id: int,
+        action: Callable[[AsyncSession, chat.Chatter, Any], Awaitable[Any]],
+    ) -> Any:
         session = await self._joined(sid, show_id)
         chatter: chat.Chatter | None = session["chatter"]
         if chatter is None:
@@ -274,8 +317,9 @@ class ChatNamespace(socketio.AsyncNamespace):
             return await chat.mark_answered(db, actor, show, fields["message_id"])
 
         await self._moderate(sid, fields["show_id"], answer)
-        await self.hub.publish(fields["show_id"], events.QUESTION_ANSWERED,
-                               {"id": fields["message_id"]})
+        await self.hub.publish(
+            fields["show_id"], events.QUESTION_ANSWERED, {"id": fields["message_id"]}
+        )
 
     async def on_delete_message(self, sid: str, data: Any = None) -> None:
         fields = payloads.read(data, {"show_id": int, "message_id": str})
@@ -286,8 +330,9 @@ class ChatNamespace(socketio.AsyncNamespace):
             return await chat.delete_message(db, actor, show, fields["message_id"])
 
         await self._moderate(sid, fields["show_id"], delete)
-        await self.hub.publish(fields["show_id"], events.MESSAGE_DELETED,
-                               {"id": fields["message_id"]})
+        await self.hub.publish(
+            fields["show_id"], events.MESSAGE_DELETED, {"id": fields["message_id"]}
+        )
         await self._done(sid, events.DELETE_MESSAGE)
 
     async def on_timeout_user(self, sid: str, data: Any = None) -> None:
@@ -305,8 +350,7 @@ class ChatNamespace(socketio.AsyncNamespace):
         fields = payloads.read(data, {"show_id": int, "user_id": int}, {"platform": bool})
 
         async def ban(db: AsyncSession, actor: chat.Chatter, show: Any) -> Any:
-            return await chat.ban(db, actor, show, fields["user_id"],
-                                  fields.get("platform", False))
+            return await chat.ban(db, actor, show, fields["user_id"], fields.get("platform", False))
 
         await self._moderate(sid, fields["show_id"], ban)
         self.hub.cache.forget_user(fields["user_id"])
@@ -319,8 +363,11 @@ class ChatNamespace(socketio.AsyncNamespace):
             target = await db.get(User, user_id)
         locale = target.locale if target else self.settings.default_locale
         gettext = self.catalogs.get(locale).gettext
-        await self.emit(events.CHAT_ERROR, {"code": error.code, "message": error.translate(gettext),
-                                            "event": "moderation"}, room=user_room(user_id))
+        await self.emit(
+            events.CHAT_ERROR,
+            {"code": error.code, "message": error.translate(gettext), "event": "moderation"},
+            room=user_room(user_id),
+        )
 
     async def _room_changed(self, sid: str, show_id: int, event: str, room: ChatRoom) -> None:
         self.hub.cache.forget_room(show_id)
@@ -358,8 +405,9 @@ class ChatNamespace(socketio.AsyncNamespace):
         fields = payloads.read(data, {"show_id": int, "word": str}, {"platform": bool})
 
         async def add(db: AsyncSession, actor: chat.Chatter, show: Any) -> Any:
-            return await chat.add_banned_word(db, actor, show, fields["word"],
-                                              fields.get("platform", False))
+            return await chat.add_banned_word(
+                db, actor, show, fields["word"], fields.get("platform", False)
+            )
 
         await self._moderate(sid, fields["show_id"], add)
         self.hub.cache.forget_room(None if fields.get("platform") else fields["show_id"])

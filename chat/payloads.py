@@ -13,8 +13,9 @@ from chat.errors import BadPayload
 MAX_STRING = 2000  # longer strings are refused before any other rule looks at them
 
 
-def read(data: Any, required: dict[str, type], optional: dict[str, type] | None = None
-         ) -> dict[str, Any]:
+def read(
+    data: Any, required: dict[str, type], optional: dict[str, type] | None = None
+) -> dict[str, Any]:
     optional = optional or {}
     if not isinstance(data, dict):
         raise BadPayload()

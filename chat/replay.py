@@ -13,8 +13,20 @@ from chat.models import ChatMessage
 async def replay_messages(session: AsyncSession, show_id: int) -> list[dict[str, Any]]:
     rows = await session.scalars(
         select(ChatMessage)
-        .where(ChatMessage.show_id == show_id, ChatMessage.deleted_at.is_(None),
-               ChatMessage.offset_ms.is_not(None))
-        .order_by(ChatMessage.offset_ms, ChatMessage.id))
-    return [{"offset_ms": m.offset_ms, "author": m.author_name, "badge": m.badge,
-             "body": m.body, "question": m.is_question} for m in rows]
+        .where(
+            ChatMessage.show_id == show_id,
+            ChatMessage.deleted_at.is_(None),
+            ChatMessage.offset_ms.is_not(None),
+        )
+        .order_by(ChatMessage.offset_ms, ChatMessage.id)
+    )
+    return [
+        {
+            "offset_ms": m.offset_ms,
+            "author": m.author_name,
+            "badge": m.badge,
+            "body": m.body,
+            "question": m.is_question,
+        }
+        for m in rows
+    ]

@@ -51,8 +51,13 @@ class Chatter:
 
     def as_user(self) -> User:
         """A detached User for the permission checks of server.shows.service."""
-        return User(id=self.user_id, role=self.role, status=AccountStatus.ACTIVE,
-                    store_id=self.store_id, display_name=self.name)
+        return User(
+            id=self.user_id,
+            role=self.role,
+            status=AccountStatus.ACTIVE,
+            store_id=self.store_id,
+            display_name=self.name,
+        )
 
 
 def message_view(message: ChatMessage) -> dict[str, Any]:
@@ -87,8 +92,9 @@ async def _room_for_update(session: AsyncSession, show_id: int) -> ChatRoom:
     return room
 
 
-async def recent_messages(session: AsyncSession, show_id: int, limit: int = HISTORY_SIZE
-                          ) -> list[ChatMessage]:
+async def recent_messages(
+    session: AsyncSession, show_id: int, limit: int = HISTORY_SIZE
+) -> list[ChatMessage]:
     rows = await session.scalars(
         select(ChatMessage)
         .where(ChatMessage.show_id == show_id, ChatMessage.deleted_at.is_(None))
@@ -101,8 +107,12 @@ async def recent_messages(session: AsyncSession, show_id: int, limit: int = HIST
 async def open_questions(session: AsyncSession, show_id: int) -> list[ChatMessage]:
     rows = await session.scalars(
         select(ChatMessage)
-        .where(ChatMessage.show_id == show_id, ChatMessage.is_question.is_(True),
-               ChatMessage.answered_at.is_(None), ChatMessage.deleted_at.is_(None))
+        .where(
+            ChatMessage.show_id == show_id,
+            ChatMessage.is_question.is_(True),
+            ChatMessage.answered_at.is_(None),
+            ChatMessage.deleted_at.is_(None),
+        )
         .order_by(ChatMessage.id)
     )
     return list(rows)
@@ -110,8 +120,9 @@ async def open_questions(session: AsyncSession, show_id: int) -> list[ChatMessag
 
 async def is_appointed(session: AsyncSession, user_id: int, store_id: int) -> bool:
     found = await session.scalar(
-        select(ChatModerator.id).where(ChatModerator.store_id == store_id,
-                                       ChatModerator.user_id == user_id)
+        select(ChatModerator.id).where(
+            ChatModerator.store_id == store_id, ChatModerator.user_id == user_id
+        )
     )
     return found is not None
 
@@ -132,8 +143,9 @@ async def badge_for(session: AsyncSession, chatter: Chatter, show: Show) -> str:
     return Role.SHOPPER.value if chatter.role is Role.SHOPPER else chatter.role.value
 
 
-async def active_restriction(session: AsyncSession, user_id: int, store_id: int
-                             ) -> ChatRestriction | None:
+async def active_restriction(
+    session: AsyncSession, user_id: int, store_id: int
+) -> ChatRestriction | None:
     """The ban (preferred) or time-out that stops this user on this store's shows."""
     now = utcnow()
     rows = await session.scalars(
@@ -161,7 +173,8 @@ def restriction_error(restriction: ChatRestriction) -> errors.DomainError:
 async def banned_words(session: AsyncSession, store_id: int) -> list[str]:
     rows = await session.scalars(
         select(BannedWord.word).where(
-            or_(BannedWord.store_id.is_(None), BannedWord.store_id == store_id))
+            or_(BannedWord.store_id.is_(None), BannedWord.store_id == store_id)
+        )
     )
     return list(rows)
 
@@ -181,8 +194,16 @@ class Draft:
     at: dt.datetime
 
 
-def check_message(room: RoomContext, restriction: ChatRestriction | None, chatter: Chatter,
-                  raw_text: str, *, question: bool, staff: bool, badge: str) -> Draft:
+def check_message(
+    room: RoomContext,
+    restriction: ChatRestriction | None,
+    chatter: Chatter,
+    raw_text: str,
+    *,
+    question: bool,
+    staff: bool,
+    badge: str,
+) -> Draft:
     """Apply the room's rules to one message; the draft to store, or an error."""
     text = clean_message(raw_text)
     if restriction is not None:
@@ -196,9 +217,17 @@ def check_message(room: RoomContext, restriction: ChatRestriction | None, chatte
             raise errors.BannedWord()
     now = utcnow()
     offset = int((now - room.started_at).total_seconds() * 1000) if room.started_at else None
-    return Draft(key=secrets.token_urlsafe(12), show_id=room.show_id, user_id=chatter.user_id,
-                 author=chatter.name, badge=badge, text=text, question=question,
-                 offset_ms=offset, at=now)
+    return Draft(
+        key=secrets.token_urlsafe(12),
+        show_id=room.show_id,
+        user_id=chatter.user_id,
+        author=chatter.name,
+        badge=badge,
+        text=text,
+        question=question,
+        offset_ms=offset,
+        at=now,
+    )
 
 
 def draft_view(draft: Draft) -> dict[str, Any]:
@@ -218,20 +247,46 @@ def draft_view(draft: Draft) -> dict[str, Any]:
 
 async def store_messages(session: AsyncSession, drafts: list[Draft]) -> None:
     """Store accepted messages in one go (one transaction, whatever the count)."""
-    session.add_all([ChatMessage(key=d.key, show_id=d.show_id, user_id=d.user_id,
-                                 author_name=d.author, badge=d.badge, body=d.text,
-                                 offset_ms=d.offset_ms,
-                                 is_question=d.question, created_at=d.at)
-                     for d in drafts])
+    session.add_all(
+        [
+            ChatMessage(
+                key=d.key,
+                show_id=d.show_id,
+                user_id=d.user_id,
+                author_name=d.author,
+                badge=d.badge,
+                body=d.text,
+                offset_ms=d.offset_ms,
+                is_question=d.question,
+                created_at=d.at,
+            )
+            for d in drafts
+        ]
+    )
     await session.flush()
 
 
-async def log_action(session: AsyncSession, actor: Chatter, show: Show, action: str, *,
-                     target_user_id: int | None = None, message_id: int | None = None,
-                     detail: str = "") -> None:
-    session.add(ModerationAction(actor_id=actor.user_id, show_id=show.id, store_id=show.store_id,
-                                 action=action, target_user_id=target_user_id,
-                                 message_id=message_id, detail=detail))
+async def log_action(
+    session: AsyncSession,
+    actor: Chatter,
+    show: Show,
+    action: str,
+    *,
+    target_user_id: int | None = None,
+    message_id: int | None = None,
+    detail: str = "",
+) -> None:
+    session.add(
+        ModerationAction(
+            actor_id=actor.user_id,
+            show_id=show.id,
+            store_id=show.store_id,
+            action=action,
+            target_user_id=target_user_id,
+            message_id=message_id,
+            detail=detail,
+        )
+    )
 
 
 async def moderated_show(session: AsyncSession, actor: Chatter | None, show_id: int) -> Show:
@@ -249,17 +304,26 @@ async def _message_of(session: AsyncSession, show_id: int, message_id: str) -> C
     return message
 
 
-async def delete_message(session: AsyncSession, actor: Chatter, show: Show, message_id: str
-                         ) -> ChatMessage:
+async def delete_message(
+    session: AsyncSession, actor: Chatter, show: Show, message_id: str
+) -> ChatMessage:
     message = await _message_of(session, show.id, message_id)
     message.deleted_at = utcnow()
-    await log_action(session, actor, show, "delete_message", target_user_id=message.user_id,
-                     message_id=message.id, detail=message.body)
+    await log_action(
+        session,
+        actor,
+        show,
+        "delete_message",
+        target_user_id=message.user_id,
+        message_id=message.id,
+        detail=message.body,
+    )
     return message
 
 
-async def mark_answered(session: AsyncSession, actor: Chatter, show: Show, message_id: str
-                        ) -> ChatMessage:
+async def mark_answered(
+    session: AsyncSession, actor: Chatter, show: Show, message_id: str
+) -> ChatMessage:
     message = await _message_of(session, show.id, message_id)
     if not message.is_question:
         raise errors.NotAQuestion()
@@ -273,53 +337,70 @@ async def _check_target(session: AsyncSession, show: Show, target_id: int) -> Us
     target = await session.get(User, target_id)
     if target is None:
         raise Invalid(N_("There is no such user."), field="user_id")
-    if target.role is Role.OPERATOR or can_present(target, show) or await is_appointed(
-            session, target.id, show.store_id):
+    if (
+        target.role is Role.OPERATOR
+        or can_present(target, show)
+        or await is_appointed(session, target.id, show.store_id)
+    ):
         raise errors.CannotModerateStaff()
     return target
 
 
-async def time_out(session: AsyncSession, actor: Chatter, show: Show, target_id: int,
-                   minutes: int) -> ChatRestriction:
+async def time_out(
+    session: AsyncSession, actor: Chatter, show: Show, target_id: int, minutes: int
+) -> ChatRestriction:
     if not 1 <= minutes <= MAX_TIMEOUT_MINUTES:
-        raise Invalid(N_("A time-out lasts 1 to %(max)d minutes."), field="minutes",
-                      max=MAX_TIMEOUT_MINUTES)
+        raise Invalid(
+            N_("A time-out lasts 1 to %(max)d minutes."), field="minutes", max=MAX_TIMEOUT_MINUTES
+        )
     await _check_target(session, show, target_id)
-    restriction = ChatRestriction(user_id=target_id, store_id=show.store_id, kind="timeout",
-                                  expires_at=utcnow() + dt.timedelta(minutes=minutes),
-                                  created_by=actor.user_id)
+    restriction = ChatRestriction(
+        user_id=target_id,
+        store_id=show.store_id,
+        kind="timeout",
+        expires_at=utcnow() + dt.timedelta(minutes=minutes),
+        created_by=actor.user_id,
+    )
     session.add(restriction)
-    await log_action(session, actor, show, "timeout", target_user_id=target_id,
-                     detail=f"{minutes} min")
+    await log_action(
+        session, actor, show, "timeout", target_user_id=target_id, detail=f"{minutes} min"
+    )
     return restriction
 
 
-async def ban(session: AsyncSession, actor: Chatter, show: Show, target_id: int,
-              platform: bool) -> ChatRestriction:
+async def ban(
+    session: AsyncSession, actor: Chatter, show: Show, target_id: int, platform: bool
+) -> ChatRestriction:
     if platform and actor.role is not Role.OPERATOR:
         raise errors.OperatorsOnly()
     await _check_target(session, show, target_id)
-    restriction = ChatRestriction(user_id=target_id, store_id=None if platform else show.store_id,
-                                  kind="ban", created_by=actor.user_id)
+    restriction = ChatRestriction(
+        user_id=target_id,
+        store_id=None if platform else show.store_id,
+        kind="ban",
+        created_by=actor.user_id,
+    )
     session.add(restriction)
-    await log_action(session, actor, show, "ban_platform" if platform else "ban_store",
-                     target_user_id=target_id)
+    await log_action(
+        session, actor, show, "ban_platform" if platform else "ban_store", target_user_id=target_id
+    )
     return restriction
 
 
-async def set_slow_mode(session: AsyncSession, actor: Chatter, show: Show, seconds: int
-                        ) -> ChatRoom:
+async def set_slow_mode(
+    session: AsyncSession, actor: Chatter, show: Show, seconds: int
+) -> ChatRoom:
     if not 0 <= seconds <= MAX_SLOW_MODE_SECONDS:
-        raise Invalid(N_("Slow mode is 0 to %(max)d seconds."), field="seconds",
-                      max=MAX_SLOW_MODE_SECONDS)
+        raise Invalid(
+            N_("Slow mode is 0 to %(max)d seconds."), field="seconds", max=MAX_SLOW_MODE_SECONDS
+        )
     room = await _room_for_update(session, show.id)
     room.slow_mode_seconds = seconds
     await log_action(session, actor, show, "slow_mode", detail=str(seconds))
     return room
 
 
-async def set_frozen(session: AsyncSession, actor: Chatter, show: Show, frozen: bool
-                     ) -> ChatRoom:
+async def set_frozen(session: AsyncSession, actor: Chatter, show: Show, frozen: bool) -> ChatRoom:
     room = await _room_for_update(session, show.id)
     room.frozen = frozen
     await log_action(session, actor, show, "freeze" if frozen else "unfreeze")
@@ -336,27 +417,38 @@ async def set_notice(session: AsyncSession, actor: Chatter, show: Show, text: st
     return room
 
 
-async def add_banned_word(session: AsyncSession, actor: Chatter, show: Show, word: str,
-                          platform: bool) -> str:
+async def add_banned_word(
+    session: AsyncSession, actor: Chatter, show: Show, word: str, platform: bool
+) -> str:
     if platform and actor.role is not Role.OPERATOR:
         raise errors.OperatorsOnly()
     flat = normalise(word)
     if not flat or len(flat) > MAX_WORD_CHARS:
-        raise Invalid(N_("A banned word has 1 to %(max)d letters."), field="word",
-                      max=MAX_WORD_CHARS)
+        raise Invalid(
+            N_("A banned word has 1 to %(max)d letters."), field="word", max=MAX_WORD_CHARS
+        )
     store_id = None if platform else show.store_id
-    exists = await session.scalar(select(BannedWord.id).where(
-        BannedWord.word == flat,
-        BannedWord.store_id.is_(None) if store_id is None else BannedWord.store_id == store_id))
+    exists = await session.scalar(
+        select(BannedWord.id).where(
+            BannedWord.word == flat,
+            BannedWord.store_id.is_(None) if store_id is None else BannedWord.store_id == store_id,
+        )
+    )
     if exists is None:
         session.add(BannedWord(store_id=store_id, word=flat))
-    await log_action(session, actor, show, "banned_word_platform" if platform
-                     else "banned_word_store", detail=flat)
+    await log_action(
+        session,
+        actor,
+        show,
+        "banned_word_platform" if platform else "banned_word_store",
+        detail=flat,
+    )
     return flat
 
 
-async def appoint_moderator(session: AsyncSession, actor: Chatter, show: Show, user_id: int
-                            ) -> None:
+async def appoint_moderator(
+    session: AsyncSession, actor: Chatter, show: Show, user_id: int
+) -> None:
     """Only a show's presenters appoint; moderators cannot appoint more of themselves."""
     if not can_present(actor.as_user(), show):
         raise errors.NotModerator()
@@ -364,12 +456,16 @@ async def appoint_moderator(session: AsyncSession, actor: Chatter, show: Show, u
     if target is None or target.status is not AccountStatus.ACTIVE:
         raise Invalid(N_("There is no such user."), field="user_id")
     if not await is_appointed(session, user_id, show.store_id):
-        session.add(ChatModerator(store_id=show.store_id, user_id=user_id,
-                                  appointed_by=actor.user_id))
+        session.add(
+            ChatModerator(store_id=show.store_id, user_id=user_id, appointed_by=actor.user_id)
+        )
     await log_action(session, actor, show, "appoint_moderator", target_user_id=user_id)
 
 
 async def audit_log(session: AsyncSession, show_id: int) -> list[ModerationAction]:
-    rows = await session.scalars(select(ModerationAction).where(
-        ModerationAction.show_id == show_id).order_by(ModerationAction.id))
+    rows = await session.scalars(
+        select(ModerationAction)
+        .where(ModerationAction.show_id == show_id)
+        .order_by(ModerationAction.id)
+    )
     return list(rows)

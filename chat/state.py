@@ -144,8 +144,7 @@ class RedisState:
         return self._k(f"viewers:{show_id}")
 
     async def add_viewer(self, show_id: int, sid: str) -> None:
-        await self._redis.zadd(self._viewers_key(show_id),
-                               {sid: time.time() + VIEWER_TTL_SECONDS})
+        await self._redis.zadd(self._viewers_key(show_id), {sid: time.time() + VIEWER_TTL_SECONDS})
 
     async def remove_viewer(self, show_id: int, sid: str) -> None:
         await self._redis.zrem(self._viewers_key(show_id), sid)

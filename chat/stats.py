@@ -15,7 +15,8 @@ async def chat_figures(session: AsyncSession, show_ids: list[int]) -> dict[int, 
     rows = await session.execute(
         select(ChatMessage.show_id, func.count(ChatMessage.id))
         .where(ChatMessage.show_id.in_(show_ids), ChatMessage.deleted_at.is_(None))
-        .group_by(ChatMessage.show_id))
+        .group_by(ChatMessage.show_id)
+    )
     return {show_id: ChatFigures(messages=int(count)) for show_id, count in rows.all()}
 
 

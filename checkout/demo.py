@@ -13,16 +13,31 @@ from server.shows.models import ShowState
 
 DEMO_PRODUCTS: dict[str, tuple[catalog.ProductInput, ...]] = {
     "halmae-banchan": (
-        catalog.ProductInput(name="김장 김치 2kg", price=29000, stock=30, per_order_limit=5,
-                             description="국산 배추와 고춧가루로 담근 김장 김치."),
+        catalog.ProductInput(
+            name="김장 김치 2kg",
+            price=29000,
+            stock=30,
+            per_order_limit=5,
+            description="국산 배추와 고춧가루로 담근 김장 김치.",
+        ),
         catalog.ProductInput(name="총각김치 1kg", price=18000, stock=20, per_order_limit=5),
-        catalog.ProductInput(name="밑반찬 3종 세트", price=15000, stock=0, per_order_limit=3,
-                             variants=(("순한맛", 10), ("매운맛", 10))),
+        catalog.ProductInput(
+            name="밑반찬 3종 세트",
+            price=15000,
+            stock=0,
+            per_order_limit=3,
+            variants=(("순한맛", 10), ("매운맛", 10)),
+        ),
     ),
     "namugyeol": (
-        catalog.ProductInput(name="원목 도마", price=39000, stock=0, per_order_limit=2,
-                             description="참나무 통원목을 손으로 깎았습니다.",
-                             variants=(("소", 5), ("대", 3))),
+        catalog.ProductInput(
+            name="원목 도마",
+            price=39000,
+            stock=0,
+            per_order_limit=2,
+            description="참나무 통원목을 손으로 깎았습니다.",
+            variants=(("소", 5), ("대", 3)),
+        ),
         catalog.ProductInput(name="나무 수저 세트", price=22000, stock=15, per_order_limit=4),
     ),
 }
@@ -31,8 +46,9 @@ DEMO_PRODUCTS: dict[str, tuple[catalog.ProductInput, ...]] = {
 async def seed_products(session: AsyncSession, operator: User) -> None:
     for slug, products in DEMO_PRODUCTS.items():
         store = await accounts.get_store_by_slug(session, slug)
-        made = [await catalog.create_product(session, operator, store.id, data)
-                for data in products]
+        made = [
+            await catalog.create_product(session, operator, store.id, data) for data in products
+        ]
         for show in await shows.shows_of_store(session, store.id):
             if show.state is ShowState.SCHEDULED:
                 for product in made:

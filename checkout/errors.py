@@ -91,5 +91,12 @@ class BadSignature(DomainError):
 
 
 # Status names used in messages, listed so the catalogs carry them.
-STATUS_WORDS = (N_("pending"), N_("paid"), N_("preparing"), N_("shipped"), N_("delivered"),
-                N_("cancelled"), N_("refunded"))
+STATUS_WORDS = (
+    N_("pending"),
+    N_("paid"),
+    N_("preparing"),
+    N_("shipped"),
+    N_("delivered"),
+    N_("cancelled"),
+    N_("refunded"),
+)

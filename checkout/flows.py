@@ -38,8 +38,9 @@ def pi_key(order_id: int) -> str:
     return f"order:{order_id}:pi"
 
 
-async def announce_stock(app: web.Application, show_id: int | None,
-                         product_ids: Iterable[int]) -> None:
+async def announce_stock(
+    app: web.Application, show_id: int | None, product_ids: Iterable[int]
+) -> None:
     if show_id is None:
         return
     product_ids = list(dict.fromkeys(product_ids))
@@ -55,9 +56,16 @@ async def announce_stock(app: web.Application, show_id: int | None,
         for product_id in product_ids:
             product = await catalog.get_product(session, product_id)
             sale = await catalog.running_sale(session, show_id, product_id)
-            news.append((live.STOCK_CHANGED, {
-                "product_id": product_id, "available": product.available,
-                "sale": live.sale_json(sale) if sale else None}))
+            news.append(
+                (
+                    live.STOCK_CHANGED,
+                    {
+                        "product_id": product_id,
+                        "available": product.available,
+                        "sale": live.sale_json(sale) if sale else None,
+                    },
+                )
+            )
             if product.available == 0 or (sale is not None and sale.claimed >= sale.cap):
                 news.append((live.SOLD_OUT, {"product_id": product_id}))
     for event, payload in news:
@@ -67,12 +75,15 @@ async def announce_stock(app: web.Application, show_id: int | None,
 async def announce_paid(app: web.Application, order: Order) -> None:
     async with app[keys.sessionmaker]() as session:
         buyer = await session.get(User, order.user_id)
-    await live.publish(app, order.show_id, live.ORDER_PAID,
-                       live.feed_json(order, buyer.display_name if buyer else ""))
+    await live.publish(
+        app,
+        order.show_id,
+        live.ORDER_PAID,
+        live.feed_json(order, buyer.display_name if buyer else ""),
+    )
 
 
-async def _apply_result(app: web.Application, order_id: int, result: PaymentResult
-                        ) -> Order:
+async def _apply_result(app: web.Application, order_id: int, result: PaymentResult) -> Order:
     async with app[keys.sessionmaker].begin() as session:
         outcome = None
         if result.status == "succeeded":
@@ -97,22 +108,29 @@ def claim_mark(order_id: int) -> str:
 async def _claim_payment(app: web.Application, order_id: int) -> bool:
     async with app[keys.sessionmaker].begin() as session:
         result = await session.execute(
-            update(Order).where(Order.id == order_id, Order.status == OrderStatus.PENDING,
-                                Order.payment_intent_id.is_(None))
-            .values(payment_intent_id=claim_mark(order_id)))
+            update(Order)
+            .where(
+                Order.id == order_id,
+                Order.status == OrderStatus.PENDING,
+                Order.payment_intent_id.is_(None),
+            )
+            .values(payment_intent_id=claim_mark(order_id))
+        )
         return orders.rowcount(result) == 1
 
 
 async def _set_intent(app: web.Application, order_id: int, intent_id: str | None) -> None:
     async with app[keys.sessionmaker].begin() as session:
         await session.execute(
-            update(Order).where(Order.id == order_id,
-                                Order.payment_intent_id == claim_mark(order_id))
-            .values(payment_intent_id=intent_id))
+            update(Order)
+            .where(Order.id == order_id, Order.payment_intent_id == claim_mark(order_id))
+            .values(payment_intent_id=intent_id)
+        )
 
 
-async def pay(app: web.Application, user: User, order_id: int, card_token: str
-              ) -> tuple[Order, PaymentResult | None]:
+async def pay(
+    app: web.Application, user: User, order_id: int, card_token: str
+) -> tuple[Order, PaymentResult | None]:
     """Charge a pending order, once. The order is claimed with a conditional UPDATE before
     Stripe is called, so a double tap or a retry cannot create a second payment (Stripe's
     own idempotency key, fixed per order, guards the same on its side; localstripe
@@ -132,9 +150,13 @@ async def pay(app: web.Application, user: User, order_id: int, card_token: str
     if not await _claim_payment(app, order.id):
         raise PaymentInProgress(order_id=order.id)
     try:
-        result = await pay_gateway.pay(order_id=order.id, amount=order.total,
-                                       currency=order.currency, card_token=card_token,
-                                       idempotency_key=pi_key(order.id))
+        result = await pay_gateway.pay(
+            order_id=order.id,
+            amount=order.total,
+            currency=order.currency,
+            card_token=card_token,
+            idempotency_key=pi_key(order.id),
+        )
     except PaymentDeclined:
         async with app[keys.sessionmaker].begin() as session:
             await orders.release(session, order.id, orders.NOTE_DECLINED)
@@ -165,14 +187,14 @@ async def give_up(app: web.Application, user: User, order_id: int) -> Order:
     return order
 
 
-async def _auto_refund(app: web.Application, session: Any, order: Order, intent_id: str
-                       ) -> None:
-    refund_id = await app[gateway].refund(intent_id=intent_id, amount=order.total,
-                                          idempotency_key=f"order:{order.id}:late-refund")
-    await session.execute(update(Order).where(Order.id == order.id)
-                          .values(payment_intent_id=intent_id))
-    await orders.record_refund(session, order, order.total, refund_id,
-                               orders.NOTE_SOLD_OUT_REFUND)
+async def _auto_refund(app: web.Application, session: Any, order: Order, intent_id: str) -> None:
+    refund_id = await app[gateway].refund(
+        intent_id=intent_id, amount=order.total, idempotency_key=f"order:{order.id}:late-refund"
+    )
+    await session.execute(
+        update(Order).where(Order.id == order.id).values(payment_intent_id=intent_id)
+    )
+    await orders.record_refund(session, order, order.total, refund_id, orders.NOTE_SOLD_OUT_REFUND)
     log.info("late payment refunded", extra={"order_id": order.id})
 
 
@@ -184,18 +206,21 @@ async def refund(app: web.Application, actor: User, order_id: int, amount: objec
     # The key names the refund by its place in the order's history, so a retried
     # request cannot refund twice while a second, deliberate refund gets its own key.
     key = f"order:{order.id}:refund:{len(order.refunds) + 1}:{value}"
-    refund_id = await app[gateway].refund(intent_id=order.payment_intent_id, amount=value,
-                                          idempotency_key=key)
+    refund_id = await app[gateway].refund(
+        intent_id=order.payment_intent_id, amount=value, idempotency_key=key
+    )
     async with app[keys.sessionmaker].begin() as session:
         order = await orders.get_order(session, order_id)
         if any(r.stripe_refund_id == refund_id for r in order.refunds):
             return order
         value = orders.check_refund(order, value)
-        return await orders.record_refund(session, order, value, refund_id,
-                                          orders.NOTE_MERCHANT_REFUND)
+        return await orders.record_refund(
+            session, order, value, refund_id, orders.NOTE_MERCHANT_REFUND
+        )
 
 
 # --- webhooks ------------------------------------------------------------------------------
+
 
 def _order_id(obj: dict[str, Any]) -> int | None:
     raw = (obj.get("metadata") or {}).get("order_id", "")
@@ -215,12 +240,19 @@ async def handle_event(app: web.Application, event: dict[str, Any]) -> str:
             return "duplicate"
         if kind == "charge.refunded":
             intent_id = str(obj.get("payment_intent") or "")
-            order_id = await session.scalar(select(Order.id).where(
-                Order.payment_intent_id == intent_id)) if intent_id else None
+            order_id = (
+                await session.scalar(select(Order.id).where(Order.payment_intent_id == intent_id))
+                if intent_id
+                else None
+            )
         else:
             order_id = _order_id(obj)
-        if kind not in ("payment_intent.succeeded", "payment_intent.payment_failed",
-                        "payment_intent.canceled", "charge.refunded"):
+        if kind not in (
+            "payment_intent.succeeded",
+            "payment_intent.payment_failed",
+            "payment_intent.canceled",
+            "charge.refunded",
+        ):
             session.add(PaymentEvent(event_id=event_id, type=kind, order_id=order_id))
             return "ignored"
         if order_id is None or await session.get(Order, order_id) is None:
@@ -247,8 +279,13 @@ async def handle_event(app: web.Application, event: dict[str, Any]) -> str:
             already = sum(r.amount for r in order.refunds)
             total_refunded = int(obj.get("amount_refunded") or 0)
             if total_refunded > already and order.status in orders.PAID_STATES:
-                await orders.record_refund(session, order, total_refunded - already,
-                                           f"{event_id}:refund", orders.NOTE_MERCHANT_REFUND)
+                await orders.record_refund(
+                    session,
+                    order,
+                    total_refunded - already,
+                    f"{event_id}:refund",
+                    orders.NOTE_MERCHANT_REFUND,
+                )
     if paid_order is not None:
         # The units were taken when the order was placed: no stock news, only the sale.
         await announce_paid(app, paid_order)
@@ -258,6 +295,7 @@ async def handle_event(app: web.Application, event: dict[str, Any]) -> str:
 
 
 # --- the sweeper ------------------------------------------------------------------------------
+
 
 async def sweep_once(app: web.Application) -> int:
     """Release every reservation past its time; returns how many were released."""
@@ -279,16 +317,19 @@ async def sweep_once(app: web.Application) -> int:
     return count
 
 
-async def announce_ended_sales(app: web.Application, since: dt.datetime,
-                               until: dt.datetime) -> int:
+async def announce_ended_sales(app: web.Application, since: dt.datetime, until: dt.datetime) -> int:
     """Tell viewers about flash sales whose time ran out in (since, until]: the server
     keeps the clock, so `sale:ended` comes from here, not from each viewer's countdown."""
     async with app[keys.sessionmaker]() as session:
-        ended = list(await session.scalars(select(FlashSale).where(
-            FlashSale.ends_at > since, FlashSale.ends_at <= until)))
+        ended = list(
+            await session.scalars(
+                select(FlashSale).where(FlashSale.ends_at > since, FlashSale.ends_at <= until)
+            )
+        )
     for sale in ended:
-        await live.publish(app, sale.show_id, live.SALE_ENDED,
-                           {"sale_id": sale.id, "product_id": sale.product_id})
+        await live.publish(
+            app, sale.show_id, live.SALE_ENDED, {"sale_id": sale.id, "product_id": sale.product_id}
+        )
     return len(ended)
 
 

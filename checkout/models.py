@@ -47,7 +47,8 @@ class Product(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     variants: Mapped[list[Variant]] = relationship(
-        lazy="raise_on_sql", order_by="Variant.id", cascade="all, delete-orphan")
+        lazy="raise_on_sql", order_by="Variant.id", cascade="all, delete-orphan"
+    )
 
     @property
     def has_variants(self) -> bool:
@@ -65,7 +66,8 @@ class Variant(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(
-        ForeignKey("products.id", ondelete="CASCADE"), index=True)
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(80))
     stock: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -142,19 +144,27 @@ class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (
         CheckConstraint("total > 0", name="total_positive"),
-        CheckConstraint("refunded_amount >= 0 AND refunded_amount <= total",
-                        name="refund_within_total"),
+        CheckConstraint(
+            "refunded_amount >= 0 AND refunded_amount <= total", name="refund_within_total"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="RESTRICT"), index=True)
     show_id: Mapped[int | None] = mapped_column(
-        ForeignKey("shows.id", ondelete="SET NULL"), index=True, default=None)
+        ForeignKey("shows.id", ondelete="SET NULL"), index=True, default=None
+    )
     status: Mapped[OrderStatus] = mapped_column(
-        Enum(OrderStatus, native_enum=False, length=16,
-             values_callable=lambda e: [m.value for m in e]),
-        default=OrderStatus.PENDING, index=True)
+        Enum(
+            OrderStatus,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=OrderStatus.PENDING,
+        index=True,
+    )
     total: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3), default=CURRENCY)
     refunded_amount: Mapped[int] = mapped_column(Integer, default=0)
@@ -175,9 +185,11 @@ class Order(Base):
     paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
     lines: Mapped[list[OrderLine]] = relationship(
-        lazy="raise_on_sql", order_by="OrderLine.id", cascade="all, delete-orphan")
+        lazy="raise_on_sql", order_by="OrderLine.id", cascade="all, delete-orphan"
+    )
     refunds: Mapped[list[Refund]] = relationship(
-        lazy="raise_on_sql", order_by="Refund.id", cascade="all, delete-orphan")
+        lazy="raise_on_sql", order_by="Refund.id", cascade="all, delete-orphan"
+    )
 
     @property
     def refundable(self) -> int:
@@ -194,9 +206,11 @@ class OrderLine(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="RESTRICT"))
     variant_id: Mapped[int | None] = mapped_column(
-        ForeignKey("product_variants.id", ondelete="RESTRICT"), default=None)
+        ForeignKey("product_variants.id", ondelete="RESTRICT"), default=None
+    )
     sale_id: Mapped[int | None] = mapped_column(
-        ForeignKey("flash_sales.id", ondelete="RESTRICT"), default=None)
+        ForeignKey("flash_sales.id", ondelete="RESTRICT"), default=None
+    )
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[int] = mapped_column(Integer)
     product_name: Mapped[str] = mapped_column(String(120))

@@ -49,6 +49,7 @@ async def product_page(request: web.Request) -> web.Response:
 
 # --- merchant: products --------------------------------------------------------------------
 
+
 def _variants(raw: str) -> tuple[tuple[str, int], ...]:
     """One option a line, `name: stock` (e.g. `대: 3`)."""
     out = []
@@ -58,38 +59,54 @@ def _variants(raw: str) -> tuple[tuple[str, int], ...]:
         name, _, stock = line.rpartition(":")
         if not name:
             name, stock = stock, "0"
-        out.append((name.strip(), catalog.parse_int(stock.strip(), "variants", 0,
-                                                    catalog.MAX_STOCK)))
+        out.append(
+            (name.strip(), catalog.parse_int(stock.strip(), "variants", 0, catalog.MAX_STOCK))
+        )
     return tuple(out)
 
 
 def _product_form(form: Any) -> catalog.ProductInput:
     return catalog.ProductInput(
-        name=form_str(form, "name"), description=form_str(form, "description"),
+        name=form_str(form, "name"),
+        description=form_str(form, "description"),
         price=catalog.parse_int(form_str(form, "price"), "price", 1, catalog.MAX_PRICE),
-        stock=catalog.parse_int(form_str(form, "stock", "0") or "0", "stock", 0,
-                                catalog.MAX_STOCK),
-        per_order_limit=catalog.parse_int(form_str(form, "per_order_limit", "10") or "10",
-                                          "per_order_limit", 1, catalog.MAX_PER_ORDER),
-        variants=_variants(form_str(form, "variants")))
+        stock=catalog.parse_int(form_str(form, "stock", "0") or "0", "stock", 0, catalog.MAX_STOCK),
+        per_order_limit=catalog.parse_int(
+            form_str(form, "per_order_limit", "10") or "10",
+            "per_order_limit",
+            1,
+            catalog.MAX_PER_ORDER,
+        ),
+        variants=_variants(form_str(form, "variants")),
+    )
 
 
 def _photo(request: web.Request, form: Any) -> str | None:
     photo = form.get("photo")
     if isinstance(photo, FileField) and photo.filename:
-        return save_image(request.app[keys.settings].data_dir, photo.file.read(), "products",
-                          field="photo")
+        return save_image(
+            request.app[keys.settings].data_dir, photo.file.read(), "products", field="photo"
+        )
     return None
 
 
-async def _products_page(request: web.Request, user: User, store_id: int,
-                         extra: dict[str, Any] | None = None, status: int = 200
-                         ) -> web.Response:
+async def _products_page(
+    request: web.Request,
+    user: User,
+    store_id: int,
+    extra: dict[str, Any] | None = None,
+    status: int = 200,
+) -> web.Response:
     async with request.app[keys.sessionmaker]() as session:
         store = await accounts.get_store(session, store_id)
         products = await catalog.products_of_store(session, store_id)
-    context = {"store": store, "products": products, "suffix": _suffix(user, store_id),
-               "form": {}, "edit": None}
+    context = {
+        "store": store,
+        "products": products,
+        "suffix": _suffix(user, store_id),
+        "form": {},
+        "edit": None,
+    }
     context.update(extra or {})
     return render(request, "checkout/merchant_products.html", context, status=status)
 
@@ -113,13 +130,30 @@ async def create_product(request: web.Request) -> web.StreamResponse:
     except DomainError as exc:
         if isinstance(exc, Forbidden):
             raise
-        return await _products_page(request, user, store_id, {
-            "error": exc.translate(translations(request).gettext),
-            "form": {k: form_str(form, k) for k in ("name", "description", "price", "stock",
-                                                    "per_order_limit", "variants")},
-        }, status=exc.status)
-    return redirect(f"/merchant/products{_suffix(user, store_id)}"
-                    f"{'&' if _suffix(user, store_id) else '?'}flash=saved")
+        return await _products_page(
+            request,
+            user,
+            store_id,
+            {
+                "error": exc.translate(translations(request).gettext),
+                "form": {
+                    k: form_str(form, k)
+                    for k in (
+                        "name",
+                        "description",
+                        "price",
+                        "stock",
+                        "per_order_limit",
+                        "variants",
+                    )
+                },
+            },
+            status=exc.status,
+        )
+    return redirect(
+        f"/merchant/products{_suffix(user, store_id)}"
+        f"{'&' if _suffix(user, store_id) else '?'}flash=saved"
+    )
 
 
 @routes.get("/merchant/products/{product_id:\\d+}/edit", name="edit_product")
@@ -128,12 +162,15 @@ async def edit_product_page(request: web.Request) -> web.Response:
     async with request.app[keys.sessionmaker]() as session:
         product = await catalog.get_product(session, int(request.match_info["product_id"]))
     catalog.check_store(user, product.store_id)
-    form = {"name": product.name, "description": product.description,
-            "price": product.price, "stock": product.stock,
-            "per_order_limit": product.per_order_limit,
-            "variants": "\n".join(f"{v.name}: {v.stock}" for v in product.variants)}
-    return await _products_page(request, user, product.store_id,
-                                {"form": form, "edit": product})
+    form = {
+        "name": product.name,
+        "description": product.description,
+        "price": product.price,
+        "stock": product.stock,
+        "per_order_limit": product.per_order_limit,
+        "variants": "\n".join(f"{v.name}: {v.stock}" for v in product.variants),
+    }
+    return await _products_page(request, user, product.store_id, {"form": form, "edit": product})
 
 
 @routes.post("/merchant/products/{product_id:\\d+}/edit")
@@ -144,21 +181,38 @@ async def edit_product(request: web.Request) -> web.StreamResponse:
         product = await catalog.get_product(session, int(request.match_info["product_id"]))
         catalog.check_store(user, product.store_id)
         try:
-            await catalog.update_product(session, user, product, _product_form(form),
-                                         _photo(request, form))
+            await catalog.update_product(
+                session, user, product, _product_form(form), _photo(request, form)
+            )
         except DomainError as exc:
             await session.rollback()
-            return await _products_page(request, user, product.store_id, {
-                "error": exc.translate(translations(request).gettext), "edit": product,
-                "form": {k: form_str(form, k) for k in ("name", "description", "price",
-                                                        "stock", "per_order_limit",
-                                                        "variants")},
-            }, status=exc.status)
+            return await _products_page(
+                request,
+                user,
+                product.store_id,
+                {
+                    "error": exc.translate(translations(request).gettext),
+                    "edit": product,
+                    "form": {
+                        k: form_str(form, k)
+                        for k in (
+                            "name",
+                            "description",
+                            "price",
+                            "stock",
+                            "per_order_limit",
+                            "variants",
+                        )
+                    },
+                },
+                status=exc.status,
+            )
     suffix = _suffix(user, product.store_id)
     return redirect(f"/merchant/products{suffix}{'&' if suffix else '?'}flash=saved")
 
 
 # --- merchant: orders ------------------------------------------------------------------------
+
 
 async def _store_orders(request: web.Request) -> tuple[User, int, list[Any], Any]:
     user = require_user(request, Role.MERCHANT, Role.OPERATOR)
@@ -175,11 +229,18 @@ async def _store_orders(request: web.Request) -> tuple[User, int, list[Any], Any
 @routes.get("/merchant/orders", name="merchant_orders")
 async def merchant_orders(request: web.Request) -> web.Response:
     user, store_id, found, store = await _store_orders(request)
-    return render(request, "checkout/merchant_orders.html", {
-        "store": store, "orders": found, "statuses": [s.value for s in OrderStatus],
-        "status": request.query.get("status", ""), "suffix": _suffix(user, store_id),
-        "error": request.query.get("error", ""),
-    })
+    return render(
+        request,
+        "checkout/merchant_orders.html",
+        {
+            "store": store,
+            "orders": found,
+            "statuses": [s.value for s in OrderStatus],
+            "status": request.query.get("status", ""),
+            "suffix": _suffix(user, store_id),
+            "error": request.query.get("error", ""),
+        },
+    )
 
 
 def _cell(value: object) -> str:
@@ -194,25 +255,58 @@ async def merchant_orders_csv(request: web.Request) -> web.Response:
     gettext = translations(request).gettext
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([gettext(h) for h in (
-        N_("Order"), N_("Ordered at"), N_("Status"), N_("Items"), N_("Total (KRW)"),
-        N_("Refunded (KRW)"), N_("Recipient"), N_("Phone"), N_("Postcode"), N_("Address"),
-        N_("Tracking number"), N_("Show"))])
+    writer.writerow(
+        [
+            gettext(h)
+            for h in (
+                N_("Order"),
+                N_("Ordered at"),
+                N_("Status"),
+                N_("Items"),
+                N_("Total (KRW)"),
+                N_("Refunded (KRW)"),
+                N_("Recipient"),
+                N_("Phone"),
+                N_("Postcode"),
+                N_("Address"),
+                N_("Tracking number"),
+                N_("Show"),
+            )
+        ]
+    )
     locale = request.app[keys.settings].default_locale
     for order in found:
         items = "; ".join(
             f"{line.product_name} {line.variant_name} x{line.quantity}".replace("  ", " ")
-            for line in order.lines)
-        writer.writerow([_cell(v) for v in (
-            order.id, format_seoul(order.created_at, locale, "yyyy-MM-dd HH:mm"),
-            gettext(order.status.value), items, order.total, order.refunded_amount,
-            order.recipient_name, order.phone, order.postcode,
-            f"{order.address} {order.address_detail}".strip(), order.tracking_number,
-            order.show_id or "")])
+            for line in order.lines
+        )
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    order.id,
+                    format_seoul(order.created_at, locale, "yyyy-MM-dd HH:mm"),
+                    gettext(order.status.value),
+                    items,
+                    order.total,
+                    order.refunded_amount,
+                    order.recipient_name,
+                    order.phone,
+                    order.postcode,
+                    f"{order.address} {order.address_detail}".strip(),
+                    order.tracking_number,
+                    order.show_id or "",
+                )
+            ]
+        )
     # A byte-order mark so that spreadsheet programs read the Korean text as UTF-8.
     body = "\ufeff" + buffer.getvalue()
-    return web.Response(text=body, content_type="text/csv", charset="utf-8", headers={
-        "Content-Disposition": f'attachment; filename="orders-{store.slug}.csv"'})
+    return web.Response(
+        text=body,
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="orders-{store.slug}.csv"'},
+    )
 
 
 @routes.post("/merchant/orders/{order_id:\\d+}/status")
@@ -222,8 +316,9 @@ async def order_status_form(request: web.Request) -> web.StreamResponse:
     async with request.app[keys.sessionmaker].begin() as session:
         order = await orders.order_of_store(session, user, int(request.match_info["order_id"]))
         try:
-            await orders.advance(session, user, order, form_str(form, "status"),
-                                 form_str(form, "tracking_number"))
+            await orders.advance(
+                session, user, order, form_str(form, "status"), form_str(form, "tracking_number")
+            )
         except DomainError as exc:
             await session.rollback()
             return await _orders_error(request, user, order.store_id, exc)
@@ -244,19 +339,29 @@ async def refund_form(request: web.Request) -> web.StreamResponse:
     return redirect(f"/merchant/orders{_suffix(user, order.store_id)}")
 
 
-async def _orders_error(request: web.Request, user: User, store_id: int,
-                        exc: DomainError) -> web.Response:
+async def _orders_error(
+    request: web.Request, user: User, store_id: int, exc: DomainError
+) -> web.Response:
     async with request.app[keys.sessionmaker]() as session:
         store = await accounts.get_store(session, store_id)
         found = await orders.orders_of_store(session, store_id)
-    return render(request, "checkout/merchant_orders.html", {
-        "store": store, "orders": found, "statuses": [s.value for s in OrderStatus],
-        "status": "", "suffix": _suffix(user, store_id),
-        "error": exc.translate(translations(request).gettext),
-    }, status=exc.status)
+    return render(
+        request,
+        "checkout/merchant_orders.html",
+        {
+            "store": store,
+            "orders": found,
+            "statuses": [s.value for s in OrderStatus],
+            "status": "",
+            "suffix": _suffix(user, store_id),
+            "error": exc.translate(translations(request).gettext),
+        },
+        status=exc.status,
+    )
 
 
 # --- shopper: orders and receipts --------------------------------------------------------------
+
 
 @routes.get("/orders", name="my_orders")
 async def my_orders(request: web.Request) -> web.Response:
@@ -276,5 +381,4 @@ async def receipt(request: web.Request) -> web.Response:
             raise OrderNotFound(order_id=order_id)
         store = await accounts.get_store(session, order.store_id)
         show = await shows.get_show(session, order.show_id) if order.show_id else None
-    return render(request, "checkout/receipt.html",
-                  {"order": order, "store": store, "show": show})
+    return render(request, "checkout/receipt.html", {"order": order, "store": store, "show": show})

@@ -34,8 +34,9 @@ class PaymentResult:
 
 
 class PaymentGateway(Protocol):
-    async def pay(self, *, order_id: int, amount: int, currency: str, card_token: str,
-                  idempotency_key: str) -> PaymentResult:
+    async def pay(
+        self, *, order_id: int, amount: int, currency: str, card_token: str, idempotency_key: str
+    ) -> PaymentResult:
         """Create and confirm a payment for an order; raise PaymentDeclined on a decline."""
 
     async def retrieve(self, intent_id: str) -> PaymentResult: ...
@@ -70,14 +71,18 @@ class StripeGateway:
         # With localstripe we make up the webhook secret and register it ourselves.
         self.webhook_secret = (
             settings.stripe_webhook_secret.reveal()
-            if settings.stripe_webhook_secret else f"whsec_{secrets.token_hex(16)}"
+            if settings.stripe_webhook_secret
+            else f"whsec_{secrets.token_hex(16)}"
         )
         self._http = stripe.AIOHTTPClient()
         base: BaseAddresses | None = (
-            {"api": settings.stripe_api_base} if settings.stripe_api_base else None)
+            {"api": settings.stripe_api_base} if settings.stripe_api_base else None
+        )
         self._client = stripe.StripeClient(
-            self._secret_key or "sk_test_missing", base_addresses=base,
-            http_client=self._http, max_network_retries=2,
+            self._secret_key or "sk_test_missing",
+            base_addresses=base,
+            http_client=self._http,
+            max_network_retries=2,
         )
 
     @property
@@ -88,10 +93,13 @@ class StripeGateway:
         """Tell localstripe where to send its signed events (Stripe is set up by hand)."""
         if not self._local:
             return
-        async with aiohttp.ClientSession() as http, http.post(
-            f"{self._api_base}/_config/webhooks/{name}",
-            data={"url": public_url + WEBHOOK_PATH, "secret": self.webhook_secret},
-        ) as resp:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"{self._api_base}/_config/webhooks/{name}",
+                data={"url": public_url + WEBHOOK_PATH, "secret": self.webhook_secret},
+            ) as resp,
+        ):
             resp.raise_for_status()
 
     async def _payment_method(self, card_token: str) -> str:
@@ -99,16 +107,23 @@ class StripeGateway:
             token = await self._client.v1.tokens.retrieve_async(card_token)
             return str(token.card.id) if token.card else ""
         method = await self._client.v1.payment_methods.create_async(
-            {"type": "card", "card": {"token": card_token}})
+            {"type": "card", "card": {"token": card_token}}
+        )
         return str(method.id)
 
-    async def pay(self, *, order_id: int, amount: int, currency: str, card_token: str,
-                  idempotency_key: str) -> PaymentResult:
+    async def pay(
+        self, *, order_id: int, amount: int, currency: str, card_token: str, idempotency_key: str
+    ) -> PaymentResult:
         try:
             method = await self._payment_method(card_token)
             intent = await self._client.v1.payment_intents.create_async(
-                {"amount": amount, "currency": currency, "payment_method": method,
-                 "confirm": True, "metadata": {"order_id": str(order_id), "shop": self.instance}},
+                {
+                    "amount": amount,
+                    "currency": currency,
+                    "payment_method": method,
+                    "confirm": True,
+                    "metadata": {"order_id": str(order_id), "shop": self.instance},
+                },
                 {"idempotency_key": idempotency_key},
             )
         except stripe.CardError as exc:
@@ -119,16 +134,18 @@ class StripeGateway:
         except stripe.StripeError as exc:
             log.exception("payment service error", extra={"order_id": order_id})
             raise PaymentUnavailable() from exc
-        return PaymentResult(str(intent.id), _status(str(intent.status)),
-                             str(intent.client_secret or ""))
+        return PaymentResult(
+            str(intent.id), _status(str(intent.status)), str(intent.client_secret or "")
+        )
 
     async def retrieve(self, intent_id: str) -> PaymentResult:
         try:
             intent = await self._client.v1.payment_intents.retrieve_async(intent_id)
         except stripe.StripeError as exc:
             raise PaymentUnavailable() from exc
-        return PaymentResult(str(intent.id), _status(str(intent.status)),
-                             str(intent.client_secret or ""))
+        return PaymentResult(
+            str(intent.id), _status(str(intent.status)), str(intent.client_secret or "")
+        )
 
     async def cancel(self, intent_id: str) -> None:
         try:

@@ -11,14 +11,21 @@ from checkout.models import Order, OrderStatus
 from server.analytics.interfaces import SalesFigures
 
 # Orders that were paid at some point (a refunded one still counts, net of the refund).
-SOLD = (OrderStatus.PAID, OrderStatus.PREPARING, OrderStatus.SHIPPED, OrderStatus.DELIVERED,
-        OrderStatus.REFUNDED)
+SOLD = (
+    OrderStatus.PAID,
+    OrderStatus.PREPARING,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+    OrderStatus.REFUNDED,
+)
 
 
 async def sales_figures(session: AsyncSession, show_ids: list[int]) -> dict[int, SalesFigures]:
     orders = await session.scalars(
-        select(Order).where(Order.show_id.in_(show_ids), Order.status.in_(SOLD))
-        .options(selectinload(Order.lines)))
+        select(Order)
+        .where(Order.show_id.in_(show_ids), Order.status.in_(SOLD))
+        .options(selectinload(Order.lines))
+    )
     figures: dict[int, SalesFigures] = {}
     for order in orders:
         assert order.show_id is not None
@@ -34,5 +41,6 @@ async def sales_figures(session: AsyncSession, show_ids: list[int]) -> dict[int,
         for line in order.lines:
             share = line.subtotal * net // order.total if order.total else 0
             f.revenue_by_product[line.product_name] = (
-                f.revenue_by_product.get(line.product_name, 0) + share)
+                f.revenue_by_product.get(line.product_name, 0) + share
+            )
     return figures

@@ -32,17 +32,28 @@ TAGS = ("checkout",)
 PRESENTER = "a creator of the show, its merchant or an operator"
 
 ITEMS_SCHEMA = {
-    "type": "array", "minItems": 1, "maxItems": orders.MAX_LINES,
-    "items": {"type": "object", "properties": {
-        "product_id": {"type": "integer"}, "variant_id": {"type": ["integer", "null"]},
-        "quantity": {"type": "integer", "minimum": 1}}, "required": ["product_id", "quantity"]},
+    "type": "array",
+    "minItems": 1,
+    "maxItems": orders.MAX_LINES,
+    "items": {
+        "type": "object",
+        "properties": {
+            "product_id": {"type": "integer"},
+            "variant_id": {"type": ["integer", "null"]},
+            "quantity": {"type": "integer", "minimum": 1},
+        },
+        "required": ["product_id", "quantity"],
+    },
 }
 ORDER_INPUT = {
     "type": "object",
     "description": "Prices and totals sent by the client are ignored.",
     "properties": {
-        "items": ITEMS_SCHEMA, "name": {"type": "string"}, "phone": {"type": "string"},
-        "postcode": {"type": "string", "pattern": "^[0-9]{5}$"}, "address": {"type": "string"},
+        "items": ITEMS_SCHEMA,
+        "name": {"type": "string"},
+        "phone": {"type": "string"},
+        "postcode": {"type": "string", "pattern": "^[0-9]{5}$"},
+        "address": {"type": "string"},
         "address_detail": {"type": "string"},
     },
     "required": ["items", "name", "phone", "postcode", "address"],
@@ -50,11 +61,18 @@ ORDER_INPUT = {
 PRODUCT_INPUT = {
     "type": "object",
     "properties": {
-        "name": {"type": "string"}, "description": {"type": "string"},
-        "price": {"type": "integer", "minimum": 1}, "stock": {"type": "integer", "minimum": 0},
+        "name": {"type": "string"},
+        "description": {"type": "string"},
+        "price": {"type": "integer", "minimum": 1},
+        "stock": {"type": "integer", "minimum": 0},
         "per_order_limit": {"type": "integer", "minimum": 1},
-        "variants": {"type": "array", "items": {"type": "object", "properties": {
-            "name": {"type": "string"}, "stock": {"type": "integer"}}}},
+        "variants": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "stock": {"type": "integer"}},
+            },
+        },
     },
     "required": ["name", "price"],
 }
@@ -70,19 +88,27 @@ def _product_input(data: dict[str, Any]) -> catalog.ProductInput:
     if not isinstance(raw_variants, list):
         raise BadCheckoutInput(N_("Options must be a list."), field="variants")
     variants = tuple(
-        (str(v.get("name", "")), catalog.parse_int(v.get("stock"), "variants", 0,
-                                                   catalog.MAX_STOCK))
-        for v in raw_variants if isinstance(v, dict))
+        (
+            str(v.get("name", "")),
+            catalog.parse_int(v.get("stock"), "variants", 0, catalog.MAX_STOCK),
+        )
+        for v in raw_variants
+        if isinstance(v, dict)
+    )
     return catalog.ProductInput(
-        name=str(data.get("name", "")), description=str(data.get("description", "")),
+        name=str(data.get("name", "")),
+        description=str(data.get("description", "")),
         price=catalog.parse_int(data.get("price"), "price", 1, catalog.MAX_PRICE),
         stock=catalog.parse_int(data.get("stock", 0), "stock", 0, catalog.MAX_STOCK),
-        per_order_limit=catalog.parse_int(data.get("per_order_limit", 10), "per_order_limit",
-                                          1, catalog.MAX_PER_ORDER),
-        variants=variants)
+        per_order_limit=catalog.parse_int(
+            data.get("per_order_limit", 10), "per_order_limit", 1, catalog.MAX_PER_ORDER
+        ),
+        variants=variants,
+    )
 
 
 # --- catalog -----------------------------------------------------------------------------
+
 
 @routes.get("/api/stores/{store_id:\\d+}/products")
 @documented("A store's products", tags=TAGS, response_schema={"type": "array"})
@@ -93,22 +119,27 @@ async def list_products(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/stores/{store_id:\\d+}/products")
-@documented("Create a product", tags=TAGS, request_body=PRODUCT_INPUT, response_schema=OBJECT,
-            responses={201: "Created", 403: "Not this store's merchant", 422: "Bad input"},
-            auth="the store's merchant or an operator")
+@documented(
+    "Create a product",
+    tags=TAGS,
+    request_body=PRODUCT_INPUT,
+    response_schema=OBJECT,
+    responses={201: "Created", 403: "Not this store's merchant", 422: "Bad input"},
+    auth="the store's merchant or an operator",
+)
 async def create_product(request: web.Request) -> web.Response:
     user = require_user(request)
     catalog.check_store(user, _int_param(request, "store_id"))
     data = _product_input(await read_json(request))
     async with request.app[keys.sessionmaker].begin() as session:
-        product = await catalog.create_product(session, user, _int_param(request, "store_id"),
-                                               data)
+        product = await catalog.create_product(session, user, _int_param(request, "store_id"), data)
     return json_response(live.product_json(product), status=201)
 
 
 @routes.get("/api/products/{product_id:\\d+}")
-@documented("One product", tags=TAGS, response_schema=OBJECT, responses={200: "OK",
-                                                                          404: "No such product"})
+@documented(
+    "One product", tags=TAGS, response_schema=OBJECT, responses={200: "OK", 404: "No such product"}
+)
 async def get_product(request: web.Request) -> web.Response:
     async with request.app[keys.sessionmaker]() as session:
         product = await catalog.get_product(session, _int_param(request, "product_id"))
@@ -116,9 +147,14 @@ async def get_product(request: web.Request) -> web.Response:
 
 
 @routes.put("/api/products/{product_id:\\d+}")
-@documented("Edit a product", tags=TAGS, request_body=PRODUCT_INPUT, response_schema=OBJECT,
-            responses={200: "OK", 403: "Not this store's merchant", 422: "Bad input"},
-            auth="the store's merchant or an operator")
+@documented(
+    "Edit a product",
+    tags=TAGS,
+    request_body=PRODUCT_INPUT,
+    response_schema=OBJECT,
+    responses={200: "OK", 403: "Not this store's merchant", 422: "Bad input"},
+    auth="the store's merchant or an operator",
+)
 async def update_product(request: web.Request) -> web.Response:
     user = require_user(request)
     async with request.app[keys.sessionmaker].begin() as session:
@@ -131,6 +167,7 @@ async def update_product(request: web.Request) -> web.Response:
 
 # --- the show's shelf ----------------------------------------------------------------------
 
+
 async def shelf_state(request: web.Request, show_id: int) -> dict[str, Any]:
     async with request.app[keys.sessionmaker]() as session:
         show = await shows.get_show(session, show_id)
@@ -138,7 +175,8 @@ async def shelf_state(request: web.Request, show_id: int) -> dict[str, Any]:
         pinned = next((i.product for i in items if i.pinned_at is not None), None)
         sale = await catalog.running_sale(session, show_id, pinned.id) if pinned else None
     return {
-        "server_time": utcnow().isoformat(), "show_state": show.state.value,
+        "server_time": utcnow().isoformat(),
+        "show_state": show.state.value,
         "pinned": live.product_json(pinned) if pinned else None,
         "sale": live.sale_json(sale) if sale else None,
         "lineup": [live.product_json(i.product) for i in items],
@@ -146,9 +184,12 @@ async def shelf_state(request: web.Request, show_id: int) -> dict[str, Any]:
 
 
 @routes.get("/api/shows/{show_id:\\d+}/shelf")
-@documented("What viewers see: the pinned product, a running flash sale, the line-up and "
-            "the server time (clients count down against it)", tags=TAGS,
-            response_schema=OBJECT)
+@documented(
+    "What viewers see: the pinned product, a running flash sale, the line-up and "
+    "the server time (clients count down against it)",
+    tags=TAGS,
+    response_schema=OBJECT,
+)
 async def shelf(request: web.Request) -> web.Response:
     return json_response(await shelf_state(request, _int_param(request, "show_id")))
 
@@ -162,9 +203,13 @@ async def _presenting(request: web.Request) -> tuple[Any, Any]:
 
 
 @routes.post("/api/shows/{show_id:\\d+}/lineup")
-@documented("Add a product to the show's line-up", tags=TAGS, auth=PRESENTER,
-            request_body={"type": "object", "properties": {"product_id": {"type": "integer"}}},
-            responses={200: "OK", 403: "Not a presenter", 422: "Bad input"})
+@documented(
+    "Add a product to the show's line-up",
+    tags=TAGS,
+    auth=PRESENTER,
+    request_body={"type": "object", "properties": {"product_id": {"type": "integer"}}},
+    responses={200: "OK", 403: "Not a presenter", 422: "Bad input"},
+)
 async def add_lineup(request: web.Request) -> web.Response:
     user, show = await _presenting(request)
     data = await read_json(request)
@@ -175,9 +220,13 @@ async def add_lineup(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/shows/{show_id:\\d+}/pin")
-@documented("Pin a line-up product over the video for every viewer", tags=TAGS, auth=PRESENTER,
-            request_body={"type": "object", "properties": {"product_id": {"type": "integer"}}},
-            responses={200: "OK", 403: "Not a presenter", 422: "Not in the line-up"})
+@documented(
+    "Pin a line-up product over the video for every viewer",
+    tags=TAGS,
+    auth=PRESENTER,
+    request_body={"type": "object", "properties": {"product_id": {"type": "integer"}}},
+    responses={200: "OK", 403: "Not a presenter", 422: "Not in the line-up"},
+)
 async def pin(request: web.Request) -> web.Response:
     user, show = await _presenting(request)
     data = await read_json(request)
@@ -185,14 +234,22 @@ async def pin(request: web.Request) -> web.Response:
     async with request.app[keys.sessionmaker].begin() as session:
         await catalog.pin(session, user, show, product_id)
     state = await shelf_state(request, show.id)
-    await live.publish(request.app, show.id, live.PRODUCT_PINNED,
-                       {"product": state["pinned"], "sale": state["sale"]})
+    await live.publish(
+        request.app,
+        show.id,
+        live.PRODUCT_PINNED,
+        {"product": state["pinned"], "sale": state["sale"]},
+    )
     return json_response(state)
 
 
 @routes.post("/api/shows/{show_id:\\d+}/unpin")
-@documented("Take the pinned product off the video", tags=TAGS, auth=PRESENTER,
-            responses={200: "OK", 403: "Not a presenter"})
+@documented(
+    "Take the pinned product off the video",
+    tags=TAGS,
+    auth=PRESENTER,
+    responses={200: "OK", 403: "Not a presenter"},
+)
 async def unpin(request: web.Request) -> web.Response:
     user, show = await _presenting(request)
     async with request.app[keys.sessionmaker].begin() as session:
@@ -202,88 +259,131 @@ async def unpin(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/shows/{show_id:\\d+}/sale")
-@documented("Start a flash sale on a line-up product (pins it)", tags=TAGS, auth=PRESENTER,
-            request_body={"type": "object", "properties": {
-                "product_id": {"type": "integer"}, "price": {"type": "integer"},
-                "cap": {"type": "integer"}, "minutes": {"type": "integer"},
-                "per_shopper": {"type": "integer"}}},
-            responses={200: "OK", 403: "Not a presenter", 422: "Bad input"})
+@documented(
+    "Start a flash sale on a line-up product (pins it)",
+    tags=TAGS,
+    auth=PRESENTER,
+    request_body={
+        "type": "object",
+        "properties": {
+            "product_id": {"type": "integer"},
+            "price": {"type": "integer"},
+            "cap": {"type": "integer"},
+            "minutes": {"type": "integer"},
+            "per_shopper": {"type": "integer"},
+        },
+    },
+    responses={200: "OK", 403: "Not a presenter", 422: "Bad input"},
+)
 async def start_sale(request: web.Request) -> web.Response:
     user, show = await _presenting(request)
     data = await read_json(request)
     product_id = catalog.parse_int(data.get("product_id"), "product_id", 1, 2**31)
     async with request.app[keys.sessionmaker].begin() as session:
         sale = await catalog.start_sale(
-            session, user, show, product_id=product_id, price=data.get("price"),
-            cap=data.get("cap"), minutes=data.get("minutes"),
-            per_shopper=data.get("per_shopper", 1))
+            session,
+            user,
+            show,
+            product_id=product_id,
+            price=data.get("price"),
+            cap=data.get("cap"),
+            minutes=data.get("minutes"),
+            per_shopper=data.get("per_shopper", 1),
+        )
     state = await shelf_state(request, show.id)
-    await live.publish(request.app, show.id, live.PRODUCT_PINNED,
-                       {"product": state["pinned"], "sale": state["sale"]})
+    await live.publish(
+        request.app,
+        show.id,
+        live.PRODUCT_PINNED,
+        {"product": state["pinned"], "sale": state["sale"]},
+    )
     await live.publish(request.app, show.id, live.SALE_STARTED, {"sale": live.sale_json(sale)})
     return json_response(state)
 
 
 @routes.post("/api/shows/{show_id:\\d+}/sale/end")
-@documented("End the running flash sale now", tags=TAGS, auth=PRESENTER,
-            responses={200: "OK", 403: "Not a presenter"})
+@documented(
+    "End the running flash sale now",
+    tags=TAGS,
+    auth=PRESENTER,
+    responses={200: "OK", 403: "Not a presenter"},
+)
 async def end_sale(request: web.Request) -> web.Response:
     user, show = await _presenting(request)
     async with request.app[keys.sessionmaker].begin() as session:
         ended = await catalog.end_sale(session, user, show)
     for sale in ended:
-        await live.publish(request.app, show.id, live.SALE_ENDED,
-                           {"sale_id": sale.id, "product_id": sale.product_id})
+        await live.publish(
+            request.app,
+            show.id,
+            live.SALE_ENDED,
+            {"sale_id": sale.id, "product_id": sale.product_id},
+        )
     return json_response(await shelf_state(request, show.id))
 
 
 @routes.post("/api/shows/{show_id:\\d+}/quick-listing")
-@documented("Make a product during the show (multipart: name, price, stock, photo) and pin "
-            "it in one step", tags=TAGS, auth=PRESENTER,
-            responses={201: "Created and pinned", 403: "Not a presenter", 422: "Bad input"})
+@documented(
+    "Make a product during the show (multipart: name, price, stock, photo) and pin it in one step",
+    tags=TAGS,
+    auth=PRESENTER,
+    responses={201: "Created and pinned", 403: "Not a presenter", 422: "Bad input"},
+)
 async def quick_listing(request: web.Request) -> web.Response:
     user, show = await _presenting(request)
     form = await request.post()
     photo = form.get("photo")
     image = None
     if isinstance(photo, FileField) and photo.filename:
-        image = save_image(request.app[keys.settings].data_dir, photo.file.read(), "products",
-                           field="photo")
+        image = save_image(
+            request.app[keys.settings].data_dir, photo.file.read(), "products", field="photo"
+        )
     data = catalog.ProductInput(
         name=str(form.get("name", "")),
         price=catalog.parse_int(form.get("price"), "price", 1, catalog.MAX_PRICE),
-        stock=catalog.parse_int(form.get("stock"), "stock", 0, catalog.MAX_STOCK))
+        stock=catalog.parse_int(form.get("stock"), "stock", 0, catalog.MAX_STOCK),
+    )
     async with request.app[keys.sessionmaker].begin() as session:
-        product = await catalog.create_product(session, user, show.store_id, data, image,
-                                               during=show)
+        product = await catalog.create_product(
+            session, user, show.store_id, data, image, during=show
+        )
         await catalog.add_to_lineup(session, user, show, product.id)
         await catalog.pin(session, user, show, product.id)
     state = await shelf_state(request, show.id)
-    await live.publish(request.app, show.id, live.PRODUCT_PINNED,
-                       {"product": state["pinned"], "sale": None})
+    await live.publish(
+        request.app, show.id, live.PRODUCT_PINNED, {"product": state["pinned"], "sale": None}
+    )
     return json_response(state, status=201)
 
 
 # --- buying ------------------------------------------------------------------------------
 
+
 def _lines(data: dict[str, Any]) -> list[orders.LineRequest]:
     items = data.get("items")
     if not isinstance(items, list) or not 1 <= len(items) <= orders.MAX_LINES:
-        raise BadCheckoutInput(N_("An order has 1 to %(max)d items."), field="items",
-                               max=orders.MAX_LINES)
+        raise BadCheckoutInput(
+            N_("An order has 1 to %(max)d items."), field="items", max=orders.MAX_LINES
+        )
     lines = []
     for item in items:
         if not isinstance(item, dict):
-            raise BadCheckoutInput(N_("An order has 1 to %(max)d items."), field="items",
-                                   max=orders.MAX_LINES)
+            raise BadCheckoutInput(
+                N_("An order has 1 to %(max)d items."), field="items", max=orders.MAX_LINES
+            )
         variant = item.get("variant_id")
-        lines.append(orders.LineRequest(
-            product_id=catalog.parse_int(item.get("product_id"), "product_id", 1, 2**31),
-            # Bounds come later from the product's own per-order limit.
-            quantity=catalog.parse_int(item.get("quantity"), "quantity", 1,
-                                       catalog.MAX_PER_ORDER),
-            variant_id=None if variant is None else catalog.parse_int(
-                variant, "variant_id", 1, 2**31)))
+        lines.append(
+            orders.LineRequest(
+                product_id=catalog.parse_int(item.get("product_id"), "product_id", 1, 2**31),
+                # Bounds come later from the product's own per-order limit.
+                quantity=catalog.parse_int(
+                    item.get("quantity"), "quantity", 1, catalog.MAX_PER_ORDER
+                ),
+                variant_id=None
+                if variant is None
+                else catalog.parse_int(variant, "variant_id", 1, 2**31),
+            )
+        )
     return lines
 
 
@@ -292,15 +392,29 @@ def _shipping(data: dict[str, Any]) -> orders.Shipping:
         value = data.get(name, "")
         return value if isinstance(value, str) else ""
 
-    return orders.Shipping(name=text("name"), phone=text("phone"), postcode=text("postcode"),
-                           address=text("address"), address_detail=text("address_detail"))
+    return orders.Shipping(
+        name=text("name"),
+        phone=text("phone"),
+        postcode=text("postcode"),
+        address=text("address"),
+        address_detail=text("address_detail"),
+    )
 
 
 @routes.post("/api/shows/{show_id:\\d+}/orders")
-@documented("Buy what is pinned: reserves the stock and returns the pending order to pay",
-            tags=TAGS, request_body=ORDER_INPUT, response_schema=OBJECT, auth="signed in",
-            responses={201: "Reserved", 401: "Not signed in", 409: "Sold out or not on sale",
-                       422: "Bad input"})
+@documented(
+    "Buy what is pinned: reserves the stock and returns the pending order to pay",
+    tags=TAGS,
+    request_body=ORDER_INPUT,
+    response_schema=OBJECT,
+    auth="signed in",
+    responses={
+        201: "Reserved",
+        401: "Not signed in",
+        409: "Sold out or not on sale",
+        422: "Bad input",
+    },
+)
 async def place_order(request: web.Request) -> web.Response:
     user = require_user(request)
     data = await read_json(request)
@@ -322,19 +436,28 @@ async def place_order(request: web.Request) -> web.Response:
         show = await session.get(Show, show_id)
         if show is None:
             raise ShowNotFound(show_id=show_id)
-        order = await orders.place_order(session, user, show, lines, shipping,
-                                         hold=request.app[config].hold)
+        order = await orders.place_order(
+            session, user, show, lines, shipping, hold=request.app[config].hold
+        )
     await flows.announce_stock(request.app, show.id, (line.product_id for line in lines))
     return json_response(live.order_json(order), status=201)
 
 
 @routes.post("/api/orders/{order_id:\\d+}/pay")
-@documented("Pay a pending order with a card token from Stripe.js; answers the order and, "
-            "for 3-D Secure, the client secret to confirm", tags=TAGS, auth="the shopper",
-            request_body={"type": "object", "properties": {"card_token": {"type": "string"}}},
-            response_schema=OBJECT,
-            responses={200: "Paid or needs action", 402: "Declined", 404: "No such order",
-                       409: "Not payable"})
+@documented(
+    "Pay a pending order with a card token from Stripe.js; answers the order and, "
+    "for 3-D Secure, the client secret to confirm",
+    tags=TAGS,
+    auth="the shopper",
+    request_body={"type": "object", "properties": {"card_token": {"type": "string"}}},
+    response_schema=OBJECT,
+    responses={
+        200: "Paid or needs action",
+        402: "Declined",
+        404: "No such order",
+        409: "Not payable",
+    },
+)
 async def pay(request: web.Request) -> web.Response:
     user = require_user(request)
     data = await read_json(request)
@@ -349,9 +472,13 @@ async def pay(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/orders/{order_id:\\d+}/cancel")
-@documented("Give up a pending order (closed sheet, failed 3-D Secure): frees the stock",
-            tags=TAGS, auth="the shopper", response_schema=OBJECT,
-            responses={200: "OK", 404: "No such order"})
+@documented(
+    "Give up a pending order (closed sheet, failed 3-D Secure): frees the stock",
+    tags=TAGS,
+    auth="the shopper",
+    response_schema=OBJECT,
+    responses={200: "OK", 404: "No such order"},
+)
 async def cancel(request: web.Request) -> web.Response:
     user = require_user(request)
     order = await flows.give_up(request.app, user, _int_param(request, "order_id"))
@@ -359,8 +486,13 @@ async def cancel(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/orders/{order_id:\\d+}")
-@documented("One of my orders", tags=TAGS, auth="the shopper", response_schema=OBJECT,
-            responses={200: "OK", 404: "No such order"})
+@documented(
+    "One of my orders",
+    tags=TAGS,
+    auth="the shopper",
+    response_schema=OBJECT,
+    responses={200: "OK", 404: "No such order"},
+)
 async def get_order(request: web.Request) -> web.Response:
     user = require_user(request)
     async with request.app[keys.sessionmaker]() as session:
@@ -369,8 +501,9 @@ async def get_order(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/orders")
-@documented("My orders, newest first", tags=TAGS, auth="signed in",
-            response_schema={"type": "array"})
+@documented(
+    "My orders, newest first", tags=TAGS, auth="signed in", response_schema={"type": "array"}
+)
 async def my_orders(request: web.Request) -> web.Response:
     user = require_user(request)
     async with request.app[keys.sessionmaker]() as session:
@@ -380,56 +513,76 @@ async def my_orders(request: web.Request) -> web.Response:
 
 # --- merchant side -------------------------------------------------------------------------
 
+
 @routes.get("/api/shows/{show_id:\\d+}/orders")
-@documented("The show's paid orders, newest first (the studio's live feed)", tags=TAGS,
-            auth=PRESENTER, response_schema={"type": "array"})
+@documented(
+    "The show's paid orders, newest first (the studio's live feed)",
+    tags=TAGS,
+    auth=PRESENTER,
+    response_schema={"type": "array"},
+)
 async def show_orders(request: web.Request) -> web.Response:
     _, show = await _presenting(request)
     async with request.app[keys.sessionmaker]() as session:
         found = await orders.orders_of_store(session, show.store_id, show_id=show.id)
         buyers = {o.user_id: await session.get(User, o.user_id) for o in found}
     paid = [o for o in found if o.paid_at is not None]
-    return json_response([live.feed_json(o, getattr(buyers[o.user_id], "display_name", ""))
-                          for o in paid])
+    return json_response(
+        [live.feed_json(o, getattr(buyers[o.user_id], "display_name", "")) for o in paid]
+    )
 
 
 @routes.post("/api/merchant/orders/{order_id:\\d+}/status")
-@documented("Move an order on: preparing, shipped (with tracking number), delivered",
-            tags=TAGS, auth="the store's merchant or an operator", response_schema=OBJECT,
-            request_body={"type": "object", "properties": {
-                "status": {"type": "string"}, "tracking_number": {"type": "string"}}},
-            responses={200: "OK", 404: "No such order", 409: "Illegal move"})
+@documented(
+    "Move an order on: preparing, shipped (with tracking number), delivered",
+    tags=TAGS,
+    auth="the store's merchant or an operator",
+    response_schema=OBJECT,
+    request_body={
+        "type": "object",
+        "properties": {"status": {"type": "string"}, "tracking_number": {"type": "string"}},
+    },
+    responses={200: "OK", 404: "No such order", 409: "Illegal move"},
+)
 async def order_status(request: web.Request) -> web.Response:
     user = require_user(request)
     data = await read_json(request)
     async with request.app[keys.sessionmaker].begin() as session:
         order = await orders.order_of_store(session, user, _int_param(request, "order_id"))
-        order = await orders.advance(session, user, order, str(data.get("status", "")),
-                                     str(data.get("tracking_number", "")))
+        order = await orders.advance(
+            session, user, order, str(data.get("status", "")), str(data.get("tracking_number", ""))
+        )
     return json_response(live.order_json(order))
 
 
 @routes.post("/api/merchant/orders/{order_id:\\d+}/refund")
-@documented("Refund all or part of a paid order through Stripe", tags=TAGS,
-            auth="the store's merchant or an operator", response_schema=OBJECT,
-            request_body={"type": "object", "properties": {"amount": {"type": "integer"}}},
-            responses={200: "OK", 404: "No such order", 409: "Not paid",
-                       422: "More than what is left"})
+@documented(
+    "Refund all or part of a paid order through Stripe",
+    tags=TAGS,
+    auth="the store's merchant or an operator",
+    response_schema=OBJECT,
+    request_body={"type": "object", "properties": {"amount": {"type": "integer"}}},
+    responses={200: "OK", 404: "No such order", 409: "Not paid", 422: "More than what is left"},
+)
 async def refund(request: web.Request) -> web.Response:
     user = require_user(request)
     data = await read_json(request)
-    order = await flows.refund(request.app, user, _int_param(request, "order_id"),
-                               data.get("amount"))
+    order = await flows.refund(
+        request.app, user, _int_param(request, "order_id"), data.get("amount")
+    )
     return json_response(live.order_json(order))
 
 
 # --- webhook -------------------------------------------------------------------------------
 
+
 @routes.post(WEBHOOK_PATH)
 @csrf_exempt
-@documented("Stripe events (signed with Stripe-Signature)", tags=TAGS,
-            responses={200: "Handled or a duplicate", 400: "Bad signature",
-                       404: "Unknown order"})
+@documented(
+    "Stripe events (signed with Stripe-Signature)",
+    tags=TAGS,
+    responses={200: "Handled or a duplicate", 400: "Bad signature", 404: "Unknown order"},
+)
 async def stripe_webhook(request: web.Request) -> web.Response:
     payload = await request.read()
     event = request.app[gateway].parse_event(payload, request.headers.get("Stripe-Signature", ""))

@@ -28,8 +28,11 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 def _templates_of(package: str) -> list[Path]:
     templates = ROOT / "templates"
     if package == "server":
-        return [p for p in templates.rglob("*.html")
-                if p.relative_to(templates).parts[0] not in PACKAGES[1:]]
+        return [
+            p
+            for p in templates.rglob("*.html")
+            if p.relative_to(templates).parts[0] not in PACKAGES[1:]
+        ]
     return sorted((templates / package).rglob("*.html"))
 
 
@@ -38,19 +41,30 @@ def extract(package: str) -> Catalog:
     source = ROOT / package
     if source.is_dir():
         for filename, lineno, message, comments, context in extract_from_dir(
-            source, method_map=[("**.py", "python")], keywords=KEYWORDS,
+            source,
+            method_map=[("**.py", "python")],
+            keywords=KEYWORDS,
         ):
             if "migrations" not in filename:
-                catalog.add(message, locations=[(f"{package}/{filename}", lineno)],
-                            auto_comments=comments, context=context)
+                catalog.add(
+                    message,
+                    locations=[(f"{package}/{filename}", lineno)],
+                    auto_comments=comments,
+                    context=context,
+                )
     for path in _templates_of(package):
         for filename, lineno, message, comments, context in extract_from_dir(
-            path.parent, method_map=[(path.name, "jinja2")], keywords=KEYWORDS,
+            path.parent,
+            method_map=[(path.name, "jinja2")],
+            keywords=KEYWORDS,
             options_map={path.name: {"extensions": "jinja2.ext.i18n"}},
         ):
-            catalog.add(message, locations=[(str(path.parent.relative_to(ROOT) / filename),
-                                             lineno)],
-                        auto_comments=comments, context=context)
+            catalog.add(
+                message,
+                locations=[(str(path.parent.relative_to(ROOT) / filename), lineno)],
+                auto_comments=comments,
+                context=context,
+            )
     return catalog
 
 
@@ -70,8 +84,7 @@ def update(package: str) -> int:
         catalog.update(template, no_fuzzy_matching=True)
         catalog.obsolete.clear()
         with po_path.open("wb") as fh:
-            write_po(fh, catalog, width=100, omit_header=False, sort_output=True,
-                     no_location=True)
+            write_po(fh, catalog, width=100, omit_header=False, sort_output=True, no_location=True)
         if locale == "ko":
             missing += sum(1 for m in catalog if m.id and not m.string)
     return missing

@@ -53,8 +53,12 @@ SHOW_INPUT = {
 
 def store_json(store: Store) -> dict[str, Any]:
     return {
-        "id": store.id, "name": store.name, "slug": store.slug,
-        "description": store.description, "market": store.market, "region": store.region,
+        "id": store.id,
+        "name": store.name,
+        "slug": store.slug,
+        "description": store.description,
+        "market": store.market,
+        "region": store.region,
         "refund_policy": store.refund_policy,
         "logo_url": f"/media/{store.logo_path}" if store.logo_path else None,
     }
@@ -80,9 +84,15 @@ def show_json(show: Show) -> dict[str, Any]:
 
 
 def user_json(user: User) -> dict[str, Any]:
-    return {"id": user.id, "email": user.email, "display_name": user.display_name,
-            "role": user.role.value, "status": user.status.value, "store_id": user.store_id,
-            "locale": user.locale}
+    return {
+        "id": user.id,
+        "email": user.email,
+        "display_name": user.display_name,
+        "role": user.role.value,
+        "status": user.status.value,
+        "store_id": user.store_id,
+        "locale": user.locale,
+    }
 
 
 @routes.get("/api/openapi.json")
@@ -91,16 +101,23 @@ async def openapi(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/me")
-@documented("The signed-in account", responses={200: "The account", 401: "Not signed in"},
-            tags=("accounts",), auth="any signed-in user")
+@documented(
+    "The signed-in account",
+    responses={200: "The account", 401: "Not signed in"},
+    tags=("accounts",),
+    auth="any signed-in user",
+)
 async def me(request: web.Request) -> web.Response:
     return json_response(user_json(require_user(request)))
 
 
 @routes.get("/api/shows")
-@documented("Shows, optionally by state (?state=live|scheduled|ended|cancelled)",
-            responses={200: "A list of shows", 422: "Unknown state"}, tags=("shows",),
-            response_schema={"type": "array", "items": SHOW_SCHEMA})
+@documented(
+    "Shows, optionally by state (?state=live|scheduled|ended|cancelled)",
+    responses={200: "A list of shows", 422: "Unknown state"},
+    tags=("shows",),
+    response_schema={"type": "array", "items": SHOW_SCHEMA},
+)
 async def list_shows(request: web.Request) -> web.Response:
     raw = request.query.get("state", "")
     async with request.app[keys.sessionmaker]() as session:
@@ -108,18 +125,24 @@ async def list_shows(request: web.Request) -> web.Response:
             try:
                 state = ShowState(raw)
             except ValueError:
-                raise Invalid(N_("Unknown show state %(state)s."), field="state",
-                              state=raw) from None
-            found = await service.shows_in_state(session, state, limit=100,
-                                                 newest_first=state is ShowState.ENDED)
+                raise Invalid(
+                    N_("Unknown show state %(state)s."), field="state", state=raw
+                ) from None
+            found = await service.shows_in_state(
+                session, state, limit=100, newest_first=state is ShowState.ENDED
+            )
         else:
             found = await service.all_shows(session, limit=100, public_only=True)
     return json_response([show_json(s) for s in found])
 
 
 @routes.get("/api/shows/{show_id:\\d+}")
-@documented("One show", responses={200: "The show", 404: "No such show"}, tags=("shows",),
-            response_schema=SHOW_SCHEMA)
+@documented(
+    "One show",
+    responses={200: "The show", 404: "No such show"},
+    tags=("shows",),
+    response_schema=SHOW_SCHEMA,
+)
 async def get_show(request: web.Request) -> web.Response:
     async with request.app[keys.sessionmaker]() as session:
         show = await service.get_show(session, int(request.match_info["show_id"]))
@@ -132,11 +155,13 @@ def _parse_start(raw: Any) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(str(raw))
     except ValueError:
-        raise Invalid(N_("scheduled_start must be an ISO 8601 time with a zone."),
-                      field="scheduled_start") from None
+        raise Invalid(
+            N_("scheduled_start must be an ISO 8601 time with a zone."), field="scheduled_start"
+        ) from None
     if value.tzinfo is None:
-        raise Invalid(N_("scheduled_start must be an ISO 8601 time with a zone."),
-                      field="scheduled_start")
+        raise Invalid(
+            N_("scheduled_start must be an ISO 8601 time with a zone."), field="scheduled_start"
+        )
     return value
 
 
@@ -148,7 +173,8 @@ def _show_input(data: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(duration, int) or isinstance(duration, bool):
         raise Invalid(N_("duration_minutes must be a whole number."), field="duration_minutes")
     if not isinstance(data.get("title", ""), str) or not isinstance(
-            data.get("description", ""), str):
+        data.get("description", ""), str
+    ):
         raise Invalid(N_("title and description must be text."), field="title")
     return {
         "title": data.get("title", ""),
@@ -160,10 +186,14 @@ def _show_input(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @routes.post("/api/shows")
-@documented("Plan a show for a store", request_body=SHOW_INPUT, response_schema=SHOW_SCHEMA,
-            responses={201: "Created", 401: "Not signed in", 403: "Not your store",
-                       422: "Invalid input"},
-            tags=("shows",), auth="the store's merchant or an operator; X-CSRF-Token")
+@documented(
+    "Plan a show for a store",
+    request_body=SHOW_INPUT,
+    response_schema=SHOW_SCHEMA,
+    responses={201: "Created", 401: "Not signed in", 403: "Not your store", 422: "Invalid input"},
+    tags=("shows",),
+    auth="the store's merchant or an operator; X-CSRF-Token",
+)
 async def create_show(request: web.Request) -> web.Response:
     user = require_user(request, Role.MERCHANT, Role.OPERATOR)
     data = await read_json(request)
@@ -177,10 +207,20 @@ async def create_show(request: web.Request) -> web.Response:
 
 
 @routes.patch("/api/shows/{show_id:\\d+}")
-@documented("Change a scheduled show", request_body=SHOW_INPUT, response_schema=SHOW_SCHEMA,
-            responses={200: "Changed", 401: "Not signed in", 403: "Not your store",
-                       404: "No such show", 422: "Invalid input or not scheduled"},
-            tags=("shows",), auth="the store's merchant or an operator; X-CSRF-Token")
+@documented(
+    "Change a scheduled show",
+    request_body=SHOW_INPUT,
+    response_schema=SHOW_SCHEMA,
+    responses={
+        200: "Changed",
+        401: "Not signed in",
+        403: "Not your store",
+        404: "No such show",
+        422: "Invalid input or not scheduled",
+    },
+    tags=("shows",),
+    auth="the store's merchant or an operator; X-CSRF-Token",
+)
 async def update_show(request: web.Request) -> web.Response:
     user = require_user(request)
     data = await read_json(request)
@@ -188,35 +228,53 @@ async def update_show(request: web.Request) -> web.Response:
         show = await service.get_show(session, int(request.match_info["show_id"]))
         if not service.can_manage(user, show):
             raise Forbidden(N_("You can only change shows of your own store."))
-        merged = {"title": show.title, "description": show.description,
-                  "scheduled_start": show.scheduled_start.isoformat(),
-                  "duration_minutes": show.duration_minutes,
-                  "creator_ids": [c.id for c in show.creators], **data}
+        merged = {
+            "title": show.title,
+            "description": show.description,
+            "scheduled_start": show.scheduled_start.isoformat(),
+            "duration_minutes": show.duration_minutes,
+            "creator_ids": [c.id for c in show.creators],
+            **data,
+        }
         show = await service.update_show(session, user, show, **_show_input(merged))
     return json_response(show_json(show))
 
 
 @routes.post("/api/shows/{show_id:\\d+}/{action:start|end|cancel}")
-@documented("Move a show: start (go live), end, or cancel (with an optional reason)",
-            response_schema=SHOW_SCHEMA,
-            responses={200: "Moved", 401: "Not signed in", 403: "Not allowed",
-                       404: "No such show", 409: "Not allowed from the show's state"},
-            tags=("shows",), auth="presenters start and end; managers cancel; X-CSRF-Token")
+@documented(
+    "Move a show: start (go live), end, or cancel (with an optional reason)",
+    response_schema=SHOW_SCHEMA,
+    responses={
+        200: "Moved",
+        401: "Not signed in",
+        403: "Not allowed",
+        404: "No such show",
+        409: "Not allowed from the show's state",
+    },
+    tags=("shows",),
+    auth="presenters start and end; managers cancel; X-CSRF-Token",
+)
 async def show_transition(request: web.Request) -> web.Response:
     user = require_user(request)
     data = await read_json(request) if request.can_read_body else {}
     reason = data.get("reason", "")
     async with request.app[keys.sessionmaker].begin() as session:
         show = await service.get_show(session, int(request.match_info["show_id"]))
-        await service.transition(session, user, show, request.match_info["action"],
-                                 reason=reason if isinstance(reason, str) else "")
+        await service.transition(
+            session,
+            user,
+            show,
+            request.match_info["action"],
+            reason=reason if isinstance(reason, str) else "",
+        )
     await service.tell_listeners(request.app, show.id, request.match_info["action"])
     return json_response(show_json(show))
 
 
 @routes.get("/api/stores")
-@documented("All stores", tags=("stores",),
-            response_schema={"type": "array", "items": {"type": "object"}})
+@documented(
+    "All stores", tags=("stores",), response_schema={"type": "array", "items": {"type": "object"}}
+)
 async def list_stores(request: web.Request) -> web.Response:
     async with request.app[keys.sessionmaker]() as session:
         stores = await accounts.list_stores(session)

@@ -42,8 +42,11 @@ MAX_REQUEST_BYTES = 10 * 1024 * 1024
 async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.settings]
     engine = make_engine(settings.database_url)
-    reader = (make_engine(settings.database_url, for_writing=False)
-              if settings.database_url.startswith("sqlite") else None)
+    reader = (
+        make_engine(settings.database_url, for_writing=False)
+        if settings.database_url.startswith("sqlite")
+        else None
+    )
     if settings.run_migrations:
         await upgrade(engine)
     app[keys.engine] = engine
@@ -81,8 +84,10 @@ def create_app(settings: Settings) -> web.Application:
     setup_streaming(app)
     app.router.add_routes(streaming_replay.routes)
     app[replay_chat] = replay_messages
-    analytics.setup(app, viewer_counter=HubViewerCounter(app), chat_figures=chat_figures,
-                    sales_figures=sales_figures)
+    analytics.setup(
+        app,
+        viewer_counter=HubViewerCounter(app),
+        chat_figures=chat_figures,
+        sales_figures=sales_figures,
+    )
     return app
-
-

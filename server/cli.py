@@ -48,8 +48,14 @@ async def _create_operator(settings: Settings, email: str, name: str, password: 
     try:
         await upgrade(engine)
         async with make_sessionmaker(engine).begin() as session:
-            await accounts.create_user(session, email=email, password=password, display_name=name,
-                                       role=Role.OPERATOR, status=AccountStatus.ACTIVE)
+            await accounts.create_user(
+                session,
+                email=email,
+                password=password,
+                display_name=name,
+                role=Role.OPERATOR,
+                status=AccountStatus.ACTIVE,
+            )
     finally:
         await engine.dispose()
 

@@ -64,8 +64,11 @@ def make_engine(database_url: str, *, for_writing: bool = True) -> AsyncEngine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(database_url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin",
-                     _sqlite_begin_immediate if for_writing else _sqlite_begin_deferred)
+        event.listen(
+            engine.sync_engine,
+            "begin",
+            _sqlite_begin_immediate if for_writing else _sqlite_begin_deferred,
+        )
         return engine
     return create_async_engine(database_url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
@@ -105,14 +108,16 @@ class SplitSessions(async_sessionmaker[AsyncSession]):
     def __init__(self, reader: AsyncEngine, writer: AsyncEngine) -> None:
         super().__init__(reader, expire_on_commit=False)
         self._writer: async_sessionmaker[AsyncSession] = async_sessionmaker(
-            writer, expire_on_commit=False)
+            writer, expire_on_commit=False
+        )
 
     def begin(self) -> Any:
         return self._writer.begin()
 
 
-def make_sessionmaker(engine: AsyncEngine, reader: AsyncEngine | None = None
-                      ) -> async_sessionmaker[AsyncSession]:
+def make_sessionmaker(
+    engine: AsyncEngine, reader: AsyncEngine | None = None
+) -> async_sessionmaker[AsyncSession]:
     if reader is not None:
         return SplitSessions(reader, engine)
     return async_sessionmaker(engine, expire_on_commit=False)

@@ -39,48 +39,99 @@ async def seed(session: AsyncSession) -> bool:
         return False
     active = AccountStatus.ACTIVE
     operator = await accounts.create_user(
-        session, email=DEMO_LOGINS[0].email, password=DEMO_PASSWORD, display_name="운영자",
-        role=Role.OPERATOR, status=active)
+        session,
+        email=DEMO_LOGINS[0].email,
+        password=DEMO_PASSWORD,
+        display_name="운영자",
+        role=Role.OPERATOR,
+        status=active,
+    )
     halmae = await accounts.create_store(
-        session, name="할매 반찬가게", slug="halmae-banchan", market="망원시장",
+        session,
+        name="할매 반찬가게",
+        slug="halmae-banchan",
+        market="망원시장",
         region="서울 마포구",
         description="40년 손맛 그대로, 매일 아침 만드는 반찬.",
         refund_policy="신선식품 특성상 단순 변심 환불은 어렵습니다. "
-                      "상품 이상 시 수령 후 24시간 안에 연락 주세요.")
+        "상품 이상 시 수령 후 24시간 안에 연락 주세요.",
+    )
     gongbang = await accounts.create_store(
-        session, name="나무결 공방", slug="namugyeol", market="성수 수제화거리",
+        session,
+        name="나무결 공방",
+        slug="namugyeol",
+        market="성수 수제화거리",
         region="서울 성동구",
         description="원목 도마와 수저를 손으로 깎습니다.",
-        refund_policy="수령 후 7일 안에 미사용 상품은 환불해 드립니다.")
+        refund_policy="수령 후 7일 안에 미사용 상품은 환불해 드립니다.",
+    )
     await accounts.create_user(
-        session, email=DEMO_LOGINS[1].email, password=DEMO_PASSWORD, display_name="김순자 사장님",
-        role=Role.MERCHANT, status=active, store_id=halmae.id)
+        session,
+        email=DEMO_LOGINS[1].email,
+        password=DEMO_PASSWORD,
+        display_name="김순자 사장님",
+        role=Role.MERCHANT,
+        status=active,
+        store_id=halmae.id,
+    )
     await accounts.create_user(
-        session, email=DEMO_LOGINS[2].email, password=DEMO_PASSWORD, display_name="박나무 공방장",
-        role=Role.MERCHANT, status=active, store_id=gongbang.id)
+        session,
+        email=DEMO_LOGINS[2].email,
+        password=DEMO_PASSWORD,
+        display_name="박나무 공방장",
+        role=Role.MERCHANT,
+        status=active,
+        store_id=gongbang.id,
+    )
     creator = await accounts.create_user(
-        session, email=DEMO_LOGINS[3].email, password=DEMO_PASSWORD, display_name="라이브 지은",
-        role=Role.CREATOR, status=active)
+        session,
+        email=DEMO_LOGINS[3].email,
+        password=DEMO_PASSWORD,
+        display_name="라이브 지은",
+        role=Role.CREATOR,
+        status=active,
+    )
     await accounts.create_user(
-        session, email=DEMO_LOGINS[4].email, password=DEMO_PASSWORD, display_name="장보기 민수",
-        role=Role.SHOPPER, status=active)
+        session,
+        email=DEMO_LOGINS[4].email,
+        password=DEMO_PASSWORD,
+        display_name="장보기 민수",
+        role=Role.SHOPPER,
+        status=active,
+    )
     await accounts.assign_creator(session, creator.id, halmae.id)
     await accounts.assign_creator(session, creator.id, gongbang.id)
 
     tomorrow_7pm = (utcnow() + dt.timedelta(days=1)).replace(
-        hour=10, minute=0, second=0, microsecond=0)  # 19:00 in Seoul
+        hour=10, minute=0, second=0, microsecond=0
+    )  # 19:00 in Seoul
     await shows.create_show(
-        session, operator, store_id=halmae.id, title="할매 반찬 라이브: 김장 김치 특가",
+        session,
+        operator,
+        store_id=halmae.id,
+        title="할매 반찬 라이브: 김장 김치 특가",
         description="갓 담근 김장 김치와 밑반찬을 라이브 특가로 만나보세요.",
-        scheduled_start=tomorrow_7pm, creator_ids=[creator.id])
+        scheduled_start=tomorrow_7pm,
+        creator_ids=[creator.id],
+    )
     await shows.create_show(
-        session, operator, store_id=gongbang.id, title="원목 도마 만들기 라이브",
+        session,
+        operator,
+        store_id=gongbang.id,
+        title="원목 도마 만들기 라이브",
         description="공방에서 도마를 깎는 과정을 보여드립니다.",
-        scheduled_start=tomorrow_7pm + dt.timedelta(days=2), creator_ids=[creator.id])
+        scheduled_start=tomorrow_7pm + dt.timedelta(days=2),
+        creator_ids=[creator.id],
+    )
     finished = await shows.create_show(
-        session, operator, store_id=halmae.id, title="지난 라이브: 명절 전 모음전",
-        scheduled_start=utcnow() - dt.timedelta(days=3), creator_ids=[creator.id],
-        allow_past=True)
+        session,
+        operator,
+        store_id=halmae.id,
+        title="지난 라이브: 명절 전 모음전",
+        scheduled_start=utcnow() - dt.timedelta(days=3),
+        creator_ids=[creator.id],
+        allow_past=True,
+    )
     lifecycle.apply(finished, "start", utcnow() - dt.timedelta(days=3))
     lifecycle.apply(finished, "end", utcnow() - dt.timedelta(days=3) + dt.timedelta(hours=1))
     await session.flush()

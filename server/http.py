@@ -67,10 +67,13 @@ def render(
     return aiohttp_jinja2.render_template(template, request, ctx, status=status)
 
 
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None
-                  ) -> web.Response:
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
     return web.json_response(
-        data, status=status, headers=headers,
+        data,
+        status=status,
+        headers=headers,
         dumps=lambda obj: json.dumps(obj, ensure_ascii=False, default=str),
     )
 
@@ -178,8 +181,9 @@ def _domain_error_response(request: web.Request, exc: DomainError) -> web.Stream
         )
     if isinstance(exc, Unauthorized) and request.method == "GET":
         raise web.HTTPSeeOther(f"/login?next={request.path_qs}")
-    return render(request, "error.html", {"status": exc.status, "message": message},
-                  status=exc.status)
+    return render(
+        request, "error.html", {"status": exc.status, "message": message}, status=exc.status
+    )
 
 
 def form_str(form: Any, name: str, default: str = "") -> str:

@@ -24,7 +24,8 @@ events: web.AppKey[EventPublisher] = web.AppKey("events")
 # Called after a person moves a show (show id, action: "start", "end", "cancel"), so a
 # package that keeps live state for shows (streaming) hears of it whatever page did it.
 show_listeners: web.AppKey[list[Callable[[int, str], Awaitable[None]]]] = web.AppKey(
-    "show_listeners")
+    "show_listeners"
+)
 
 # Per-request values set by the session middleware.
 request_user: web.RequestKey[User | None] = web.RequestKey("user")

@@ -18,19 +18,24 @@ LOCALSTRIPE_KEY = "sk_test_localstripe"
 LOCALSTRIPE_PUBLISHABLE = "pk_test_localstripe"
 
 
-async def wait_until_up(base: str, patience: float = 60.0,
-                        process: asyncio.subprocess.Process | None = None,
-                        log_path: Path | None = None) -> None:
+async def wait_until_up(
+    base: str,
+    patience: float = 60.0,
+    process: asyncio.subprocess.Process | None = None,
+    log_path: Path | None = None,
+) -> None:
     deadline = asyncio.get_running_loop().time() + patience
     async with aiohttp.ClientSession() as http:
         while True:
             if process is not None and process.returncode is not None:
-                raise RuntimeError(f"localstripe exited ({process.returncode}); is "
-                                   f"{base} in use? Its log: {log_path}")
+                raise RuntimeError(
+                    f"localstripe exited ({process.returncode}); is "
+                    f"{base} in use? Its log: {log_path}"
+                )
             try:
-                async with http.get(f"{base}/v1/customers",
-                                    headers={"Authorization": f"Bearer {LOCALSTRIPE_KEY}"}
-                                    ) as resp:
+                async with http.get(
+                    f"{base}/v1/customers", headers={"Authorization": f"Bearer {LOCALSTRIPE_KEY}"}
+                ) as resp:
                     if resp.status == 200:
                         return
             except aiohttp.ClientError:
@@ -49,8 +54,9 @@ def localstripe_settings(settings: Settings, base: str) -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def run_localstripe(settings: Settings, port: int = LOCALSTRIPE_PORT
-                          ) -> AsyncIterator[Settings]:
+async def run_localstripe(
+    settings: Settings, port: int = LOCALSTRIPE_PORT
+) -> AsyncIterator[Settings]:
     """Yield settings that point at a localstripe child process (or at Stripe, unchanged)."""
     if not settings.uses_localstripe:
         yield settings
@@ -61,8 +67,13 @@ async def run_localstripe(settings: Settings, port: int = LOCALSTRIPE_PORT
     # Its request log goes to a file: an unread pipe would fill up and stall it.
     with log_path.open("ab") as log_file:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "localstripe", "--port", str(port),
-            stdout=log_file, stderr=log_file,
+            sys.executable,
+            "-m",
+            "localstripe",
+            "--port",
+            str(port),
+            stdout=log_file,
+            stderr=log_file,
         )
     try:
         await wait_until_up(base, process=process, log_path=log_path)

@@ -11,8 +11,12 @@ from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 ROOT = Path(__file__).resolve().parent.parent
-VERSION_FOLDERS = ("server/migrations/versions", "streaming/migrations",
-                   "chat/migrations", "checkout/migrations")
+VERSION_FOLDERS = (
+    "server/migrations/versions",
+    "streaming/migrations",
+    "chat/migrations",
+    "checkout/migrations",
+)
 # Any fixed number: it names the PostgreSQL advisory lock that keeps two processes
 # starting at once from migrating the same database twice.
 MIGRATION_LOCK_ID = 7_240_115

@@ -12,6 +12,11 @@ from server.notifications import models as notification_models
 from server.shows import models as shows_models
 
 __all__ = [
-    "Base", "accounts_models", "analytics_models", "chat_models", "checkout_models",
-    "notification_models", "shows_models",
+    "Base",
+    "accounts_models",
+    "analytics_models",
+    "chat_models",
+    "checkout_models",
+    "notification_models",
+    "shows_models",
 ]

@@ -68,8 +68,13 @@ async def user_from_cookies(app: web.Application, cookies: dict[str, str]) -> Us
         return await accounts.user_for_token(session, token)
 
 
-def set_cookie(response: web.StreamResponse, request: web.Request, name: str, value: str,
-               max_age: int | None = None) -> None:
+def set_cookie(
+    response: web.StreamResponse,
+    request: web.Request,
+    name: str,
+    value: str,
+    max_age: int | None = None,
+) -> None:
     response.set_cookie(
         name,
         value,

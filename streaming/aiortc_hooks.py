@@ -99,8 +99,9 @@ def keyframe_request(receiver: RTCRtpReceiver) -> Coroutine[Any, Any, None] | No
     return send_pli(newest.source)
 
 
-def feed_sender(sender: RTCRtpSender, source: FrameSource,
-                on_keyframe_request: Callable[[], None]) -> None:
+def feed_sender(
+    sender: RTCRtpSender, source: FrameSource, on_keyframe_request: Callable[[], None]
+) -> None:
     """Make `sender` send the frames `source` returns, as they are, and report the
     remote's keyframe requests to `on_keyframe_request`. Call before the connection
     starts sending (right after the transceiver is made)."""
@@ -124,9 +125,14 @@ def feed_sender(sender: RTCRtpSender, source: FrameSource,
 
 
 _SENDER_PRIVATE = (
-    "_run_rtp", "_retransmit", "_send_keyframe", "_RTCRtpSender__rtp_started",
-    "_RTCRtpSender__rtp_exited", "_RTCRtpSender__rtp_header_extensions_map",
-    "_RTCRtpSender__mid", "_RTCRtpSender__packet_count",
+    "_run_rtp",
+    "_retransmit",
+    "_send_keyframe",
+    "_RTCRtpSender__rtp_started",
+    "_RTCRtpSender__rtp_exited",
+    "_RTCRtpSender__rtp_header_extensions_map",
+    "_RTCRtpSender__mid",
+    "_RTCRtpSender__packet_count",
 )
 
 
@@ -155,8 +161,12 @@ def _direct_send(dtls: RTCDtlsTransport) -> Callable[[bytes], None] | None:
     return send
 
 
-async def _forward(sender: RTCRtpSender, source: FrameSource,
-                   history: dict[int, tuple[int, bytes]], codec: RTCRtpCodecParameters) -> None:
+async def _forward(
+    sender: RTCRtpSender,
+    source: FrameSource,
+    history: dict[int, tuple[int, bytes]],
+    codec: RTCRtpCodecParameters,
+) -> None:
     private = sender.__dict__
     private["_RTCRtpSender__rtp_started"].set()
     extensions_map = private["_RTCRtpSender__rtp_header_extensions_map"]
@@ -172,8 +182,7 @@ async def _forward(sender: RTCRtpSender, source: FrameSource,
             timestamp = (timestamp_origin + frame.timestamp) & 0xFFFFFFFF
             # The header (with its extensions) is made once per frame; each packet only
             # gets its own sequence number and marker bit.
-            template = RtpPacket(payload_type=payload_type, timestamp=timestamp,
-                                 ssrc=sender._ssrc)
+            template = RtpPacket(payload_type=payload_type, timestamp=timestamp, ssrc=sender._ssrc)
             template.extensions.abs_send_time = (clock.current_ntp_time() >> 14) & 0xFFFFFF
             template.extensions.mid = mid
             header = bytearray(template.serialize(extensions_map))

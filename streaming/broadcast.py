@@ -62,10 +62,12 @@ class StreamConfig:
 
 def rtc_configuration(ice_servers: tuple[dict[str, Any], ...]) -> RTCConfiguration:
     # An explicit (possibly empty) list: aiortc would otherwise add Google's STUN server.
-    return RTCConfiguration(iceServers=[
-        RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
-        for s in ice_servers
-    ])
+    return RTCConfiguration(
+        iceServers=[
+            RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
+            for s in ice_servers
+        ]
+    )
 
 
 class ForwardedTrack(MediaStreamTrack):
@@ -116,9 +118,13 @@ async def _negotiate(pc: RTCPeerConnection, offer_sdp: str, accepted: list[str])
 
 
 class Broadcast:
-    def __init__(self, show_id: int, config: StreamConfig,
-                 on_publisher_gone: Callable[[int], Awaitable[None]],
-                 on_change: Callable[[int, str, dict[str, Any]], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        show_id: int,
+        config: StreamConfig,
+        on_publisher_gone: Callable[[int], Awaitable[None]],
+        on_change: Callable[[int, str, dict[str, Any]], Awaitable[None]],
+    ) -> None:
         self.show_id = show_id
         self.config = config
         self._on_publisher_gone = on_publisher_gone
@@ -161,8 +167,9 @@ class Broadcast:
                 transceiver.setCodecPreferences(_preferences(kind, PUBLISH_CODECS[kind]))
             pc.on("track", lambda track: self._on_publisher_track(session, track))
             try:
-                accepted = [m.split("/")[1] for k in dict.fromkeys(kinds)
-                            for m in PUBLISH_CODECS[k]]
+                accepted = [
+                    m.split("/")[1] for k in dict.fromkeys(kinds) for m in PUBLISH_CODECS[k]
+                ]
                 answer = await _negotiate(pc, offer_sdp, accepted)
                 if not session.kinds:
                     raise BadOffer(reason=N_("it sends no audio or video"))
@@ -172,8 +179,7 @@ class Broadcast:
             # Known now, before the first frame: viewers joining meanwhile need it.
             for transceiver in pc.getTransceivers():
                 fanout = self.video if transceiver.kind == "video" else self.audio
-                fanout.codec_name = aiortc_hooks.negotiated_codec(transceiver) \
-                    or fanout.codec_name
+                fanout.codec_name = aiortc_hooks.negotiated_codec(transceiver) or fanout.codec_name
             pc.on("connectionstatechange", lambda: self._on_state(session))
             self.publisher = session
             self._cancel_grace()
@@ -181,8 +187,9 @@ class Broadcast:
         return session.id, answer
 
     def _on_publisher_track(self, session: Session, track: MediaStreamTrack) -> None:
-        receiver = next(t.receiver for t in session.pc.getTransceivers()
-                        if t.receiver.track is track)
+        receiver = next(
+            t.receiver for t in session.pc.getTransceivers() if t.receiver.track is track
+        )
         fanout = self.video if track.kind == "video" else self.audio
         session.kinds.add(track.kind)
         if track.kind == "video":
@@ -260,10 +267,8 @@ class Broadcast:
             transceiver = pc.addTransceiver(ForwardedTrack(feed), direction="sendonly")
             codec = fanout.codec_name or DEFAULT_CODECS[fanout.kind]
             accepted.append(codec)
-            transceiver.setCodecPreferences(
-                _preferences(fanout.kind, (f"{fanout.kind}/{codec}",)))
-            aiortc_hooks.feed_sender(transceiver.sender, feed.next_frame,
-                                     self.keyframes.request)
+            transceiver.setCodecPreferences(_preferences(fanout.kind, (f"{fanout.kind}/{codec}",)))
+            aiortc_hooks.feed_sender(transceiver.sender, feed.next_frame, self.keyframes.request)
         try:
             answer = await _negotiate(pc, offer_sdp, accepted)
         except BaseException:
@@ -302,8 +307,11 @@ class Broadcast:
 
     async def end_session(self, session_id: str, role: str | None = None) -> None:
         """End a publisher's or viewer's session (WHIP/WHEP DELETE, or a lost peer)."""
-        if self.publisher is not None and self.publisher.id == session_id \
-                and role in (None, "publisher"):
+        if (
+            self.publisher is not None
+            and self.publisher.id == session_id
+            and role in (None, "publisher")
+        ):
             await self._publisher_left(self.publisher)
         elif session_id in self.viewers and role in (None, "viewer"):
             await self._viewer_left(self.viewers[session_id])

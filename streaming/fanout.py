@@ -129,8 +129,9 @@ class KeyframeRequests:
     """At most one keyframe request per interval reaches the publisher; a request made
     during the quiet time is sent when it ends, so none is lost."""
 
-    def __init__(self, send: Callable[[], bool],
-                 interval: float = KEYFRAME_REQUEST_INTERVAL) -> None:
+    def __init__(
+        self, send: Callable[[], bool], interval: float = KEYFRAME_REQUEST_INTERVAL
+    ) -> None:
         self._send = send
         self._interval = interval
         self._last_sent = float("-inf")
@@ -202,8 +203,12 @@ class Fanout:
         out_ts = timestamp + self._offset
         self._last_out = out_ts
         self.frames_in += 1
-        frame = SharedFrame(self._packetizer.packetize(codec_name, data), out_ts,
-                            is_keyframe(codec_name, data), codec_name)
+        frame = SharedFrame(
+            self._packetizer.packetize(codec_name, data),
+            out_ts,
+            is_keyframe(codec_name, data),
+            codec_name,
+        )
         for feed in self._feeds:
             feed.offer(frame)
         for listener in self.listeners:

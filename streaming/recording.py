@@ -64,16 +64,16 @@ class Recorder:
                 return
             self._open(*size)
             self._video_origin = frame.timestamp
-        self._mux(self._video, data, frame.timestamp - self._video_origin,
-                  VIDEO_TIME_BASE, frame.keyframe)
+        self._mux(
+            self._video, data, frame.timestamp - self._video_origin, VIDEO_TIME_BASE, frame.keyframe
+        )
 
     def on_audio(self, codec_name: str, frame: SharedFrame, data: bytes) -> None:
         if self._container is None or codec_name != "opus":
             return
         if self._audio_origin is None:
             self._audio_origin = frame.timestamp
-        self._mux(self._audio, data, frame.timestamp - self._audio_origin,
-                  AUDIO_TIME_BASE, True)
+        self._mux(self._audio, data, frame.timestamp - self._audio_origin, AUDIO_TIME_BASE, True)
 
     def _open(self, width: int, height: int) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,8 +89,9 @@ class Recorder:
         self._video = self._container.add_mux_stream("vp8", width=width, height=height)
         self._audio = self._container.add_mux_stream("opus", rate=48_000)
 
-    def _mux(self, stream: Any, data: bytes, pts: int, time_base: fractions.Fraction,
-             keyframe: bool) -> None:
+    def _mux(
+        self, stream: Any, data: bytes, pts: int, time_base: fractions.Fraction, keyframe: bool
+    ) -> None:
         packet = av.Packet(data)
         packet.pts = packet.dts = max(pts, 0)
         packet.time_base = time_base

@@ -10,9 +10,12 @@ from streaming.broadcast import Broadcast, StreamConfig
 
 
 class BroadcastRegistry:
-    def __init__(self, config: StreamConfig,
-                 on_publisher_gone: Callable[[int], Awaitable[None]],
-                 on_change: Callable[[int, str, dict[str, Any]], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        config: StreamConfig,
+        on_publisher_gone: Callable[[int], Awaitable[None]],
+        on_change: Callable[[int, str, dict[str, Any]], Awaitable[None]],
+    ) -> None:
         self.config = config
         self._on_publisher_gone = on_publisher_gone
         self._on_change = on_change

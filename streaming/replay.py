@@ -27,5 +27,6 @@ async def recording(request: web.Request) -> web.StreamResponse:
     path = recording_path(request.app[keys.settings].data_dir, show.id)
     if not path.is_file():
         raise NoRecording()
-    return web.FileResponse(path, headers={"Content-Type": "video/webm",
-                                           "Cache-Control": "private, max-age=3600"})
+    return web.FileResponse(
+        path, headers={"Content-Type": "video/webm", "Cache-Control": "private, max-age=3600"}
+    )

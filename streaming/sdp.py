@@ -27,8 +27,11 @@ def check_offer(sdp: str, *, want_send: bool) -> list[str]:
     kinds = [k for k in media_kinds(sdp) if k in MEDIA_KINDS]
     if not kinds:
         raise BadOffer(reason=N_("it has no audio or video section"))
-    directions = [line.strip()[2:] for line in sdp.splitlines()
-                  if line.strip() in ("a=sendonly", "a=sendrecv", "a=recvonly", "a=inactive")]
+    directions = [
+        line.strip()[2:]
+        for line in sdp.splitlines()
+        if line.strip() in ("a=sendonly", "a=sendrecv", "a=recvonly", "a=inactive")
+    ]
     if want_send and directions and not any(d in ("sendonly", "sendrecv") for d in directions):
         raise BadOffer(reason=N_("it sends no media"))
     return kinds

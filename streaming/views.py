@@ -42,8 +42,8 @@ def errors_as_json(handler: Handler) -> Handler:
         except DomainError as exc:
             message = exc.translate(translations(request).gettext)
             return json_response(
-                error_body(request, exc.code, message, getattr(exc, "field", "")),
-                status=exc.status)
+                error_body(request, exc.code, message, getattr(exc, "field", "")), status=exc.status
+            )
 
     return wrapper
 
@@ -64,7 +64,8 @@ def _authorize_publisher(request: web.Request, show: Show) -> None:
     if auth:
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(
-                token.strip().encode(), show.stream_key.encode()):
+            token.strip().encode(), show.stream_key.encode()
+        ):
             raise WrongStreamKey()
         return
     user = require_user(request)
@@ -91,15 +92,21 @@ def ice_server_links(ice_servers: Iterable[dict[str, Any]]) -> list[str]:
         for url in urls:
             link = f'<{url}>; rel="ice-server"'
             if server.get("username"):
-                link += f'; username="{server["username"]}"; credential="' \
-                        f'{server.get("credential", "")}"; credential-type="password"'
+                link += (
+                    f'; username="{server["username"]}"; credential="'
+                    f'{server.get("credential", "")}"; credential-type="password"'
+                )
             links.append(link)
     return links
 
 
 def _sdp_created(request: web.Request, answer: str, location: str) -> web.Response:
-    response = web.Response(status=201, text=answer, content_type=SDP_TYPE,
-                            headers={"Location": location, "Cache-Control": "no-store"})
+    response = web.Response(
+        status=201,
+        text=answer,
+        content_type=SDP_TYPE,
+        headers={"Location": location, "Cache-Control": "no-store"},
+    )
     for link in ice_server_links(request.app[server_keys.settings].ice_servers):
         response.headers.add("Link", link)
     return response
@@ -163,9 +170,12 @@ async def whep_watch(request: web.Request) -> web.StreamResponse:
 def _staff_at_rehearsal(request: web.Request, show: Show) -> bool:
     """During a rehearsal (a publisher on a scheduled show) the show's staff may watch."""
     broadcast = request.app[keys.registry].get(show.id)
-    return (show.state is ShowState.SCHEDULED and broadcast is not None
-            and broadcast.publishing
-            and shows.can_present(request.get(server_keys.request_user), show))
+    return (
+        show.state is ShowState.SCHEDULED
+        and broadcast is not None
+        and broadcast.publishing
+        and shows.can_present(request.get(server_keys.request_user), show)
+    )
 
 
 @routes.post("/shows/{show_id:\\d+}/stream/public", name="stream_public")
@@ -202,8 +212,11 @@ async def stream_status(request: web.Request) -> web.Response:
         state = ShowState.LIVE.value
     else:
         state = (await _load_show(request)).state.value
-    status = broadcast.status() if broadcast is not None else {
-        "publishing": False, "viewers": 0, "video_codec": None}
+    status = (
+        broadcast.status()
+        if broadcast is not None
+        else {"publishing": False, "viewers": 0, "video_codec": None}
+    )
     return json_response({"state": state, **status}, headers={"Cache-Control": "no-store"})
 
 
@@ -225,4 +238,3 @@ async def stream_key(request: web.Request) -> web.Response:
         show = await shows.get_show(session, _show_id(request))
         key = await shows.regenerate_stream_key(session, user, show)
     return json_response({"stream_key": key})
-

@@ -21,15 +21,26 @@ PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)
 
 
-async def make_user(app: web.Application, role: Role = Role.SHOPPER, *, email: str | None = None,
-                    name: str | None = None, store_id: int | None = None,
-                    status: AccountStatus = AccountStatus.ACTIVE) -> User:
+async def make_user(
+    app: web.Application,
+    role: Role = Role.SHOPPER,
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    store_id: int | None = None,
+    status: AccountStatus = AccountStatus.ACTIVE,
+) -> User:
     n = next(_counter)
     async with app[keys.sessionmaker].begin() as session:
         return await accounts.create_user(
-            session, email=email or f"{role.value}{n}@example.kr", password=PASSWORD,
-            display_name=name or f"{role.value} {n}", role=role, status=status,
-            store_id=store_id)
+            session,
+            email=email or f"{role.value}{n}@example.kr",
+            password=PASSWORD,
+            display_name=name or f"{role.value} {n}",
+            role=role,
+            status=status,
+            store_id=store_id,
+        )
 
 
 async def make_store(app: web.Application, name: str = "망원 반찬") -> Store:
@@ -37,23 +48,33 @@ async def make_store(app: web.Application, name: str = "망원 반찬") -> Store
         return await accounts.create_store(session, name=name, refund_policy="7일 이내 환불")
 
 
-async def make_merchant(app: web.Application, store_name: str = "망원 반찬"
-                        ) -> tuple[User, Store]:
+async def make_merchant(app: web.Application, store_name: str = "망원 반찬") -> tuple[User, Store]:
     store = await make_store(app, store_name)
     return await make_user(app, Role.MERCHANT, store_id=store.id), store
 
 
-async def make_show(app: web.Application, store: Store, creators: list[User] | None = None,
-                    *, title: str = "김장 라이브", start: dt.datetime | None = None) -> Show:
+async def make_show(
+    app: web.Application,
+    store: Store,
+    creators: list[User] | None = None,
+    *,
+    title: str = "김장 라이브",
+    start: dt.datetime | None = None,
+) -> Show:
     async with app[keys.sessionmaker].begin() as session:
         operator = User(role=Role.OPERATOR, status=AccountStatus.ACTIVE, id=0)
         for creator in creators or []:
             await accounts.assign_creator(session, creator.id, store.id)
         return await shows.create_show(
-            session, operator, store_id=store.id, title=title,
+            session,
+            operator,
+            store_id=store.id,
+            title=title,
             # Each show gets its own slot so that shows of one store never overlap.
             scheduled_start=start or utcnow() + dt.timedelta(hours=2 + 3 * next(_counter)),
-            creator_ids=[c.id for c in creators or []], allow_past=True)
+            creator_ids=[c.id for c in creators or []],
+            allow_past=True,
+        )
 
 
 def csrf(client: TestClient) -> str:
@@ -65,8 +86,11 @@ def csrf(client: TestClient) -> str:
 
 async def login(client: TestClient, email: str, password: str = PASSWORD) -> Any:
     await client.get("/login")
-    return await client.post("/login", data={"email": email, "password": password,
-                                             "_csrf": csrf(client)}, allow_redirects=False)
+    return await client.post(
+        "/login",
+        data={"email": email, "password": password, "_csrf": csrf(client)},
+        allow_redirects=False,
+    )
 
 
 async def login_as(client: TestClient, user: User) -> None:

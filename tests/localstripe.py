@@ -52,7 +52,8 @@ def localstripe_url() -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -63,13 +64,21 @@ def localstripe_url() -> Iterator[str]:
         process.wait(timeout=10)
 
 
-async def card_token(base: str, number: str, publishable_key: str = "pk_test_localstripe"
-                     ) -> str:
+async def card_token(base: str, number: str, publishable_key: str = "pk_test_localstripe") -> str:
     """What Stripe.js's createToken does in the page: a token for a test card."""
-    async with aiohttp.ClientSession() as http, http.post(f"{base}/v1/tokens", data={
-        "card[number]": number, "card[exp_month]": "12", "card[exp_year]": "2034",
-        "card[cvc]": "123", "key": publishable_key,
-    }) as resp:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{base}/v1/tokens",
+            data={
+                "card[number]": number,
+                "card[exp_month]": "12",
+                "card[exp_year]": "2034",
+                "card[cvc]": "123",
+                "key": publishable_key,
+            },
+        ) as resp,
+    ):
         body: dict[str, Any] = await resp.json()
         assert resp.status == 200, body
         return str(body["id"])
@@ -78,8 +87,11 @@ async def card_token(base: str, number: str, publishable_key: str = "pk_test_loc
 async def authenticate_3ds(base: str, client_secret: str, success: bool = True) -> None:
     """What the 3-D Secure dialog of localstripe's Stripe.js does when the shopper answers."""
     intent = client_secret.split("_secret_")[0]
-    async with aiohttp.ClientSession() as http, http.post(
-        f"{base}/v1/payment_intents/{intent}/_authenticate?success={str(success).lower()}",
-        json={"key": "pk_test_localstripe", "client_secret": client_secret},
-    ) as resp:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{base}/v1/payment_intents/{intent}/_authenticate?success={str(success).lower()}",
+            json={"key": "pk_test_localstripe", "client_secret": client_secret},
+        ) as resp,
+    ):
         assert resp.status == 200, await resp.text()

@@ -19,8 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("show_products", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("presented_at", server.db.UTCDateTime(timezone=True),
-                                      nullable=True))
+        batch_op.add_column(
+            sa.Column("presented_at", server.db.UTCDateTime(timezone=True), nullable=True)
+        )
     # Whatever is pinned now has been shown.
     op.execute("UPDATE show_products SET presented_at = pinned_at WHERE pinned_at IS NOT NULL")
 

@@ -126,16 +126,28 @@ async def create_store(
 
 
 async def sign_up_merchant(
-    session: AsyncSession, *, email: str, password: str, display_name: str, store_name: str,
-    market: str = "", region: str = "", locale: str = "ko",
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    store_name: str,
+    market: str = "",
+    region: str = "",
+    locale: str = "ko",
 ) -> User:
     _check_new_account(normalise_email(email), password, display_name)
     if await get_user_by_email(session, email) is not None:
         raise EmailTaken()
     store = await create_store(session, name=store_name, market=market, region=region)
     return await create_user(
-        session, email=email, password=password, display_name=display_name,
-        role=Role.MERCHANT, locale=locale, store_id=store.id,
+        session,
+        email=email,
+        password=password,
+        display_name=display_name,
+        role=Role.MERCHANT,
+        locale=locale,
+        store_id=store.id,
     )
 
 
@@ -276,8 +288,14 @@ async def stores_of_creator(session: AsyncSession, creator_id: int) -> list[Stor
 
 
 async def update_store(
-    session: AsyncSession, store: Store, *, name: str, description: str, market: str,
-    region: str, refund_policy: str,
+    session: AsyncSession,
+    store: Store,
+    *,
+    name: str,
+    description: str,
+    market: str,
+    region: str,
+    refund_policy: str,
 ) -> Store:
     name = name.strip()
     if not name or len(name) > 120:

@@ -26,8 +26,13 @@ def _safe_next(value: str) -> str:
     return value if value.startswith("/") and not value.startswith("//") else "/"
 
 
-def _form_error(request: web.Request, template: str, exc: DomainError, form: Any,
-                extra: dict[str, Any] | None = None) -> web.Response:
+def _form_error(
+    request: web.Request,
+    template: str,
+    exc: DomainError,
+    form: Any,
+    extra: dict[str, Any] | None = None,
+) -> web.Response:
     context = {
         "error": exc.translate(translations(request).gettext),
         "error_field": getattr(exc, "field", ""),
@@ -40,8 +45,11 @@ def _form_error(request: web.Request, template: str, exc: DomainError, form: Any
 @routes.get("/signup", name="signup")
 async def signup_page(request: web.Request) -> web.Response:
     kind = request.query.get("as", "shopper")
-    return render(request, "accounts/signup.html",
-                  {"kind": kind if kind in SIGN_UP_KINDS else "shopper", "form": {}})
+    return render(
+        request,
+        "accounts/signup.html",
+        {"kind": kind if kind in SIGN_UP_KINDS else "shopper", "form": {}},
+    )
 
 
 @routes.post("/signup")
@@ -56,13 +64,24 @@ async def signup(request: web.Request) -> web.StreamResponse:
         async with request.app[keys.sessionmaker].begin() as session:
             if role is Role.MERCHANT:
                 user = await service.sign_up_merchant(
-                    session, email=email, password=password, display_name=name,
-                    locale=locale, store_name=form_str(form, "store_name"),
-                    market=form_str(form, "market"), region=form_str(form, "region"),
+                    session,
+                    email=email,
+                    password=password,
+                    display_name=name,
+                    locale=locale,
+                    store_name=form_str(form, "store_name"),
+                    market=form_str(form, "market"),
+                    region=form_str(form, "region"),
                 )
             else:
-                user = await service.create_user(session, email=email, password=password,
-                                                 display_name=name, role=role, locale=locale)
+                user = await service.create_user(
+                    session,
+                    email=email,
+                    password=password,
+                    display_name=name,
+                    role=role,
+                    locale=locale,
+                )
             token = await service.open_session(session, user, 1) if user.is_active else None
     except DomainError as exc:
         return _form_error(request, "accounts/signup.html", exc, form, {"kind": kind})
@@ -75,8 +94,11 @@ async def signup(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/login", name="login")
 async def login_page(request: web.Request) -> web.Response:
-    return render(request, "accounts/login.html",
-                  {"form": {}, "next": _safe_next(request.query.get("next", "/"))})
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": {}, "next": _safe_next(request.query.get("next", "/"))},
+    )
 
 
 @routes.post("/login")
@@ -135,6 +157,7 @@ async def switch_language(request: web.Request) -> web.StreamResponse:
 
 # --- operator console -------------------------------------------------------------------
 
+
 @routes.get("/ops", name="ops")
 async def operator_console(request: web.Request) -> web.Response:
     require_user(request, Role.OPERATOR)
@@ -144,15 +167,19 @@ async def operator_console(request: web.Request) -> web.Response:
         stores = await service.list_stores(session)
         all_shows = await shows.all_shows(session)
         assignments = {s.id: await service.creators_of_store(session, s.id) for s in stores}
-    return render(request, "accounts/ops.html", {
-        "pending": pending,
-        "users": users,
-        "stores": stores,
-        "shows": all_shows,
-        "assignments": assignments,
-        "creators": [u for u in users if u.role is Role.CREATOR and u.is_active],
-        "store_names": {s.id: s.name for s in stores},
-    })
+    return render(
+        request,
+        "accounts/ops.html",
+        {
+            "pending": pending,
+            "users": users,
+            "stores": stores,
+            "shows": all_shows,
+            "assignments": assignments,
+            "creators": [u for u in users if u.role is Role.CREATOR and u.is_active],
+            "store_names": {s.id: s.name for s in stores},
+        },
+    )
 
 
 _STATUS_ACTIONS = {

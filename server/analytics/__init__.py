@@ -16,9 +16,13 @@ from server.analytics.presence import DatabasePresenceLog, sampler_context
 from server.analytics.views import routes
 
 
-def setup(app: web.Application, *, viewer_counter: ViewerCounter | None = None,
-          chat_figures: ChatFiguresSource | None = None,
-          sales_figures: SalesFiguresSource | None = None) -> None:
+def setup(
+    app: web.Application,
+    *,
+    viewer_counter: ViewerCounter | None = None,
+    chat_figures: ChatFiguresSource | None = None,
+    sales_figures: SalesFiguresSource | None = None,
+) -> None:
     # Wrap whichever publisher the domains installed, so every journaled live event is
     # kept with its offset for replays and charts.
     app[keys.events] = JournalingPublisher(app[keys.events], app)

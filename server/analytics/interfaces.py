@@ -35,13 +35,15 @@ class ViewerCounter(Protocol):
 
 
 class ChatFiguresSource(Protocol):
-    async def __call__(self, session: AsyncSession, show_ids: list[int]
-                       ) -> dict[int, ChatFigures]: ...
+    async def __call__(
+        self, session: AsyncSession, show_ids: list[int]
+    ) -> dict[int, ChatFigures]: ...
 
 
 class SalesFiguresSource(Protocol):
-    async def __call__(self, session: AsyncSession, show_ids: list[int]
-                       ) -> dict[int, SalesFigures]: ...
+    async def __call__(
+        self, session: AsyncSession, show_ids: list[int]
+    ) -> dict[int, SalesFigures]: ...
 
 
 class PresenceLog(Protocol):

@@ -21,10 +21,17 @@ from server.shows.models import Show
 
 log = logging.getLogger("jangteo.journal")
 
-JOURNALED = frozenset({
-    "product:pinned", "product:unpinned", "sale:started", "sale:ended",
-    "product:sold_out", "order:paid", "stream.state",
-})
+JOURNALED = frozenset(
+    {
+        "product:pinned",
+        "product:unpinned",
+        "sale:started",
+        "sale:ended",
+        "product:sold_out",
+        "order:paid",
+        "stream.state",
+    }
+)
 
 
 def offset_ms(started_at: Any, at: Any) -> int | None:
@@ -48,12 +55,18 @@ class JournalingPublisher:
             try:
                 await self._record(show_id, event, payload)
             except Exception:  # the viewers got the event; a lost journal line is logged
-                log.exception("journal write failed", extra={"show_id": show_id,
-                                                             "event": event})
+                log.exception("journal write failed", extra={"show_id": show_id, "event": event})
 
     async def _record(self, show_id: int, event: str, payload: dict[str, Any]) -> None:
         now = utcnow()
         async with self._app[keys.sessionmaker].begin() as session:
             started_at = await session.scalar(select(Show.started_at).where(Show.id == show_id))
-            session.add(ShowEvent(show_id=show_id, kind=event, payload=payload,
-                                  offset_ms=offset_ms(started_at, now), created_at=now))
+            session.add(
+                ShowEvent(
+                    show_id=show_id,
+                    kind=event,
+                    payload=payload,
+                    offset_ms=offset_ms(started_at, now),
+                    created_at=now,
+                )
+            )

@@ -36,7 +36,8 @@ class ViewerVisit(Base):
     # "u<user id>" for signed-in viewers, "b<hash>" for an anonymous browser.
     viewer_key: Mapped[str] = mapped_column(String(80))
     user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), default=None)
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
     joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     left_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 

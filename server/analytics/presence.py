@@ -46,9 +46,11 @@ class DatabasePresenceLog:
 
     async def left(self, visit_id: int) -> None:
         async with self._app[keys.sessionmaker].begin() as session:
-            await session.execute(update(ViewerVisit).where(
-                ViewerVisit.id == visit_id, ViewerVisit.left_at.is_(None)
-            ).values(left_at=utcnow()))
+            await session.execute(
+                update(ViewerVisit)
+                .where(ViewerVisit.id == visit_id, ViewerVisit.left_at.is_(None))
+                .values(left_at=utcnow())
+            )
 
 
 async def take_samples(app: web.Application) -> int:
@@ -59,14 +61,23 @@ async def take_samples(app: web.Application) -> int:
     sessionmaker: async_sessionmaker[AsyncSession] = app[keys.sessionmaker]
     now = utcnow()
     async with sessionmaker() as session:
-        live = (await session.execute(select(Show.id, Show.started_at).where(
-            Show.state == ShowState.LIVE))).all()
+        live = (
+            await session.execute(
+                select(Show.id, Show.started_at).where(Show.state == ShowState.LIVE)
+            )
+        ).all()
     if not live:
         return 0
-    samples = [ViewerSample(show_id=show_id, at=now, offset_ms=offset_ms(started, now) or 0,
-                            viewers=await counter.viewer_count(show_id),
-                            hearts=await counter.heart_total(show_id))
-               for show_id, started in live]
+    samples = [
+        ViewerSample(
+            show_id=show_id,
+            at=now,
+            offset_ms=offset_ms(started, now) or 0,
+            viewers=await counter.viewer_count(show_id),
+            hearts=await counter.heart_total(show_id),
+        )
+        for show_id, started in live
+    ]
     async with sessionmaker.begin() as session:
         session.add_all(samples)
     return len(samples)

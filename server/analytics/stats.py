@@ -84,15 +84,18 @@ def _watch_seconds(visits: Sequence[ViewerVisit], show: Show, now: dt.datetime) 
 
 
 async def show_numbers(
-    session: AsyncSession, shows: Sequence[Show], chat: ChatFiguresSource | None,
+    session: AsyncSession,
+    shows: Sequence[Show],
+    chat: ChatFiguresSource | None,
     sales: SalesFiguresSource | None,
 ) -> list[ShowNumbers]:
     ids = [s.id for s in shows]
     if not ids:
         return []
     numbers = {s.id: ShowNumbers(show=s) for s in shows}
-    samples = await session.scalars(select(ViewerSample).where(ViewerSample.show_id.in_(ids))
-                                    .order_by(ViewerSample.at))
+    samples = await session.scalars(
+        select(ViewerSample).where(ViewerSample.show_id.in_(ids)).order_by(ViewerSample.at)
+    )
     hearts: dict[int, int] = {}
     for sample in samples:
         numbers[sample.show_id].series.append((sample.offset_ms, sample.viewers))
@@ -100,12 +103,19 @@ async def show_numbers(
     visits: dict[int, list[ViewerVisit]] = {}
     for visit in await session.scalars(select(ViewerVisit).where(ViewerVisit.show_id.in_(ids))):
         visits.setdefault(visit.show_id, []).append(visit)
-    events = await session.scalars(select(ShowEvent).where(
-        ShowEvent.show_id.in_(ids), ShowEvent.kind.in_(MARKER_KINDS),
-        ShowEvent.offset_ms.is_not(None)).order_by(ShowEvent.offset_ms))
+    events = await session.scalars(
+        select(ShowEvent)
+        .where(
+            ShowEvent.show_id.in_(ids),
+            ShowEvent.kind.in_(MARKER_KINDS),
+            ShowEvent.offset_ms.is_not(None),
+        )
+        .order_by(ShowEvent.offset_ms)
+    )
     for event in events:
         numbers[event.show_id].markers.append(
-            Marker(event.kind, event.offset_ms or 0, _label(event)))
+            Marker(event.kind, event.offset_ms or 0, _label(event))
+        )
     chat_figures = await chat(session, ids) if chat else {}
     sales_figures = await sales(session, ids) if sales else {}
     now = utcnow()
@@ -121,8 +131,7 @@ async def show_numbers(
         n.hearts = max(c.hearts, hearts.get(show_id, 0))
         s = sales_figures.get(show_id, SalesFigures())
         n.orders, n.revenue, n.buyers = s.orders, s.revenue, len(s.buyer_ids)
-        n.revenue_by_product = dict(sorted(s.revenue_by_product.items(),
-                                           key=lambda kv: -kv[1]))
+        n.revenue_by_product = dict(sorted(s.revenue_by_product.items(), key=lambda kv: -kv[1]))
     return [numbers[i] for i in ids]
 
 
@@ -163,14 +172,19 @@ def grand_total(numbers: Sequence[ShowNumbers]) -> Totals:
     return total
 
 
-async def shows_with_numbers(session: AsyncSession, *, store_id: int | None = None,
-                             limit: int = 500) -> list[Show]:
+async def shows_with_numbers(
+    session: AsyncSession, *, store_id: int | None = None, limit: int = 500
+) -> list[Show]:
     """Shows that went live (live now or ended), newest first."""
     from sqlalchemy.orm import selectinload
 
-    query = (select(Show).where(Show.state.in_((ShowState.LIVE, ShowState.ENDED)))
-             .order_by(Show.started_at.desc()).limit(limit)
-             .options(selectinload(Show.store), selectinload(Show.creators)))
+    query = (
+        select(Show)
+        .where(Show.state.in_((ShowState.LIVE, ShowState.ENDED)))
+        .order_by(Show.started_at.desc())
+        .limit(limit)
+        .options(selectinload(Show.store), selectinload(Show.creators))
+    )
     if store_id is not None:
         query = query.where(Show.store_id == store_id)
     return list(await session.scalars(query))

@@ -28,23 +28,37 @@ from server.shows import service as shows
 routes = web.RouteTableDef()
 PERIODS = ("day", "week", "month")
 CSV_COLUMNS = (
-    N_("show"), N_("store"), N_("started"), N_("peak viewers"), N_("average viewers"),
-    N_("unique viewers"), N_("watch minutes"), N_("chat messages"), N_("hearts"),
-    N_("orders"), N_("revenue (KRW)"), N_("buyers"), N_("conversion %"),
+    N_("show"),
+    N_("store"),
+    N_("started"),
+    N_("peak viewers"),
+    N_("average viewers"),
+    N_("unique viewers"),
+    N_("watch minutes"),
+    N_("chat messages"),
+    N_("hearts"),
+    N_("orders"),
+    N_("revenue (KRW)"),
+    N_("buyers"),
+    N_("conversion %"),
 )
 
 
 async def _numbers(request: web.Request, show_list: Sequence[object]) -> list[ShowNumbers]:
     app = request.app
     async with app[keys.sessionmaker]() as session:
-        return await show_numbers(session, show_list,  # type: ignore[arg-type]
-                                  app.get(analytics_keys.chat_figures),
-                                  app.get(analytics_keys.sales_figures))
+        return await show_numbers(
+            session,
+            show_list,  # type: ignore[arg-type]
+            app.get(analytics_keys.chat_figures),
+            app.get(analytics_keys.sales_figures),
+        )
 
 
 def _chart(request: web.Request, n: ShowNumbers) -> Markup:
-    svg = viewers_chart(n.series, n.markers, gettext(request, "Viewers over time"),
-                        gettext(request, "min"))
+    svg = viewers_chart(
+        n.series, n.markers, gettext(request, "Viewers over time"), gettext(request, "min")
+    )
     return Markup(svg)  # noqa: S704 - built by viewers_chart, which escapes every text
 
 
@@ -53,17 +67,30 @@ def _csv(request: web.Request, rows: Iterable[ShowNumbers], filename: str) -> we
     writer = csv.writer(buffer)
     writer.writerow([gettext(request, c) for c in CSV_COLUMNS])
     for n in rows:
-        writer.writerow([
-            n.show.title, n.show.store.name,
-            n.show.started_at.isoformat() if n.show.started_at else "",
-            n.peak_viewers, n.average_viewers, n.unique_viewers, round(n.watch_seconds / 60, 1),
-            n.chat_messages, n.hearts, n.orders, n.revenue, n.buyers,
-            round(n.conversion * 100, 1),
-        ])
+        writer.writerow(
+            [
+                n.show.title,
+                n.show.store.name,
+                n.show.started_at.isoformat() if n.show.started_at else "",
+                n.peak_viewers,
+                n.average_viewers,
+                n.unique_viewers,
+                round(n.watch_seconds / 60, 1),
+                n.chat_messages,
+                n.hearts,
+                n.orders,
+                n.revenue,
+                n.buyers,
+                round(n.conversion * 100, 1),
+            ]
+        )
     # A byte-order mark so that spreadsheet programs read the Korean text as UTF-8.
-    return web.Response(body=("\ufeff" + buffer.getvalue()).encode(), content_type="text/csv",
-                        charset="utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return web.Response(
+        body=("\ufeff" + buffer.getvalue()).encode(),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 async def _managed_show(request: web.Request) -> tuple[User, object]:
@@ -98,8 +125,11 @@ async def store_analytics(request: web.Request) -> web.StreamResponse:
     numbers = await _numbers(request, store_shows)
     if request.query.get("format") == "csv":
         return _csv(request, numbers, f"store-{store.slug}.csv")
-    return render(request, "analytics/store.html", {
-        "store": store, "numbers": numbers, "total": grand_total(numbers)})
+    return render(
+        request,
+        "analytics/store.html",
+        {"store": store, "numbers": numbers, "total": grand_total(numbers)},
+    )
 
 
 @routes.get("/ops/analytics", name="platform_analytics")
@@ -112,6 +142,13 @@ async def platform_analytics(request: web.Request) -> web.StreamResponse:
     numbers = await _numbers(request, all_shows)
     if request.query.get("format") == "csv":
         return _csv(request, numbers, "platform.csv")
-    return render(request, "analytics/platform.html", {
-        "period": period, "periods": PERIODS, "rows": totals_by_period(numbers, period),
-        "total": grand_total(numbers)})
+    return render(
+        request,
+        "analytics/platform.html",
+        {
+            "period": period,
+            "periods": PERIODS,
+            "rows": totals_by_period(numbers, period),
+            "total": grand_total(numbers),
+        },
+    )

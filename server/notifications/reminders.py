@@ -39,12 +39,20 @@ async def send_due_reminders(app: web.Application) -> int:
         async with sessionmaker.begin() as session:
             if not await service.mark_sent(session, item.reminder_id, now):
                 continue  # another process sent it
-            await service.notify(session, [item.user.id], REMINDER_TEMPLATE, link=link,
-                                 title=item.show.title, time=time)
+            await service.notify(
+                session,
+                [item.user.id],
+                REMINDER_TEMPLATE,
+                link=link,
+                title=item.show.title,
+                time=time,
+            )
         sent += 1
         if mailer is not None:
             text = catalogs.get(item.user.locale).gettext(REMINDER_TEMPLATE) % {
-                "title": item.show.title, "time": time}
+                "title": item.show.title,
+                "time": time,
+            }
             url = app[keys.settings].public_url + link
             try:
                 await mailer.send(item.user.email, text, f"{text}\n\n{url}\n")

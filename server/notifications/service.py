@@ -19,8 +19,9 @@ from server.shows.models import Show, ShowState
 REMIND_BEFORE = dt.timedelta(minutes=10)
 
 
-async def notify(session: AsyncSession, user_ids: Iterable[int], template: str, link: str = "",
-                 **params: str) -> None:
+async def notify(
+    session: AsyncSession, user_ids: Iterable[int], template: str, link: str = "", **params: str
+) -> None:
     for user_id in dict.fromkeys(user_ids):
         session.add(Notification(user_id=user_id, template=template, params=params, link=link))
     await session.flush()
@@ -29,14 +30,19 @@ async def notify(session: AsyncSession, user_ids: Iterable[int], template: str, 
 async def unread_count(session: AsyncSession, user_id: int) -> int:
     count = await session.scalar(
         select(func.count(Notification.id)).where(
-            Notification.user_id == user_id, Notification.read_at.is_(None)))
+            Notification.user_id == user_id, Notification.read_at.is_(None)
+        )
+    )
     return int(count or 0)
 
 
 async def recent(session: AsyncSession, user_id: int, limit: int = 50) -> list[Notification]:
     rows = await session.scalars(
-        select(Notification).where(Notification.user_id == user_id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+        select(Notification)
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+    )
     return list(rows)
 
 
@@ -44,7 +50,8 @@ async def mark_all_read(session: AsyncSession, user_id: int) -> None:
     await session.execute(
         update(Notification)
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        .values(read_at=utcnow()))
+        .values(read_at=utcnow())
+    )
 
 
 async def remind_me(session: AsyncSession, user: User, show: Show) -> Reminder:
@@ -52,8 +59,9 @@ async def remind_me(session: AsyncSession, user: User, show: Show) -> Reminder:
         raise Conflict(N_("Reminders are only for upcoming shows."))
     if show.scheduled_start <= utcnow():
         raise Invalid(N_("This show has already started."))
-    existing = await session.scalar(select(Reminder).where(
-        Reminder.user_id == user.id, Reminder.show_id == show.id))
+    existing = await session.scalar(
+        select(Reminder).where(Reminder.user_id == user.id, Reminder.show_id == show.id)
+    )
     if existing is not None:
         return existing
     reminder = Reminder(user_id=user.id, show_id=show.id)
@@ -63,20 +71,24 @@ async def remind_me(session: AsyncSession, user: User, show: Show) -> Reminder:
 
 
 async def forget_reminder(session: AsyncSession, user: User, show_id: int) -> None:
-    reminder = await session.scalar(select(Reminder).where(
-        Reminder.user_id == user.id, Reminder.show_id == show_id))
+    reminder = await session.scalar(
+        select(Reminder).where(Reminder.user_id == user.id, Reminder.show_id == show_id)
+    )
     if reminder is not None:
         await session.delete(reminder)
 
 
 async def has_reminder(session: AsyncSession, user_id: int, show_id: int) -> bool:
-    return await session.scalar(select(Reminder.id).where(
-        Reminder.user_id == user_id, Reminder.show_id == show_id)) is not None
+    return (
+        await session.scalar(
+            select(Reminder.id).where(Reminder.user_id == user_id, Reminder.show_id == show_id)
+        )
+        is not None
+    )
 
 
 async def reminder_holders(session: AsyncSession, show_id: int) -> list[int]:
-    return list(await session.scalars(select(Reminder.user_id).where(
-        Reminder.show_id == show_id)))
+    return list(await session.scalars(select(Reminder.user_id).where(Reminder.show_id == show_id)))
 
 
 @dataclass(frozen=True)
@@ -92,20 +104,24 @@ async def due_reminders(session: AsyncSession, now: dt.datetime) -> list[DueRemi
         select(Reminder.id, User, Show)
         .join(User, User.id == Reminder.user_id)
         .join(Show, Show.id == Reminder.show_id)
-        .where(Reminder.sent_at.is_(None),
-               Show.state.in_((ShowState.SCHEDULED, ShowState.LIVE)),
-               Show.scheduled_start <= now + REMIND_BEFORE))
+        .where(
+            Reminder.sent_at.is_(None),
+            Show.state.in_((ShowState.SCHEDULED, ShowState.LIVE)),
+            Show.scheduled_start <= now + REMIND_BEFORE,
+        )
+    )
     return [DueReminder(rid, user, show) for rid, user, show in rows.all()]
 
 
 async def mark_sent(session: AsyncSession, reminder_id: int, now: dt.datetime) -> bool:
     """True if this call marked it (so two sweepers never send the same reminder twice)."""
     result = await session.execute(
-        update(Reminder).where(Reminder.id == reminder_id, Reminder.sent_at.is_(None))
-        .values(sent_at=now))
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.sent_at.is_(None))
+        .values(sent_at=now)
+    )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def reset_reminders(session: AsyncSession, show_id: int) -> None:
-    await session.execute(update(Reminder).where(Reminder.show_id == show_id)
-                          .values(sent_at=None))
+    await session.execute(update(Reminder).where(Reminder.show_id == show_id).values(sent_at=None))

@@ -38,9 +38,15 @@ async def notification_list(request: web.Request) -> web.Response:
     gettext = translations(request).gettext
     async with request.app[keys.sessionmaker]() as session:
         items = await service.recent(session, user.id)
-    rendered = [{"text": gettext(n.template) % n.params if n.params else gettext(n.template),
-                 "link": n.link, "created_at": n.created_at, "unread": n.read_at is None}
-                for n in items]
+    rendered = [
+        {
+            "text": gettext(n.template) % n.params if n.params else gettext(n.template),
+            "link": n.link,
+            "created_at": n.created_at,
+            "unread": n.read_at is None,
+        }
+        for n in items
+    ]
     return render(request, "notifications.html", {"items": rendered})
 
 
@@ -75,5 +81,8 @@ async def show_ics(request: web.Request) -> web.Response:
     event.add("url", url)
     calendar.add_component(event)
     return web.Response(
-        body=calendar.to_ical(), content_type="text/calendar", charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="show-{show.id}.ics"'})
+        body=calendar.to_ical(),
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="show-{show.id}.ics"'},
+    )

@@ -68,22 +68,33 @@ async def calendar(request: web.Request) -> web.Response:
     days = calendar_days(view, anchor)
     async with request.app[keys.sessionmaker]() as session:
         shows = await scheduling.shows_between(
-            session, _seoul_midnight(days[0]), _seoul_midnight(days[-1] + dt.timedelta(days=1)),
-            **_scope(user))
-        requests = (await scheduling.pending_requests(session)
-                    if user.role is Role.OPERATOR else [])
+            session,
+            _seoul_midnight(days[0]),
+            _seoul_midnight(days[-1] + dt.timedelta(days=1)),
+            **_scope(user),
+        )
+        requests = await scheduling.pending_requests(session) if user.role is Role.OPERATOR else []
     step = dt.timedelta(days=28 if view == "month" else 7)
     if view == "month":
         previous = (anchor.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
         following = (anchor.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     else:
         previous, following = anchor - step, anchor + step
-    return render(request, "shows/calendar.html", {
-        "view": view, "anchor": anchor, "days": days, "by_day": _by_day(shows),
-        "clashes": scheduling.clashes_among(shows), "requests": requests,
-        "previous": previous, "following": following,
-        "today": dt.datetime.now(SEOUL).date(),
-    })
+    return render(
+        request,
+        "shows/calendar.html",
+        {
+            "view": view,
+            "anchor": anchor,
+            "days": days,
+            "by_day": _by_day(shows),
+            "clashes": scheduling.clashes_among(shows),
+            "requests": requests,
+            "previous": previous,
+            "following": following,
+            "today": dt.datetime.now(SEOUL).date(),
+        },
+    )
 
 
 @routes.get("/upcoming", name="upcoming")
@@ -91,8 +102,11 @@ async def upcoming(request: web.Request) -> web.Response:
     today = dt.datetime.now(SEOUL).date()
     async with request.app[keys.sessionmaker]() as session:
         shows = await scheduling.shows_between(
-            session, dt.datetime.now(dt.UTC) - dt.timedelta(hours=12),
-            _seoul_midnight(today + dt.timedelta(days=UPCOMING_DAYS)), public_only=True)
+            session,
+            dt.datetime.now(dt.UTC) - dt.timedelta(hours=12),
+            _seoul_midnight(today + dt.timedelta(days=UPCOMING_DAYS)),
+            public_only=True,
+        )
     return render(request, "shows/upcoming.html", {"by_day": _by_day(shows), "today": today})
 
 
@@ -113,18 +127,28 @@ async def schedule_action(request: web.Request) -> web.StreamResponse:
                 start = parse_seoul_input(form_str(form, "scheduled_start"))
                 duration = form_str(form, "duration_minutes")
                 if start is None or not duration.isdigit():
-                    raise Invalid(N_("Enter the start date and time."),
-                                  field="scheduled_start")
-                await scheduling.reschedule(session, operator, show, start, int(duration),
-                                            form_str(form, "reason"))
+                    raise Invalid(N_("Enter the start date and time."), field="scheduled_start")
+                await scheduling.reschedule(
+                    session, operator, show, start, int(duration), form_str(form, "reason")
+                )
     except DomainError as exc:
         if exc.status not in (409, 422):
             raise
         message = exc.translate(translations(request).gettext)
         async with request.app[keys.sessionmaker]() as session:
             show = await service.get_show(session, show_id)
-        return render(request, "shows/show.html", {
-            "show": show, "can_present": True, "can_manage": True, "is_operator": True,
-            "reminded": False, "schedule_error": message, "replay": None,
-        }, status=exc.status)
+        return render(
+            request,
+            "shows/show.html",
+            {
+                "show": show,
+                "can_present": True,
+                "can_manage": True,
+                "is_operator": True,
+                "reminded": False,
+                "schedule_error": message,
+                "replay": None,
+            },
+            status=exc.status,
+        )
     return redirect(f"/shows/{show_id}?flash=saved")

@@ -40,7 +40,9 @@ class Show(Base):
     duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
     state: Mapped[ShowState] = mapped_column(
         Enum(
-            ShowState, native_enum=False, length=16,
+            ShowState,
+            native_enum=False,
+            length=16,
             values_callable=lambda e: [m.value for m in e],
         ),
         default=ShowState.SCHEDULED,
@@ -51,7 +53,9 @@ class Show(Base):
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     approval: Mapped[Approval] = mapped_column(
         Enum(
-            Approval, native_enum=False, length=16,
+            Approval,
+            native_enum=False,
+            length=16,
             values_callable=lambda e: [m.value for m in e],
         ),
         default=Approval.APPROVED,

@@ -43,8 +43,12 @@ class Moment:
     product_id: int | None
 
     def as_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "offset_ms": self.offset_ms, "label": self.label,
-                "product_id": self.product_id}
+        return {
+            "kind": self.kind,
+            "offset_ms": self.offset_ms,
+            "label": self.label,
+            "product_id": self.product_id,
+        }
 
 
 def _product(payload: dict[str, Any]) -> tuple[str, int | None]:
@@ -59,10 +63,14 @@ def _product(payload: dict[str, Any]) -> tuple[str, int | None]:
 
 async def timeline(session: AsyncSession, show_id: int) -> list[Moment]:
     events = await session.scalars(
-        select(ShowEvent).where(ShowEvent.show_id == show_id,
-                                ShowEvent.kind.in_(TIMELINE_KINDS),
-                                ShowEvent.offset_ms.is_not(None))
-        .order_by(ShowEvent.offset_ms))
+        select(ShowEvent)
+        .where(
+            ShowEvent.show_id == show_id,
+            ShowEvent.kind.in_(TIMELINE_KINDS),
+            ShowEvent.offset_ms.is_not(None),
+        )
+        .order_by(ShowEvent.offset_ms)
+    )
     moments = []
     for event in events:
         label, product_id = _product(event.payload or {})

@@ -113,8 +113,13 @@ async def create_show(
     if not allow_past and scheduled_start < utcnow() - dt.timedelta(minutes=5):
         raise BadShowInput(N_("The start time is in the past."), field="scheduled_start")
     await _check_creators(session, store_id, creator_ids)
-    await scheduling.check_booking(session, store_id=store_id, creator_ids=creator_ids,
-                                   start=scheduled_start, duration_minutes=duration_minutes)
+    await scheduling.check_booking(
+        session,
+        store_id=store_id,
+        creator_ids=creator_ids,
+        start=scheduled_start,
+        duration_minutes=duration_minutes,
+    )
     # A merchant's plan is a request for a slot; an operator's is booked at once.
     approval = Approval.APPROVED if actor.role is Role.OPERATOR else Approval.REQUESTED
     show = Show(
@@ -141,7 +146,9 @@ async def create_show(
 async def get_show_fresh(session: AsyncSession, show_id: int) -> Show:
     """Reload a show and its relationships after they changed in this session."""
     show = await session.scalar(
-        select(Show).where(Show.id == show_id).options(*_load())
+        select(Show)
+        .where(Show.id == show_id)
+        .options(*_load())
         .execution_options(populate_existing=True)
     )
     if show is None:
@@ -170,9 +177,14 @@ async def update_show(
         )
     _check_fields(title, scheduled_start, duration_minutes)
     await _check_creators(session, show.store_id, creator_ids)
-    await scheduling.check_booking(session, store_id=show.store_id, creator_ids=creator_ids,
-                                   start=scheduled_start, duration_minutes=duration_minutes,
-                                   exclude_show_id=show.id)
+    await scheduling.check_booking(
+        session,
+        store_id=show.store_id,
+        creator_ids=creator_ids,
+        start=scheduled_start,
+        duration_minutes=duration_minutes,
+        exclude_show_id=show.id,
+    )
     show.title = title.strip()
     show.description = description.strip()
     show.scheduled_start = scheduled_start
@@ -199,8 +211,9 @@ async def transition(
     if not allowed:
         raise Forbidden(N_("You are not allowed to change this show."))
     if action == "cancel" and not reason.strip():
-        raise BadShowInput(N_("Give a reason; the merchant and creators will see it."),
-                           field="reason")
+        raise BadShowInput(
+            N_("Give a reason; the merchant and creators will see it."), field="reason"
+        )
     _check_approved_to_start(show, action)
     lifecycle.apply(show, action, utcnow(), reason.strip())
     if action == "cancel":
@@ -243,8 +256,11 @@ async def shows_in_state(
     """Public shows in `state` (slot requests and declined shows are left out)."""
     order = Show.scheduled_start.desc() if newest_first else Show.scheduled_start
     rows = await session.scalars(
-        select(Show).where(Show.state == state, Show.approval == Approval.APPROVED)
-        .order_by(order).limit(limit).options(*_load())
+        select(Show)
+        .where(Show.state == state, Show.approval == Approval.APPROVED)
+        .order_by(order)
+        .limit(limit)
+        .options(*_load())
     )
     return list(rows)
 
@@ -270,8 +286,9 @@ async def shows_of_creator(session: AsyncSession, creator_id: int) -> list[Show]
     return list(rows)
 
 
-async def all_shows(session: AsyncSession, limit: int = 200, *, public_only: bool = False
-                    ) -> list[Show]:
+async def all_shows(
+    session: AsyncSession, limit: int = 200, *, public_only: bool = False
+) -> list[Show]:
     query = select(Show).order_by(Show.scheduled_start.desc()).limit(limit).options(*_load())
     if public_only:
         query = query.where(Show.approval == Approval.APPROVED)

@@ -49,18 +49,22 @@ async def show_page(request: web.Request) -> web.Response:
         show = await service.get_show(session, int(request.match_info["show_id"]))
         if not service.can_see(user, show):
             raise ShowNotFound(show_id=show.id)
-        reminded = user is not None and await notifications.has_reminder(
-            session, user.id, show.id)
-        replay_data = await _replay_data(request, session, show) if can_watch_replay(
-            user, show) else None
-    return render(request, "shows/show.html", {
-        "show": show,
-        "can_present": service.can_present(user, show),
-        "can_manage": service.can_manage(user, show),
-        "is_operator": user is not None and user.role is Role.OPERATOR,
-        "reminded": reminded,
-        "replay": replay_data,
-    })
+        reminded = user is not None and await notifications.has_reminder(session, user.id, show.id)
+        replay_data = (
+            await _replay_data(request, session, show) if can_watch_replay(user, show) else None
+        )
+    return render(
+        request,
+        "shows/show.html",
+        {
+            "show": show,
+            "can_present": service.can_present(user, show),
+            "can_manage": service.can_manage(user, show),
+            "is_operator": user is not None and user.role is Role.OPERATOR,
+            "reminded": reminded,
+            "replay": replay_data,
+        },
+    )
 
 
 async def _replay_data(request: web.Request, session: Any, show: Show) -> dict[str, Any]:
@@ -94,6 +98,7 @@ async def store_page(request: web.Request) -> web.Response:
 
 # --- merchant console --------------------------------------------------------------------
 
+
 @routes.get("/merchant", name="merchant")
 async def merchant_console(request: web.Request) -> web.Response:
     user = require_user(request, Role.MERCHANT, Role.OPERATOR)
@@ -102,8 +107,9 @@ async def merchant_console(request: web.Request) -> web.Response:
         store = await accounts.get_store(session, store_id)
         store_shows = await service.shows_of_store(session, store_id)
         creators = await accounts.creators_of_store(session, store_id)
-    return render(request, "shows/merchant.html",
-                  {"store": store, "shows": store_shows, "creators": creators})
+    return render(
+        request, "shows/merchant.html", {"store": store, "shows": store_shows, "creators": creators}
+    )
 
 
 @routes.post("/merchant/store")
@@ -116,9 +122,13 @@ async def edit_store(request: web.Request) -> web.StreamResponse:
         async with request.app[keys.sessionmaker].begin() as session:
             store = await accounts.get_store(session, store_id)
             await accounts.update_store(
-                session, store, name=form_str(form, "name"),
-                description=form_str(form, "description"), market=form_str(form, "market"),
-                region=form_str(form, "region"), refund_policy=form_str(form, "refund_policy"),
+                session,
+                store,
+                name=form_str(form, "name"),
+                description=form_str(form, "description"),
+                market=form_str(form, "market"),
+                region=form_str(form, "region"),
+                refund_policy=form_str(form, "refund_policy"),
             )
             if logo:
                 store.logo_path = logo
@@ -129,16 +139,24 @@ async def edit_store(request: web.Request) -> web.StreamResponse:
             store = await accounts.get_store(session, store_id)
             store_shows = await service.shows_of_store(session, store_id)
             creators = await accounts.creators_of_store(session, store_id)
-        return render(request, "shows/merchant.html", {
-            "store": store, "shows": store_shows, "creators": creators,
-            "error": exc.translate(translations(request).gettext),
-        }, status=exc.status)
+        return render(
+            request,
+            "shows/merchant.html",
+            {
+                "store": store,
+                "shows": store_shows,
+                "creators": creators,
+                "error": exc.translate(translations(request).gettext),
+            },
+            status=exc.status,
+        )
     suffix = f"&store={store_id}" if user.role is Role.OPERATOR else ""
     return redirect(f"/merchant?flash=saved{suffix}")
 
 
-async def _upload(request: web.Request, form: MultiDictProxy[Any], name: str,
-                  folder: str) -> str | None:
+async def _upload(
+    request: web.Request, form: MultiDictProxy[Any], name: str, folder: str
+) -> str | None:
     upload = form.get(name)
     # A browser sends an empty file part when nothing was chosen.
     if not isinstance(upload, FileField) or not upload.filename:
@@ -153,8 +171,11 @@ def _show_fields(form: MultiDictProxy[Any]) -> dict[str, Any]:
         raise BadShowInput(N_("Enter the start date and time."), field="scheduled_start")
     duration = form_str(form, "duration_minutes", "60")
     if not duration.isdigit():
-        raise BadShowInput(N_("A show lasts between 5 and %(max)d minutes."),
-                           field="duration_minutes", max=service.MAX_DURATION_MINUTES)
+        raise BadShowInput(
+            N_("A show lasts between 5 and %(max)d minutes."),
+            field="duration_minutes",
+            max=service.MAX_DURATION_MINUTES,
+        )
     return {
         "title": form_str(form, "title"),
         "description": form_str(form, "description"),
@@ -167,11 +188,12 @@ def _show_fields(form: MultiDictProxy[Any]) -> dict[str, Any]:
 def _form_values(show: Show | None) -> dict[str, Any]:
     if show is None:
         start = (dt.datetime.now(SEOUL) + dt.timedelta(days=1)).replace(
-            hour=19, minute=0, second=0, microsecond=0)
-        return {"scheduled_start": to_seoul_input(start), "duration_minutes": 60,
-                "creator_ids": []}
+            hour=19, minute=0, second=0, microsecond=0
+        )
+        return {"scheduled_start": to_seoul_input(start), "duration_minutes": 60, "creator_ids": []}
     return {
-        "title": show.title, "description": show.description,
+        "title": show.title,
+        "description": show.description,
         "scheduled_start": to_seoul_input(show.scheduled_start),
         "duration_minutes": show.duration_minutes,
         "creator_ids": [c.id for c in show.creators],
@@ -187,8 +209,11 @@ async def new_show_page(request: web.Request) -> web.Response:
             raise Forbidden(N_("You can only plan shows for your own store."))
         store = await accounts.get_store(session, store_id)
         creators = await accounts.creators_of_store(session, store_id)
-    return render(request, "shows/edit.html",
-                  {"store": store, "show": None, "creators": creators, "form": _form_values(None)})
+    return render(
+        request,
+        "shows/edit.html",
+        {"store": store, "show": None, "creators": creators, "form": _form_values(None)},
+    )
 
 
 @routes.post("/stores/{store_id:\\d+}/shows/new")
@@ -202,8 +227,9 @@ async def create_show(request: web.Request) -> web.StreamResponse:
         fields = _show_fields(form)
         cover = await _upload(request, form, "cover", "shows")
         async with request.app[keys.sessionmaker].begin() as session:
-            show = await service.create_show(session, user, store_id=store_id,
-                                             cover_path=cover, **fields)
+            show = await service.create_show(
+                session, user, store_id=store_id, cover_path=cover, **fields
+            )
     except BadShowInput as exc:
         return await _show_form_error(request, store_id, None, form, exc)
     except DomainError as exc:
@@ -213,20 +239,35 @@ async def create_show(request: web.Request) -> web.StreamResponse:
     return redirect(f"/shows/{show.id}?flash=saved")
 
 
-async def _show_form_error(request: web.Request, store_id: int, show: Show | None,
-                           form: MultiDictProxy[Any], exc: DomainError) -> web.Response:
+async def _show_form_error(
+    request: web.Request,
+    store_id: int,
+    show: Show | None,
+    form: MultiDictProxy[Any],
+    exc: DomainError,
+) -> web.Response:
     """The form again, with the error and everything the user typed."""
     async with request.app[keys.sessionmaker]() as session:
         store = await accounts.get_store(session, store_id)
         creators = await accounts.creators_of_store(session, store_id)
-    values: dict[str, Any] = {k: form_str(form, k) for k in (
-        "title", "description", "scheduled_start", "duration_minutes")}
+    values: dict[str, Any] = {
+        k: form_str(form, k)
+        for k in ("title", "description", "scheduled_start", "duration_minutes")
+    }
     values["creator_ids"] = form_ints(form, "creator_ids")
-    return render(request, "shows/edit.html", {
-        "store": store, "show": show, "creators": creators, "form": values,
-        "error": exc.translate(translations(request).gettext),
-        "error_field": getattr(exc, "field", ""),
-    }, status=exc.status)
+    return render(
+        request,
+        "shows/edit.html",
+        {
+            "store": store,
+            "show": show,
+            "creators": creators,
+            "form": values,
+            "error": exc.translate(translations(request).gettext),
+            "error_field": getattr(exc, "field", ""),
+        },
+        status=exc.status,
+    )
 
 
 @routes.get("/shows/{show_id:\\d+}/edit", name="edit_show")
@@ -237,8 +278,11 @@ async def edit_show_page(request: web.Request) -> web.Response:
         if not service.can_manage(user, show):
             raise Forbidden(N_("You can only change shows of your own store."))
         creators = await accounts.creators_of_store(session, show.store_id)
-    return render(request, "shows/edit.html", {"store": show.store, "show": show,
-                                               "creators": creators, "form": _form_values(show)})
+    return render(
+        request,
+        "shows/edit.html",
+        {"store": show.store, "show": show, "creators": creators, "form": _form_values(show)},
+    )
 
 
 @routes.post("/shows/{show_id:\\d+}/edit")
@@ -269,13 +313,15 @@ async def show_action(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     async with request.app[keys.sessionmaker].begin() as session:
         show = await service.get_show(session, int(request.match_info["show_id"]))
-        await service.transition(session, user, show, request.match_info["action"],
-                                 reason=form_str(form, "reason"))
+        await service.transition(
+            session, user, show, request.match_info["action"], reason=form_str(form, "reason")
+        )
     await service.tell_listeners(request.app, show.id, request.match_info["action"])
     return redirect(f"/shows/{show.id}?flash=saved")
 
 
 # --- creator studio list ------------------------------------------------------------------
+
 
 @routes.get("/studio", name="studio_list")
 async def studio_list(request: web.Request) -> web.Response:
@@ -296,6 +342,7 @@ async def studio_page(request: web.Request) -> web.Response:
     async with request.app[keys.sessionmaker]() as session:
         show = await service.get_show(session, int(request.match_info["show_id"]))
     if not service.can_present(user, show):
-        raise Forbidden(N_("Only this show's creators, its merchant and operators can open "
-                           "its studio."))
+        raise Forbidden(
+            N_("Only this show's creators, its merchant and operators can open its studio.")
+        )
     return render(request, "shows/studio.html", {"show": show})

@@ -39,8 +39,9 @@ class ChatClient:
 
     async def connect(self) -> ChatClient:
         headers = {"Cookie": self.cookie} if self.cookie else {}
-        await self.sio.connect(self.url, headers=headers, transports=["websocket"],
-                               wait_timeout=WAIT)
+        await self.sio.connect(
+            self.url, headers=headers, transports=["websocket"], wait_timeout=WAIT
+        )
         return self
 
     async def emit(self, event: str, data: Any = None) -> None:
@@ -51,8 +52,9 @@ class ChatClient:
         await self.emit("join", {"show_id": show_id})
         return await self.wait_for("joined", after=start)
 
-    async def wait_for(self, event: str, where: Callable[[Any], bool] = lambda _: True,
-                       after: int = 0) -> Any:
+    async def wait_for(
+        self, event: str, where: Callable[[Any], bool] = lambda _: True, after: int = 0
+    ) -> Any:
         def found() -> Any:
             for name, data in self.received[after:]:
                 if name == event and where(data):

@@ -22,13 +22,17 @@ from server.settings import Secret, Settings
 def main() -> None:
     port, database_url, redis_url, data_dir = sys.argv[1:5]
     settings = Settings(
-        environment="test", database_url=database_url, redis_url=redis_url,
-        port=int(port), public_url=f"http://127.0.0.1:{port}", data_dir=Path(data_dir),
-        stripe_secret_key=Secret("sk_test_x"), stripe_api_base="http://127.0.0.1:9",
+        environment="test",
+        database_url=database_url,
+        redis_url=redis_url,
+        port=int(port),
+        public_url=f"http://127.0.0.1:{port}",
+        data_dir=Path(data_dir),
+        stripe_secret_key=Secret("sk_test_x"),
+        stripe_api_base="http://127.0.0.1:9",
         chat_redis_prefix=os.environ.get("CHAT_REDIS_PREFIX", "jangteo:chat:"),
     )
-    web.run_app(create_app(settings), host="127.0.0.1", port=int(port), print=None,
-                access_log=None)
+    web.run_app(create_app(settings), host="127.0.0.1", port=int(port), print=None, access_log=None)
 
 
 if __name__ == "__main__":

@@ -26,8 +26,9 @@ async def _room(app: web.Application, connect: Connect) -> tuple[int, int, ChatC
     return show.id, other.id, observer
 
 
-async def _nothing_leaked(app: web.Application, connect: Connect, show_id: int,
-                          observer: ChatClient) -> None:
+async def _nothing_leaked(
+    app: web.Application, connect: Connect, show_id: int, observer: ChatClient
+) -> None:
     """A good message still goes through, and it is the only one anyone saw or stored."""
     good = await connect(await make_user(app))
     await good.join(show_id)
@@ -39,23 +40,27 @@ async def _nothing_leaked(app: web.Application, connect: Connect, show_id: int,
         assert [m.body for m in await session.scalars(select(ChatMessage))] == ["정상 메시지"]
 
 
-@pytest.mark.parametrize(("payload", "code"), [
-    ("그냥 문자열", "bad_payload"),
-    (None, "bad_payload"),
-    ({"show_id": "1", "text": "hi"}, "bad_payload"),
-    ({"text": 42}, "bad_payload"),
-    ({"text": ["a", "b"]}, "bad_payload"),
-    ({"text": {"nested": "object"}}, "bad_payload"),
-    ({"text": "hi", "question": "yes"}, "bad_payload"),
-    ({"text": "hi", "author": "운영자"}, "bad_payload"),  # a spoofed author
-    ({"text": "hi", "user_id": 1}, "bad_payload"),
-    ({"text": "x" * 201}, "too_long"),
-    ({"text": "x" * 5000}, "bad_payload"),
-    ({"text": ""}, "empty"),
-    ({"text": " \t\n\u3000 "}, "empty"),
-])
-async def test_malformed_messages_are_refused(app: web.Application, connect: Connect,
-                                              payload: Any, code: str) -> None:
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        ("그냥 문자열", "bad_payload"),
+        (None, "bad_payload"),
+        ({"show_id": "1", "text": "hi"}, "bad_payload"),
+        ({"text": 42}, "bad_payload"),
+        ({"text": ["a", "b"]}, "bad_payload"),
+        ({"text": {"nested": "object"}}, "bad_payload"),
+        ({"text": "hi", "question": "yes"}, "bad_payload"),
+        ({"text": "hi", "author": "운영자"}, "bad_payload"),  # a spoofed author
+        ({"text": "hi", "user_id": 1}, "bad_payload"),
+        ({"text": "x" * 201}, "too_long"),
+        ({"text": "x" * 5000}, "bad_payload"),
+        ({"text": ""}, "empty"),
+        ({"text": " \t\n\u3000 "}, "empty"),
+    ],
+)
+async def test_malformed_messages_are_refused(
+    app: web.Application, connect: Connect, payload: Any, code: str
+) -> None:
     show_id, _, observer = await _room(app, connect)
     sender = await connect(await make_user(app), locale="en")
     await sender.join(show_id)
@@ -92,13 +97,27 @@ async def test_anonymous_viewers_cannot_post(app: web.Application, connect: Conn
     await anonymous.join(show_id)
     await anonymous.emit("send_message", {"show_id": show_id, "text": "익명"})
     error = await anonymous.error()
-    assert error == {"code": "sign_in", "message": "채팅하려면 로그인하세요.",
-                     "event": "send_message"}
+    assert error == {
+        "code": "sign_in",
+        "message": "채팅하려면 로그인하세요.",
+        "event": "send_message",
+    }
     await _nothing_leaked(app, connect, show_id, observer)
 
 
-@pytest.mark.parametrize("event", ["no_such_event", "connect", "disconnect", "__init__",
-                                   "__unknown__", "on_join", "refuse", "트윗"])
+@pytest.mark.parametrize(
+    "event",
+    [
+        "no_such_event",
+        "connect",
+        "disconnect",
+        "__init__",
+        "__unknown__",
+        "on_join",
+        "refuse",
+        "트윗",
+    ],
+)
 async def test_unknown_events(app: web.Application, connect: Connect, event: str) -> None:
     show_id, _, observer = await _room(app, connect)
     sender = await connect(await make_user(app), locale="en")
@@ -110,29 +129,35 @@ async def test_unknown_events(app: web.Application, connect: Connect, event: str
     await _nothing_leaked(app, connect, show_id, observer)
 
 
-async def test_joining_a_show_that_does_not_exist(app: web.Application, connect: Connect
-                                                  ) -> None:
+async def test_joining_a_show_that_does_not_exist(app: web.Application, connect: Connect) -> None:
     viewer = await connect(locale="en")
     await viewer.emit("join", {"show_id": 999_999})
-    assert await viewer.error() == {"code": "no_show", "message": "There is no such show.",
-                                    "event": "join"}
+    assert await viewer.error() == {
+        "code": "no_show",
+        "message": "There is no such show.",
+        "event": "join",
+    }
 
 
-@pytest.mark.parametrize(("event", "extra"), [
-    ("delete_message", {"message_id": "k1"}),
-    ("timeout_user", {"user_id": 1, "minutes": 5}),
-    ("ban_user", {"user_id": 1}),
-    ("ban_user", {"user_id": 1, "platform": True}),
-    ("set_slow_mode", {"seconds": 30}),
-    ("set_frozen", {"frozen": True}),
-    ("set_notice", {"text": "가짜 공지"}),
-    ("add_banned_word", {"word": "배추"}),
-    ("appoint_moderator", {"user_id": 1}),
-    ("mark_answered", {"message_id": "k1"}),
-    ("open_questions", {}),
-])
+@pytest.mark.parametrize(
+    ("event", "extra"),
+    [
+        ("delete_message", {"message_id": "k1"}),
+        ("timeout_user", {"user_id": 1, "minutes": 5}),
+        ("ban_user", {"user_id": 1}),
+        ("ban_user", {"user_id": 1, "platform": True}),
+        ("set_slow_mode", {"seconds": 30}),
+        ("set_frozen", {"frozen": True}),
+        ("set_notice", {"text": "가짜 공지"}),
+        ("add_banned_word", {"word": "배추"}),
+        ("appoint_moderator", {"user_id": 1}),
+        ("mark_answered", {"message_id": "k1"}),
+        ("open_questions", {}),
+    ],
+)
 async def test_moderation_from_a_shopper_is_refused(
-        app: web.Application, connect: Connect, event: str, extra: dict[str, Any]) -> None:
+    app: web.Application, connect: Connect, event: str, extra: dict[str, Any]
+) -> None:
     show_id, _, observer = await _room(app, connect)
     shopper = await connect(await make_user(app, Role.SHOPPER))
     await shopper.join(show_id)
@@ -142,8 +167,9 @@ async def test_moderation_from_a_shopper_is_refused(
     await _nothing_leaked(app, connect, show_id, observer)
 
 
-async def test_creator_of_another_store_cannot_moderate(app: web.Application,
-                                                        connect: Connect) -> None:
+async def test_creator_of_another_store_cannot_moderate(
+    app: web.Application, connect: Connect
+) -> None:
     show_id, _, _observer = await _room(app, connect)
     _, other_store = await make_merchant(app, "다른 가게")
     outsider = await make_user(app, Role.CREATOR)
@@ -155,7 +181,8 @@ async def test_creator_of_another_store_cannot_moderate(app: web.Application,
 
 
 async def test_html_and_script_arrive_as_the_same_inert_text(
-        app: web.Application, connect: Connect) -> None:
+    app: web.Application, connect: Connect
+) -> None:
     show_id, _, observer = await _room(app, connect)
     sender = await connect(await make_user(app))
     await sender.join(show_id)
@@ -170,7 +197,8 @@ async def test_html_and_script_arrive_as_the_same_inert_text(
 
 
 async def test_a_frame_beyond_the_size_limit_drops_only_that_socket(
-        app: web.Application, connect: Connect) -> None:
+    app: web.Application, connect: Connect
+) -> None:
     show_id, _, observer = await _room(app, connect)
     sender = await connect(await make_user(app))
     await sender.join(show_id)
@@ -178,8 +206,9 @@ async def test_a_frame_beyond_the_size_limit_drops_only_that_socket(
     await _nothing_leaked(app, connect, show_id, observer)
 
 
-async def test_a_page_of_another_site_cannot_connect(app: web.Application, aiohttp_client: Any
-                                                    ) -> None:
+async def test_a_page_of_another_site_cannot_connect(
+    app: web.Application, aiohttp_client: Any
+) -> None:
     """Same origin only: a browser on another site is refused at the handshake."""
     http = await aiohttp_client(app)
     url = "/socket.io/?EIO=4&transport=polling"

@@ -18,7 +18,8 @@ from tests.helpers import make_merchant, make_show, make_user
 
 
 async def test_a_message_reaches_everyone_in_the_room_and_is_stored(
-        app: web.Application, connect: Connect) -> None:
+    app: web.Application, connect: Connect
+) -> None:
     _merchant, store = await make_merchant(app)
     show = await make_show(app, store)
     async with app[keys.sessionmaker].begin() as session:
@@ -45,7 +46,8 @@ async def test_a_message_reaches_everyone_in_the_room_and_is_stored(
 
 
 async def test_join_brings_history_notice_viewers_and_hearts(
-        app: web.Application, connect: Connect) -> None:
+    app: web.Application, connect: Connect
+) -> None:
     merchant, store = await make_merchant(app)
     show = await make_show(app, store)
     host = await connect(merchant)
@@ -66,8 +68,13 @@ async def test_join_brings_history_notice_viewers_and_hearts(
     assert joined["notice"] == "오늘 무료배송!"
     assert joined["viewers"] == 2
     assert joined["hearts"] == 1
-    assert joined["me"] == {"signed_in": False, "can_moderate": False, "user_id": None,
-                            "badge": "", "is_operator": False}
+    assert joined["me"] == {
+        "signed_in": False,
+        "can_moderate": False,
+        "user_id": None,
+        "badge": "",
+        "is_operator": False,
+    }
 
 
 async def test_history_is_the_last_fifty(app: web.Application, connect: Connect) -> None:
@@ -76,15 +83,23 @@ async def test_history_is_the_last_fifty(app: web.Application, connect: Connect)
     shopper = await make_user(app)
     async with app[keys.sessionmaker].begin() as session:
         for n in range(60):
-            session.add(ChatMessage(key=f"k{n}", show_id=show.id, user_id=shopper.id,
-                                    author_name="a",
-                                    badge="shopper", body=f"m{n}"))
+            session.add(
+                ChatMessage(
+                    key=f"k{n}",
+                    show_id=show.id,
+                    user_id=shopper.id,
+                    author_name="a",
+                    badge="shopper",
+                    body=f"m{n}",
+                )
+            )
     joined = await (await connect()).join(show.id)
     assert [m["text"] for m in joined["messages"]] == [f"m{n}" for n in range(10, 60)]
 
 
 async def test_hearts_are_batched_into_a_few_broadcasts(
-        app: web.Application, connect: Connect) -> None:
+    app: web.Application, connect: Connect
+) -> None:
     _merchant, store = await make_merchant(app)
     show = await make_show(app, store)
     fan = await connect()
@@ -100,7 +115,8 @@ async def test_hearts_are_batched_into_a_few_broadcasts(
 
 
 async def test_viewer_count_follows_joins_and_leaves(
-        app: web.Application, connect: Connect) -> None:
+    app: web.Application, connect: Connect
+) -> None:
     _merchant, store = await make_merchant(app)
     show = await make_show(app, store)
     first = await connect()
@@ -115,7 +131,8 @@ async def test_viewer_count_follows_joins_and_leaves(
 
 
 async def test_questions_are_answered_and_highlighted_for_everyone(
-        app: web.Application, connect: Connect) -> None:
+    app: web.Application, connect: Connect
+) -> None:
     creator = await make_user(app, Role.CREATOR)
     _merchant, store = await make_merchant(app)
     show = await make_show(app, store, [creator])
@@ -125,8 +142,9 @@ async def test_questions_are_answered_and_highlighted_for_everyone(
     await asker.join(show.id)
     await studio.join(show.id)
 
-    await asker.emit("send_message", {"show_id": show.id, "text": "배송 언제 돼요?",
-                                      "question": True})
+    await asker.emit(
+        "send_message", {"show_id": show.id, "text": "배송 언제 돼요?", "question": True}
+    )
     question = await asker.wait_text("배송 언제 돼요?")
     assert question["question"] and not question["answered"]
     await studio.emit("open_questions", {"show_id": show.id})
@@ -153,7 +171,8 @@ async def test_publisher_events_reach_the_room(app: web.Application, connect: Co
 
 
 async def test_hearts_and_counts_arrive_while_messages_flow(
-        app: web.Application, connect: Connect) -> None:
+    app: web.Application, connect: Connect
+) -> None:
     _merchant, store = await make_merchant(app)
     show = await make_show(app, store)
     talkers = [await connect(await make_user(app)) for _ in range(3)]

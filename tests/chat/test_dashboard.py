@@ -26,9 +26,11 @@ class Browser:
 
     async def sign_in(self, user: User) -> None:
         await self.http.get(f"{self.base}/login")
-        async with self.http.post(f"{self.base}/login", data={
-                "email": user.email, "password": PASSWORD, "_csrf": self.token()},
-                allow_redirects=False) as resp:
+        async with self.http.post(
+            f"{self.base}/login",
+            data={"email": user.email, "password": PASSWORD, "_csrf": self.token()},
+            allow_redirects=False,
+        ) as resp:
             assert resp.status == 303
 
     async def get(self, path: str) -> tuple[int, str]:
@@ -40,8 +42,9 @@ class Browser:
             return resp.status, await resp.text()
 
 
-async def test_operator_sees_live_chats_bans_and_undoes_one(app: web.Application,
-                                                            connect: Connect) -> None:
+async def test_operator_sees_live_chats_bans_and_undoes_one(
+    app: web.Application, connect: Connect
+) -> None:
     operator = await make_user(app, Role.OPERATOR, name="운영팀")
     merchant, store = await make_merchant(app)
     show = await make_show(app, store, title="생방송 중")

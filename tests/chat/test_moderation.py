@@ -22,8 +22,7 @@ async def _audit(app: web.Application) -> list[tuple[str, int | None]]:
         return [(r.action, r.actor_id) for r in rows]
 
 
-async def test_deleted_message_is_gone_for_everyone(app: web.Application, connect: Connect
-                                                    ) -> None:
+async def test_deleted_message_is_gone_for_everyone(app: web.Application, connect: Connect) -> None:
     merchant, store = await make_merchant(app)
     show = await make_show(app, store)
     troll = await make_user(app)
@@ -42,7 +41,8 @@ async def test_deleted_message_is_gone_for_everyone(app: web.Application, connec
 
 
 async def test_timed_out_user_cannot_post_even_after_reconnecting(
-        app: web.Application, connect: Connect) -> None:
+    app: web.Application, connect: Connect
+) -> None:
     creator = await make_user(app, Role.CREATOR)
     _merchant, store = await make_merchant(app)
     show = await make_show(app, store, [creator])
@@ -97,8 +97,7 @@ async def test_store_ban_and_platform_ban(app: web.Application, connect: Connect
     assert (await host.error(after=start))["code"] == "operators_only"
     ops = await connect(operator)
     await ops.join(other_show.id)
-    await ops.emit("ban_user", {"show_id": other_show.id, "user_id": troll.id,
-                                "platform": True})
+    await ops.emit("ban_user", {"show_id": other_show.id, "user_id": troll.id, "platform": True})
     await ops.wait_for("done")
     start = len(bad.received)
     await bad.emit("send_message", {"show_id": other_show.id, "text": "이제는?"})
@@ -139,7 +138,8 @@ async def test_slow_mode_freeze_and_notice(app: web.Application, connect: Connec
 
 
 async def test_banned_words_match_across_case_width_and_spacing(
-        app: web.Application, connect: Connect) -> None:
+    app: web.Application, connect: Connect
+) -> None:
     operator = await make_user(app, Role.OPERATOR)
     merchant, store = await make_merchant(app)
     show = await make_show(app, store)
@@ -169,14 +169,17 @@ async def test_links_only_from_staff(app: web.Application, connect: Connect) -> 
     host, fan = await connect(merchant), await connect(shopper)
     await host.join(show.id)
     await fan.join(show.id)
-    await fan.emit("send_message", {"show_id": show.id, "text": "싸게 파는 곳 https://evil.example"})
+    await fan.emit(
+        "send_message", {"show_id": show.id, "text": "싸게 파는 곳 https://evil.example"}
+    )
     assert (await fan.error())["code"] == "links"
     await host.emit("send_message", {"show_id": show.id, "text": "스토어: https://jangteo.kr/s/1"})
     await fan.wait_text("스토어: https://jangteo.kr/s/1")
 
 
 async def test_appointed_moderator_moderates_that_stores_shows(
-        app: web.Application, connect: Connect) -> None:
+    app: web.Application, connect: Connect
+) -> None:
     merchant, store = await make_merchant(app)
     show = await make_show(app, store)
     helper = await make_user(app)
@@ -202,7 +205,8 @@ async def test_appointed_moderator_moderates_that_stores_shows(
 
 
 async def test_flood_control_mutes_after_three_quick_messages(
-        app: web.Application, connect: Connect) -> None:
+    app: web.Application, connect: Connect
+) -> None:
     _merchant, store = await make_merchant(app)
     show = await make_show(app, store)
     shopper = await make_user(app)
@@ -218,7 +222,7 @@ async def test_flood_control_mutes_after_three_quick_messages(
 
 
 async def test_staff_read_the_moderation_log_and_shoppers_cannot(
-        app: web.Application, connect: Connect, served: TestClient, aiohttp_client: Any
+    app: web.Application, connect: Connect, served: TestClient, aiohttp_client: Any
 ) -> None:
     merchant, store = await make_merchant(app)
     show = await make_show(app, store)

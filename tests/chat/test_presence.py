@@ -19,8 +19,9 @@ async def _visits(app: web.Application) -> list[ViewerVisit]:
         return list(await session.scalars(select(ViewerVisit).order_by(ViewerVisit.id)))
 
 
-async def test_joins_and_leaves_are_recorded_as_visits(app: web.Application,
-                                                        connect: Connect) -> None:
+async def test_joins_and_leaves_are_recorded_as_visits(
+    app: web.Application, connect: Connect
+) -> None:
     _, store = await make_merchant(app)
     show = await make_show(app, store)
     shopper = await make_user(app)
@@ -41,8 +42,9 @@ async def test_joins_and_leaves_are_recorded_as_visits(app: web.Application,
     assert visits[0].left_at is not None and visits[1].left_at is None
 
 
-async def test_staff_at_work_are_not_counted_as_viewers(app: web.Application,
-                                                        connect: Connect) -> None:
+async def test_staff_at_work_are_not_counted_as_viewers(
+    app: web.Application, connect: Connect
+) -> None:
     merchant, store = await make_merchant(app)
     show = await make_show(app, store)
     studio = await connect(merchant)

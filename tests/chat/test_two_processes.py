@@ -53,9 +53,21 @@ def servers(pg_url: str, prefix: str, tmp_path: Path) -> Iterator[list[str]]:
     urls, procs = [], []
     for n in range(2):
         port = free_port()
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "tests.chat.serve", str(port), pg_url, REDIS_URL,
-             str(tmp_path / f"data{n}")], cwd=ROOT, env=env))
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "tests.chat.serve",
+                    str(port),
+                    pg_url,
+                    REDIS_URL,
+                    str(tmp_path / f"data{n}"),
+                ],
+                cwd=ROOT,
+                env=env,
+            )
+        )
         urls.append(f"http://127.0.0.1:{port}")
     try:
         yield urls
@@ -80,8 +92,13 @@ async def _wait_up(url: str) -> None:
 
 
 async def test_message_posted_on_one_process_reaches_the_other(
-        pg_url: str, prefix: str, servers: list[str], tmp_path: Path, aiohttp_client: Any,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    pg_url: str,
+    prefix: str,
+    servers: list[str],
+    tmp_path: Path,
+    aiohttp_client: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("CHAT_REDIS_PREFIX", prefix)
     # A third, in-test app on the same database creates the accounts and the show.
     app = create_app(base_settings(tmp_path, pg_url))

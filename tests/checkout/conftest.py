@@ -75,23 +75,31 @@ class Tee:
         await self.inner.publish(show_id, event, payload)
 
 
-async def build_shop(settings: Settings, stripe: str, aiohttp_client: Any,
-                     stock: int = 5, price: int = 15000, sweep_every: float = 3600) -> Shop:
+async def build_shop(
+    settings: Settings,
+    stripe: str,
+    aiohttp_client: Any,
+    stock: int = 5,
+    price: int = 15000,
+    sweep_every: float = 3600,
+) -> Shop:
     port = free_port()
-    settings = localstripe_settings(settings, stripe).with_(
-        public_url=f"http://127.0.0.1:{port}")
+    settings = localstripe_settings(settings, stripe).with_(public_url=f"http://127.0.0.1:{port}")
     app = create_app(settings)
     app[keys.events] = Tee(app[keys.events])
-    app[config] = CheckoutConfig(sweep_every_seconds=sweep_every,
-                                 webhook_name=f"test-{uuid.uuid4().hex[:10]}")
+    app[config] = CheckoutConfig(
+        sweep_every_seconds=sweep_every, webhook_name=f"test-{uuid.uuid4().hex[:10]}"
+    )
     client: TestClient = await aiohttp_client(app, server_kwargs={"port": port})
     merchant, store = await make_merchant(app, "망원 반찬")
     show = await make_show(app, store, start=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
     async with app[keys.sessionmaker].begin() as session:
         product = await catalog.create_product(
-            session, merchant, store.id,
-            catalog.ProductInput(name="김장 김치 2kg", price=price, stock=stock,
-                                 per_order_limit=5))
+            session,
+            merchant,
+            store.id,
+            catalog.ProductInput(name="김장 김치 2kg", price=price, stock=stock, per_order_limit=5),
+        )
         live_show = await shows.get_show(session, show.id)
         await shows.transition(session, merchant, live_show, "start")
         await catalog.add_to_lineup(session, merchant, live_show, product.id)
@@ -102,8 +110,15 @@ async def build_shop(settings: Settings, stripe: str, aiohttp_client: Any,
         other: TestClient = await aiohttp_client(client.server)
         return other
 
-    return Shop(client=client, merchant=merchant, store=store, show=show,
-                product_id=product.id, stripe=stripe, make_client=make_client)
+    return Shop(
+        client=client,
+        merchant=merchant,
+        store=store,
+        show=show,
+        product_id=product.id,
+        stripe=stripe,
+        make_client=make_client,
+    )
 
 
 @pytest.fixture
@@ -111,8 +126,13 @@ async def shop(settings: Settings, localstripe_url: str, aiohttp_client: Any) ->
     return await build_shop(settings, localstripe_url, aiohttp_client)
 
 
-SHIPPING = {"name": "김민수", "phone": "010-1234-5678", "postcode": "04001",
-            "address": "서울 마포구 망원로 1", "address_detail": "101호"}
+SHIPPING = {
+    "name": "김민수",
+    "phone": "010-1234-5678",
+    "postcode": "04001",
+    "address": "서울 마포구 망원로 1",
+    "address_detail": "101호",
+}
 
 
 def order_body(product_id: int, quantity: int = 1, **extra: Any) -> dict[str, Any]:

@@ -26,8 +26,9 @@ async def order_count(shop: Shop) -> int:
 @pytest.mark.parametrize("quantity", [0, -1, 6, 10**12, "2", 1.5, True, None])
 async def test_bad_quantities_are_refused(shop: Shop, quantity: Any) -> None:
     client, _ = await shop.shopper()
-    status, body = await post(client, f"/api/shows/{shop.show.id}/orders",
-                              order_body(shop.product_id, quantity))
+    status, body = await post(
+        client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id, quantity)
+    )
     if quantity == "2":  # a numeric string from a form is read as the number
         assert status == 201
         return
@@ -49,8 +50,12 @@ async def test_prices_and_totals_from_the_client_are_ignored(shop: Shop) -> None
 
 async def test_bad_shipping_names_the_field(shop: Shop) -> None:
     client, _ = await shop.shopper()
-    for field, value, words in [("postcode", "1234", "우편번호"), ("phone", "12", "휴대폰"),
-                                ("name", "", "받는 분"), ("address", " ", "주소")]:
+    for field, value, words in [
+        ("postcode", "1234", "우편번호"),
+        ("phone", "12", "휴대폰"),
+        ("name", "", "받는 분"),
+        ("address", " ", "주소"),
+    ]:
         body = order_body(shop.product_id)
         body[field] = value
         status, answer = await post(client, f"/api/shows/{shop.show.id}/orders", body)
@@ -62,13 +67,15 @@ async def test_bad_shipping_names_the_field(shop: Shop) -> None:
 async def test_line_up_product_never_pinned_cannot_be_bought(shop: Shop) -> None:
     async with shop.app[keys.sessionmaker].begin() as session:
         hidden = await catalog.create_product(
-            session, shop.merchant, shop.store.id,
-            catalog.ProductInput(name="비밀 반찬", price=5000, stock=9))
+            session,
+            shop.merchant,
+            shop.store.id,
+            catalog.ProductInput(name="비밀 반찬", price=5000, stock=9),
+        )
         show = await shows.get_show(session, shop.show.id)
         await catalog.add_to_lineup(session, shop.merchant, show, hidden.id)
     client, _ = await shop.shopper()
-    status, body = await post(client, f"/api/shows/{shop.show.id}/orders",
-                              order_body(hidden.id))
+    status, body = await post(client, f"/api/shows/{shop.show.id}/orders", order_body(hidden.id))
     assert status == 409 and body["error"]["code"] == "not_on_sale"
     assert "판매 중이 아닙니다" in body["error"]["message"]
     assert await order_count(shop) == 0
@@ -76,8 +83,11 @@ async def test_line_up_product_never_pinned_cannot_be_bought(shop: Shop) -> None
 
 async def test_cart_buys_products_shown_earlier_in_one_order(shop: Shop) -> None:
     merchant = await shop.as_merchant()
-    status, second = await post(merchant, f"/api/stores/{shop.store.id}/products", {
-        "name": "총각김치 1kg", "price": 18000, "stock": 4})
+    status, second = await post(
+        merchant,
+        f"/api/stores/{shop.store.id}/products",
+        {"name": "총각김치 1kg", "price": 18000, "stock": 4},
+    )
     assert status == 201
     await post(merchant, f"/api/shows/{shop.show.id}/lineup", {"product_id": second["id"]})
     await post(merchant, f"/api/shows/{shop.show.id}/pin", {"product_id": second["id"]})
@@ -100,15 +110,17 @@ async def test_cart_buys_products_shown_earlier_in_one_order(shop: Shop) -> None
 async def test_product_of_another_show_and_a_hidden_replay_are_refused(shop: Shop) -> None:
     other_show = await make_show(shop.app, shop.store, title="다른 방송")
     client, _ = await shop.shopper()
-    status, body = await post(client, f"/api/shows/{other_show.id}/orders",
-                              order_body(shop.product_id))
+    status, body = await post(
+        client, f"/api/shows/{other_show.id}/orders", order_body(shop.product_id)
+    )
     assert status == 409 and body["error"]["code"] == "not_on_sale"
     async with shop.app[keys.sessionmaker].begin() as session:
         show = await shows.get_show(session, shop.show.id)
         await shows.transition(session, shop.merchant, show, "end")
         show.replay_hidden = True
-    status, body = await post(client, f"/api/shows/{shop.show.id}/orders",
-                              order_body(shop.product_id))
+    status, body = await post(
+        client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id)
+    )
     assert status == 409 and body["error"]["code"] == "not_on_sale"
     assert await stock_of(shop) == 5 and await order_count(shop) == 0
 
@@ -118,25 +130,27 @@ async def test_what_the_show_presented_stays_buyable_from_its_replay(shop: Shop)
         show = await shows.get_show(session, shop.show.id)
         await shows.transition(session, shop.merchant, show, "end")
     client, _ = await shop.shopper()
-    status, body = await post(client, f"/api/shows/{shop.show.id}/orders",
-                              order_body(shop.product_id))
+    status, body = await post(
+        client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id)
+    )
     assert status == 201, body
     assert await stock_of(shop) == 4
 
 
 async def test_sold_out_product_is_refused(shop: Shop) -> None:
     client, _ = await shop.shopper()
-    assert (await post(client, f"/api/shows/{shop.show.id}/orders",
-                       order_body(shop.product_id, 5)))[0] == 201
-    status, body = await post(client, f"/api/shows/{shop.show.id}/orders",
-                              order_body(shop.product_id, 1))
+    assert (
+        await post(client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id, 5))
+    )[0] == 201
+    status, body = await post(
+        client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id, 1)
+    )
     assert status == 409 and body["error"]["code"] == "sold_out"
 
 
 async def test_another_shoppers_order_is_not_found(shop: Shop) -> None:
     owner, _ = await shop.shopper()
-    _, order = await post(owner, f"/api/shows/{shop.show.id}/orders",
-                          order_body(shop.product_id))
+    _, order = await post(owner, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id))
     thief, _ = await shop.shopper()
     resp = await thief.get(f"/api/orders/{order['id']}")
     assert resp.status == 404
@@ -151,13 +165,14 @@ async def test_another_shoppers_order_is_not_found(shop: Shop) -> None:
 
 async def test_shopper_calling_merchant_endpoints_is_refused(shop: Shop) -> None:
     client, _ = await shop.shopper()
-    _, order = await post(client, f"/api/shows/{shop.show.id}/orders",
-                          order_body(shop.product_id))
+    _, order = await post(client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id))
     attempts: list[tuple[str, dict[str, Any]]] = [
         (f"/api/shows/{shop.show.id}/pin", {"product_id": shop.product_id}),
         (f"/api/shows/{shop.show.id}/unpin", {}),
-        (f"/api/shows/{shop.show.id}/sale", {"product_id": shop.product_id, "price": 1,
-                                            "cap": 1, "minutes": 1}),
+        (
+            f"/api/shows/{shop.show.id}/sale",
+            {"product_id": shop.product_id, "price": 1, "cap": 1, "minutes": 1},
+        ),
         (f"/api/stores/{shop.store.id}/products", {"name": "x", "price": 1}),
         (f"/api/merchant/orders/{order['id']}/refund", {"amount": 1}),
         (f"/api/merchant/orders/{order['id']}/status", {"status": "preparing"}),
@@ -172,23 +187,24 @@ async def test_shopper_calling_merchant_endpoints_is_refused(shop: Shop) -> None
 
 async def test_missing_csrf_and_anonymous_buyers_are_refused(shop: Shop) -> None:
     client, _ = await shop.shopper()
-    resp = await client.post(f"/api/shows/{shop.show.id}/orders",
-                             json=order_body(shop.product_id))
+    resp = await client.post(f"/api/shows/{shop.show.id}/orders", json=order_body(shop.product_id))
     assert resp.status == 403
     anonymous = await shop.make_client()
     await anonymous.get("/login")
-    resp = await anonymous.post(f"/api/shows/{shop.show.id}/orders",
-                                json=order_body(shop.product_id),
-                                headers={"X-CSRF-Token": csrf(anonymous)})
+    resp = await anonymous.post(
+        f"/api/shows/{shop.show.id}/orders",
+        json=order_body(shop.product_id),
+        headers={"X-CSRF-Token": csrf(anonymous)},
+    )
     assert resp.status == 401
     assert await order_count(shop) == 0
 
 
-async def test_refund_larger_than_paid_is_refused_and_partial_refunds_add_up(
-        shop: Shop) -> None:
+async def test_refund_larger_than_paid_is_refused_and_partial_refunds_add_up(shop: Shop) -> None:
     client, _ = await shop.shopper()
-    _, order = await post(client, f"/api/shows/{shop.show.id}/orders",
-                          order_body(shop.product_id, 2))
+    _, order = await post(
+        client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id, 2)
+    )
     token = await card_token(shop.stripe, TEST_CARDS["success"])
     await post(client, f"/api/orders/{order['id']}/pay", {"card_token": token})
     merchant = await shop.as_merchant()
@@ -210,18 +226,17 @@ async def test_refund_larger_than_paid_is_refused_and_partial_refunds_add_up(
 
 async def test_refund_of_unpaid_order_is_refused(shop: Shop) -> None:
     client, _ = await shop.shopper()
-    _, order = await post(client, f"/api/shows/{shop.show.id}/orders",
-                          order_body(shop.product_id))
+    _, order = await post(client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id))
     merchant = await shop.as_merchant()
-    status, body = await post(merchant, f"/api/merchant/orders/{order['id']}/refund",
-                              {"amount": 100})
+    status, body = await post(
+        merchant, f"/api/merchant/orders/{order['id']}/refund", {"amount": 100}
+    )
     assert status == 409 and body["error"]["code"] == "illegal_order_change"
 
 
 async def test_merchant_moves_an_order_through_shipping(shop: Shop) -> None:
     client, _ = await shop.shopper()
-    _, order = await post(client, f"/api/shows/{shop.show.id}/orders",
-                          order_body(shop.product_id))
+    _, order = await post(client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id))
     merchant = await shop.as_merchant()
     path = f"/api/merchant/orders/{order['id']}/status"
     status, body = await post(merchant, path, {"status": "shipped", "tracking_number": "1234"})
@@ -231,8 +246,9 @@ async def test_merchant_moves_an_order_through_shipping(shop: Shop) -> None:
     assert (await post(merchant, path, {"status": "preparing"}))[1]["status"] == "preparing"
     status, body = await post(merchant, path, {"status": "shipped"})
     assert status == 422 and body["error"]["field"] == "tracking_number"
-    status, body = await post(merchant, path, {"status": "shipped",
-                                               "tracking_number": "6543-2100-1234"})
+    status, body = await post(
+        merchant, path, {"status": "shipped", "tracking_number": "6543-2100-1234"}
+    )
     assert status == 200 and body["tracking_number"] == "6543-2100-1234"
     assert (await post(merchant, path, {"status": "delivered"}))[1]["status"] == "delivered"
     assert (await post(merchant, path, {"status": "bogus"}))[0] == 422
@@ -242,26 +258,38 @@ async def test_other_stores_product_cannot_join_the_lineup(shop: Shop) -> None:
     other_merchant, other_store = await make_merchant(shop.app, "다른 가게")
     async with shop.app[keys.sessionmaker].begin() as session:
         foreign = await catalog.create_product(
-            session, other_merchant, other_store.id,
-            catalog.ProductInput(name="남의 상품", price=1000, stock=1))
+            session,
+            other_merchant,
+            other_store.id,
+            catalog.ProductInput(name="남의 상품", price=1000, stock=1),
+        )
     merchant = await shop.as_merchant()
-    status, body = await post(merchant, f"/api/shows/{shop.show.id}/lineup",
-                              {"product_id": foreign.id})
+    status, body = await post(
+        merchant, f"/api/shows/{shop.show.id}/lineup", {"product_id": foreign.id}
+    )
     assert status == 422 and "이 가게의 상품만" in body["error"]["message"]
 
 
 async def test_product_input_is_checked(shop: Shop) -> None:
     merchant = await shop.as_merchant()
     path = f"/api/stores/{shop.store.id}/products"
-    for body, field in [({"name": "", "price": 1000}, "name"),
-                        ({"name": "x", "price": 0}, "price"),
-                        ({"name": "x", "price": 1000, "stock": -1}, "stock"),
-                        ({"name": "x", "price": 10**10}, "price")]:
+    for body, field in [
+        ({"name": "", "price": 1000}, "name"),
+        ({"name": "x", "price": 0}, "price"),
+        ({"name": "x", "price": 1000, "stock": -1}, "stock"),
+        ({"name": "x", "price": 10**10}, "price"),
+    ]:
         status, answer = await post(merchant, path, body)
         assert status == 422 and answer["error"]["field"] == field
-    status, product = await post(merchant, path, {
-        "name": "수제 도마", "price": 39000, "variants": [
-            {"name": "소", "stock": 3}, {"name": "대", "stock": 2}]})
+    status, product = await post(
+        merchant,
+        path,
+        {
+            "name": "수제 도마",
+            "price": 39000,
+            "variants": [{"name": "소", "stock": 3}, {"name": "대", "stock": 2}],
+        },
+    )
     assert status == 201 and product["available"] == 5
     assert [v["name"] for v in product["variants"]] == ["소", "대"]
 

@@ -40,8 +40,11 @@ async def wait_for_status(client: TestClient, order_id: int, status: str) -> dic
 
 async def test_card_payment_marks_the_order_paid_and_tells_the_merchant(shop: Shop) -> None:
     client, _ = await shop.shopper("민수진")
-    status, order = await post(client, f"/api/shows/{shop.show.id}/orders",
-                               order_body(shop.product_id, 2, total=1, price=1))
+    status, order = await post(
+        client,
+        f"/api/shows/{shop.show.id}/orders",
+        order_body(shop.product_id, 2, total=1, price=1),
+    )
     assert status == 201, order
     assert order["status"] == "pending" and order["total"] == 30000  # client total ignored
     assert await stock_of(shop) == 3
@@ -108,12 +111,13 @@ async def test_paying_twice_at_once_charges_once(shop: Shop) -> None:
     client, _ = await shop.shopper()
     _, order = await post(client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id))
     token = await card_token(shop.stripe, TEST_CARDS["success"])
-    answers = await asyncio.gather(*[
-        post(client, f"/api/orders/{order['id']}/pay", {"card_token": token})
-        for _ in range(3)])
+    answers = await asyncio.gather(
+        *[post(client, f"/api/orders/{order['id']}/pay", {"card_token": token}) for _ in range(3)]
+    )
     assert [status for status, _ in answers].count(200) >= 1
-    assert all(status == 200 or body["error"]["code"] == "payment_in_progress"
-               for status, body in answers)
+    assert all(
+        status == 200 or body["error"]["code"] == "payment_in_progress" for status, body in answers
+    )
     paid = await wait_for_status(client, order["id"], "paid")
     assert paid["total"] == 15000
     assert await stock_of(shop) == 4
@@ -126,9 +130,17 @@ async def test_paying_twice_at_once_charges_once(shop: Shop) -> None:
 async def intents_for(shop: Shop, order_id: int) -> int:
     """How many PaymentIntents localstripe holds for this app's order."""
     instance = shop.app[config].webhook_name
-    async with aiohttp.ClientSession() as http, http.get(
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(
             f"{shop.stripe}/v1/payment_intents?limit=100",
-            headers={"Authorization": f"Bearer {LOCALSTRIPE_KEY}"}) as resp:
+            headers={"Authorization": f"Bearer {LOCALSTRIPE_KEY}"},
+        ) as resp,
+    ):
         intents = (await resp.json())["data"]
-    return sum(1 for pi in intents if pi["metadata"].get("shop") == instance
-               and pi["metadata"].get("order_id") == str(order_id))
+    return sum(
+        1
+        for pi in intents
+        if pi["metadata"].get("shop") == instance
+        and pi["metadata"].get("order_id") == str(order_id)
+    )

@@ -21,8 +21,9 @@ async def test_demo_stores_have_products_in_their_line_ups(client: TestClient) -
         assert {p.name for p in products} == {"원목 도마", "나무 수저 세트"}
         board = next(p for p in products if p.name == "원목 도마")
         assert [v.name for v in board.variants] == ["소", "대"] and board.available == 8
-        upcoming = [s for s in await shows.shows_of_store(session, store.id)
-                    if s.state.value == "scheduled"]
+        upcoming = [
+            s for s in await shows.shows_of_store(session, store.id) if s.state.value == "scheduled"
+        ]
         lineup = await catalog.lineup(session, upcoming[0].id)
         assert {item.product.name for item in lineup} == {"원목 도마", "나무 수저 세트"}
     resp = await client.get(f"/api/stores/{store.id}/products")

@@ -26,8 +26,9 @@ def jpeg() -> bytes:
 
 async def paid_order(shop: Shop, quantity: int = 1) -> int:
     client, _ = await shop.shopper("김민수")
-    _, order = await post(client, f"/api/shows/{shop.show.id}/orders",
-                          order_body(shop.product_id, quantity))
+    _, order = await post(
+        client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id, quantity)
+    )
     token = await card_token(shop.stripe, TEST_CARDS["success"])
     status, body = await post(client, f"/api/orders/{order['id']}/pay", {"card_token": token})
     assert status == 200 and body["status"] == "paid"
@@ -61,22 +62,34 @@ async def test_studio_panel_and_quick_listing_pin_in_one_step(shop: Shop) -> Non
     form = {"name": "즉석 파김치", "price": "12000", "stock": "7"}
     data = aiohttp.FormData(form)
     data.add_field("photo", jpeg(), filename="cam.jpg", content_type="image/jpeg")
-    resp = await merchant.post(f"/api/shows/{shop.show.id}/quick-listing", data=data,
-                               headers={"X-CSRF-Token": csrf(merchant)})
+    resp = await merchant.post(
+        f"/api/shows/{shop.show.id}/quick-listing",
+        data=data,
+        headers={"X-CSRF-Token": csrf(merchant)},
+    )
     assert resp.status == 201, await resp.text()
     state = await resp.json()
     assert state["pinned"]["name"] == "즉석 파김치" and state["pinned"]["available"] == 7
     assert state["pinned"]["thumb_url"].endswith(".thumb.jpg")
-    assert any(name == "product:pinned" and p["product"]["name"] == "즉석 파김치"
-               for _, name, p in shop.published)
+    assert any(
+        name == "product:pinned" and p["product"]["name"] == "즉석 파김치"
+        for _, name, p in shop.published
+    )
 
 
 async def test_merchant_creates_and_edits_a_product_with_options_and_photo(shop: Shop) -> None:
     merchant = await shop.as_merchant()
     await merchant.get("/merchant/products")
-    data = aiohttp.FormData({"_csrf": csrf(merchant), "name": "원목 도마", "price": "39000",
-                             "variants": "소: 3\n대: 2", "per_order_limit": "2",
-                             "description": "참나무"})
+    data = aiohttp.FormData(
+        {
+            "_csrf": csrf(merchant),
+            "name": "원목 도마",
+            "price": "39000",
+            "variants": "소: 3\n대: 2",
+            "per_order_limit": "2",
+            "description": "참나무",
+        }
+    )
     data.add_field("photo", jpeg(), filename="board.jpg", content_type="image/jpeg")
     resp = await merchant.post("/merchant/products", data=data)
     assert resp.status == 200
@@ -85,14 +98,22 @@ async def test_merchant_creates_and_edits_a_product_with_options_and_photo(shop:
     products = await (await merchant.get(f"/api/stores/{shop.store.id}/products")).json()
     board = next(p for p in products if p["name"] == "원목 도마")
     assert board["available"] == 5 and board["image_url"]
-    resp = await merchant.post(f"/merchant/products/{board['id']}/edit", data={
-        "_csrf": csrf(merchant), "name": "원목 도마", "price": "35000", "variants": "소: 1\n대: 2",
-        "per_order_limit": "2"})
+    resp = await merchant.post(
+        f"/merchant/products/{board['id']}/edit",
+        data={
+            "_csrf": csrf(merchant),
+            "name": "원목 도마",
+            "price": "35000",
+            "variants": "소: 1\n대: 2",
+            "per_order_limit": "2",
+        },
+    )
     assert resp.status == 200
     product = await (await merchant.get(f"/api/products/{board['id']}")).json()
     assert product["price"] == 35000 and product["available"] == 3
-    resp = await merchant.post("/merchant/products", data={
-        "_csrf": csrf(merchant), "name": "", "price": "1000"})
+    resp = await merchant.post(
+        "/merchant/products", data={"_csrf": csrf(merchant), "name": "", "price": "1000"}
+    )
     assert resp.status == 422 and "상품명은" in await resp.text()
     page = await (await merchant.get(f"/products/{board['id']}")).text()
     assert "원목 도마" in page and "₩35,000" in page
@@ -103,11 +124,13 @@ async def test_merchant_order_list_refund_form_and_csv(shop: Shop) -> None:
     merchant = await shop.as_merchant()
     page = await (await merchant.get("/merchant/orders")).text()
     assert f"#{order_id}" in page and "결제 완료" in page and "김민수" in page
-    resp = await merchant.post(f"/merchant/orders/{order_id}/refund",
-                               data={"_csrf": csrf(merchant), "amount": "40000"})
+    resp = await merchant.post(
+        f"/merchant/orders/{order_id}/refund", data={"_csrf": csrf(merchant), "amount": "40000"}
+    )
     assert resp.status == 422 and "₩30,000" in await resp.text()
-    resp = await merchant.post(f"/merchant/orders/{order_id}/refund",
-                               data={"_csrf": csrf(merchant), "amount": "5000"})
+    resp = await merchant.post(
+        f"/merchant/orders/{order_id}/refund", data={"_csrf": csrf(merchant), "amount": "5000"}
+    )
     assert resp.status == 200 and "₩5,000" in await resp.text()
     resp = await merchant.get("/merchant/orders.csv")
     assert resp.status == 200 and resp.content_type == "text/csv"
@@ -151,19 +174,25 @@ async def test_a_creator_lists_quickly_but_a_shopper_cannot(shop: Shop) -> None:
     creator = await make_user(shop.app, Role.CREATOR, name="라이브 지은")
     # Another store's show (the shop's own store is busy with its live show).
     _, other_store = await make_merchant(shop.app, "즉석 가게")
-    show = await make_show(shop.app, other_store, [creator], title="즉석 라이브",
-                           start=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
+    show = await make_show(
+        shop.app,
+        other_store,
+        [creator],
+        title="즉석 라이브",
+        start=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1),
+    )
     async with shop.app[keys.sessionmaker].begin() as session:
-        await shows.transition(session, creator, await shows.get_show(session, show.id),
-                               "start")
+        await shows.transition(session, creator, await shows.get_show(session, show.id), "start")
     form = {"name": "즉석 깍두기", "price": "9000", "stock": "3"}
     client = await shop.make_client()
     await login_as(client, creator)
-    resp = await client.post(f"/api/shows/{show.id}/quick-listing", data=form,
-                             headers={"X-CSRF-Token": csrf(client)})
+    resp = await client.post(
+        f"/api/shows/{show.id}/quick-listing", data=form, headers={"X-CSRF-Token": csrf(client)}
+    )
     assert resp.status == 201, await resp.text()
     assert (await resp.json())["pinned"]["name"] == "즉석 깍두기"
     shopper, _ = await shop.shopper()
-    resp = await shopper.post(f"/api/shows/{show.id}/quick-listing", data=form,
-                              headers={"X-CSRF-Token": csrf(shopper)})
+    resp = await shopper.post(
+        f"/api/shows/{show.id}/quick-listing", data=form, headers={"X-CSRF-Token": csrf(shopper)}
+    )
     assert resp.status == 403

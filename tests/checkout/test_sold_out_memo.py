@@ -29,30 +29,38 @@ def test_entries_expire_and_can_be_forgotten() -> None:
 
 async def test_a_released_unit_is_on_sale_again_at_once(shop: Shop) -> None:
     first, _ = await shop.shopper()
-    status, _ = await post(first, f"/api/shows/{shop.show.id}/orders",
-                               order_body(shop.product_id, 5))
+    status, _ = await post(
+        first, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id, 5)
+    )
     assert status == 201
     late, _ = await shop.shopper()
     for _ in range(2):  # the second answer comes from the memory
-        status, body = await post(late, f"/api/shows/{shop.show.id}/orders",
-                                  order_body(shop.product_id))
+        status, body = await post(
+            late, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id)
+        )
         assert status == 409 and body["error"]["code"] == "sold_out"
         assert "품절" in body["error"]["message"]
     async with shop.app[keys.sessionmaker].begin() as session:
-        await session.execute(update(Order).values(
-            reserved_until=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
+        await session.execute(
+            update(Order).values(reserved_until=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+        )
     assert await flows.sweep_once(shop.app) == 1
     assert await stock_of(shop) == 5
-    status, _ = await post(late, f"/api/shows/{shop.show.id}/orders",
-                           order_body(shop.product_id))
+    status, _ = await post(late, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id))
     assert status == 201
 
 
 async def test_one_option_sold_out_leaves_the_others_on_sale(shop: Shop) -> None:
     merchant = await shop.as_merchant()
-    _, product = await post(merchant, f"/api/stores/{shop.store.id}/products", {
-        "name": "원목 도마", "price": 39000,
-        "variants": [{"name": "소", "stock": 1}, {"name": "대", "stock": 2}]})
+    _, product = await post(
+        merchant,
+        f"/api/stores/{shop.store.id}/products",
+        {
+            "name": "원목 도마",
+            "price": 39000,
+            "variants": [{"name": "소", "stock": 1}, {"name": "대", "stock": 2}],
+        },
+    )
     await post(merchant, f"/api/shows/{shop.show.id}/lineup", {"product_id": product["id"]})
     await post(merchant, f"/api/shows/{shop.show.id}/pin", {"product_id": product["id"]})
     small, large = (v["id"] for v in product["variants"])

@@ -24,23 +24,36 @@ from tests.checkout.test_buying import post, stock_of, wait_for_status
 from tests.localstripe import TEST_CARDS, authenticate_3ds, card_token
 
 
-def signed(shop: Shop, event: dict[str, Any], *, secret: str | None = None,
-           at: int | None = None) -> tuple[bytes, dict[str, str]]:
+def signed(
+    shop: Shop, event: dict[str, Any], *, secret: str | None = None, at: int | None = None
+) -> tuple[bytes, dict[str, str]]:
     pay_gateway = shop.app[gateway]
     assert isinstance(pay_gateway, StripeGateway)
     payload = json.dumps(event).encode()
     stamp = at or int(time.time())
-    mac = hmac.new((secret or pay_gateway.webhook_secret).encode(),
-                   f"{stamp}.".encode() + payload, hashlib.sha256).hexdigest()
-    return payload, {"Stripe-Signature": f"t={stamp},v1={mac}",
-                     "Content-Type": "application/json"}
+    mac = hmac.new(
+        (secret or pay_gateway.webhook_secret).encode(),
+        f"{stamp}.".encode() + payload,
+        hashlib.sha256,
+    ).hexdigest()
+    return payload, {"Stripe-Signature": f"t={stamp},v1={mac}", "Content-Type": "application/json"}
 
 
-def intent_event(shop: Shop, event_id: str, kind: str, order_id: int,
-                 intent_id: str = "pi_test") -> dict[str, Any]:
-    return {"id": event_id, "object": "event", "type": kind, "data": {"object": {
-        "id": intent_id, "object": "payment_intent",
-        "metadata": {"order_id": str(order_id), "shop": shop.app[config].webhook_name}}}}
+def intent_event(
+    shop: Shop, event_id: str, kind: str, order_id: int, intent_id: str = "pi_test"
+) -> dict[str, Any]:
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": kind,
+        "data": {
+            "object": {
+                "id": intent_id,
+                "object": "payment_intent",
+                "metadata": {"order_id": str(order_id), "shop": shop.app[config].webhook_name},
+            }
+        },
+    }
 
 
 async def deliver(shop: Shop, event: dict[str, Any], **kw: Any) -> tuple[int, Any]:
@@ -57,8 +70,9 @@ async def events_stored(shop: Shop) -> int:
 
 async def pending_order(shop: Shop, quantity: int = 1) -> tuple[TestClient, int]:
     client, _ = await shop.shopper()
-    status, body = await post(client, f"/api/shows/{shop.show.id}/orders",
-                              order_body(shop.product_id, quantity))
+    status, body = await post(
+        client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id, quantity)
+    )
     assert status == 201, body
     return client, int(body["id"])
 
@@ -79,7 +93,8 @@ async def test_signed_success_marks_paid_once_and_replays_change_nothing(shop: S
 
 
 async def test_concurrent_deliveries_of_one_event_apply_it_once(
-        any_db_settings: Settings, localstripe_url: str, aiohttp_client: Any) -> None:
+    any_db_settings: Settings, localstripe_url: str, aiohttp_client: Any
+) -> None:
     shop = await build_shop(any_db_settings, localstripe_url, aiohttp_client)
     _, order_id = await pending_order(shop)
     event = intent_event(shop, "evt_race", "payment_intent.succeeded", order_id)
@@ -110,7 +125,8 @@ async def test_wrong_secret_forged_body_and_stale_signature_are_refused(shop: Sh
 
 async def test_unknown_order_gets_a_clear_error_and_changes_nothing(shop: Shop) -> None:
     status, body = await deliver(
-        shop, intent_event(shop, "evt_unknown", "payment_intent.succeeded", 999_999))
+        shop, intent_event(shop, "evt_unknown", "payment_intent.succeeded", 999_999)
+    )
     assert status == 404 and body["error"]["code"] == "order_not_found"
     assert await events_stored(shop) == 0
 
@@ -141,8 +157,9 @@ async def test_payment_after_the_stock_is_gone_is_refunded_automatically(shop: S
     async with shop.app[keys.sessionmaker].begin() as session:
         assert await orders.release(session, order_id, orders.NOTE_EXPIRED)
     other, _ = await shop.shopper()
-    status, _ = await post(other, f"/api/shows/{shop.show.id}/orders",
-                           order_body(shop.product_id, 5))
+    status, _ = await post(
+        other, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id, 5)
+    )
     assert status == 201 and await stock_of(shop) == 0
     await authenticate_3ds(shop.stripe, secret, success=True)
     refunded = await wait_for_status(client, order_id, "refunded")
@@ -157,11 +174,22 @@ async def test_payment_after_the_stock_is_gone_is_refunded_automatically(shop: S
 
 async def test_refund_event_from_the_dashboard_is_recorded_once(shop: Shop) -> None:
     client, order_id = await pending_order(shop)
-    await deliver(shop, intent_event(shop, "evt_paid", "payment_intent.succeeded", order_id,
-                                     intent_id="pi_dash"))
-    charge_event = {"id": "evt_refund", "type": "charge.refunded", "data": {"object": {
-        "id": "ch_1", "object": "charge", "payment_intent": "pi_dash",
-        "amount_refunded": 15000}}}
+    await deliver(
+        shop,
+        intent_event(shop, "evt_paid", "payment_intent.succeeded", order_id, intent_id="pi_dash"),
+    )
+    charge_event = {
+        "id": "evt_refund",
+        "type": "charge.refunded",
+        "data": {
+            "object": {
+                "id": "ch_1",
+                "object": "charge",
+                "payment_intent": "pi_dash",
+                "amount_refunded": 15000,
+            }
+        },
+    }
     for _ in range(2):
         assert (await deliver(shop, charge_event))[0] == 200
     body = await (await client.get(f"/api/orders/{order_id}")).json()

@@ -28,8 +28,9 @@ async def _sign_out(page: Page) -> None:
     await page.get_by_role("button", name="로그아웃").click()
 
 
-async def test_slot_request_is_approved_on_the_calendar(live_server: LiveServer,
-                                                        page: Page) -> None:
+async def test_slot_request_is_approved_on_the_calendar(
+    live_server: LiveServer, page: Page
+) -> None:
     operator = await make_user(live_server.app, Role.OPERATOR, name="운영팀")
     merchant, store = await make_merchant(live_server.app, "망원 떡집")
     shopper = await make_user(live_server.app, name="민수")
@@ -60,7 +61,8 @@ async def test_slot_request_is_approved_on_the_calendar(live_server: LiveServer,
     await _sign_in(page, live_server.url, merchant.email)
     await page.get_by_test_id("notifications").click()
     await expect(page.get_by_test_id("notification").first).to_contain_text(
-        "“설 떡국 떡 라이브” 방송이 승인되었습니다.")
+        "“설 떡국 떡 라이브” 방송이 승인되었습니다."
+    )
     await _sign_out(page)
 
     await _sign_in(page, live_server.url, shopper.email)

@@ -21,8 +21,9 @@ async def sign_in(page: Page, server: LiveServer, user: User) -> None:
     await expect(page.get_by_test_id("who")).to_have_text(user.display_name)
 
 
-async def test_shopper_chats_and_the_host_answers(live_server: LiveServer, page: Page,
-                                                  browser: Browser) -> None:
+async def test_shopper_chats_and_the_host_answers(
+    live_server: LiveServer, page: Page, browser: Browser
+) -> None:
     creator = await make_user(live_server.app, Role.CREATOR, name="진행자 하나")
     _, store = await make_merchant(live_server.app, "망원 떡집")
     show = await make_show(live_server.app, store, [creator], title="떡 라이브")
@@ -72,7 +73,8 @@ async def test_shopper_chats_and_the_host_answers(live_server: LiveServer, page:
 
 
 async def test_anonymous_viewer_reads_but_is_asked_to_sign_in(
-        live_server: LiveServer, page: Page) -> None:
+    live_server: LiveServer, page: Page
+) -> None:
     _, store = await make_merchant(live_server.app)
     show = await make_show(live_server.app, store)
     await page.goto(f"{live_server.url}/shows/{show.id}")

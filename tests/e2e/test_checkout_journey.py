@@ -28,7 +28,8 @@ __all__ = ["localstripe_url"]
 @pytest.fixture
 def live_settings(tmp_path: Path, live_port: int, localstripe_url: str) -> Settings:
     settings = base_settings(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}").with_(
-        port=live_port, public_url=f"http://127.0.0.1:{live_port}")
+        port=live_port, public_url=f"http://127.0.0.1:{live_port}"
+    )
     return localstripe_settings(settings, localstripe_url)
 
 
@@ -41,16 +42,24 @@ async def sign_in(page: Page, base: str, email: str, then: str) -> None:
 
 
 async def test_shopper_buys_the_pinned_product_and_the_merchant_sees_the_order(
-        live_server: LiveServer, browser: Browser, page: Page) -> None:
+    live_server: LiveServer, browser: Browser, page: Page
+) -> None:
     app = live_server.app
     merchant, store = await make_merchant(app, "할매 반찬가게")
     shopper = await make_user(app, Role.SHOPPER, name="장보기 민수")
-    show = await make_show(app, store, title="김장 김치 라이브",
-                           start=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
+    show = await make_show(
+        app,
+        store,
+        title="김장 김치 라이브",
+        start=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1),
+    )
     async with app[keys.sessionmaker].begin() as session:
         product = await catalog.create_product(
-            session, merchant, store.id,
-            catalog.ProductInput(name="김장 김치 2kg", price=29000, stock=3))
+            session,
+            merchant,
+            store.id,
+            catalog.ProductInput(name="김장 김치 2kg", price=29000, stock=3),
+        )
         live_show = await shows.get_show(session, show.id)
         await shows.transition(session, merchant, live_show, "start")
         await catalog.add_to_lineup(session, merchant, live_show, product.id)
@@ -61,7 +70,8 @@ async def test_shopper_buys_the_pinned_product_and_the_merchant_sees_the_order(
     await expect(page.get_by_test_id(f"pin-{product.id}")).to_have_text("고정됨")
 
     context = await browser.new_context(
-        locale="ko-KR", viewport={"width": 390, "height": 844}, timezone_id="Asia/Seoul")
+        locale="ko-KR", viewport={"width": 390, "height": 844}, timezone_id="Asia/Seoul"
+    )
     phone = await context.new_page()
     phone.set_default_timeout(15_000)
     try:
@@ -115,7 +125,8 @@ async def test_shopper_buys_the_pinned_product_and_the_merchant_sees_the_order(
         # The merchant console shows the live show's orders too.
         await page.goto(f"{live_server.url}/merchant")
         await expect(page.get_by_test_id(f"console-feed-{show.id}")).to_contain_text(
-            "라이브 중: 주문 1건 · ₩29,000")
+            "라이브 중: 주문 1건 · ₩29,000"
+        )
 
         # The receipt is one tap away.
         await phone.get_by_test_id("receipt-link").click()
@@ -138,16 +149,21 @@ async def fill_sheet(phone: Page, number: str) -> None:
 
 
 async def test_declined_card_then_three_d_secure_in_the_sheet(
-        live_server: LiveServer, page: Page) -> None:
+    live_server: LiveServer, page: Page
+) -> None:
     app = live_server.app
     merchant, store = await make_merchant(app, "나무결 공방")
     shopper = await make_user(app, Role.SHOPPER, name="박서연")
-    show = await make_show(app, store, title="도마 라이브",
-                           start=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
+    show = await make_show(
+        app, store, title="도마 라이브", start=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+    )
     async with app[keys.sessionmaker].begin() as session:
         product = await catalog.create_product(
-            session, merchant, store.id,
-            catalog.ProductInput(name="원목 도마", price=39000, stock=2))
+            session,
+            merchant,
+            store.id,
+            catalog.ProductInput(name="원목 도마", price=39000, stock=2),
+        )
         live_show = await shows.get_show(session, show.id)
         await shows.transition(session, merchant, live_show, "start")
         await catalog.add_to_lineup(session, merchant, live_show, product.id)
@@ -162,8 +178,11 @@ async def test_declined_card_then_three_d_secure_in_the_sheet(
     await expect(page.get_by_test_id("stock-left")).to_have_text("2개 남음")
 
     # Another card that asks for 3-D Secure: localstripe's dialog, then the webhook.
-    await page.get_by_test_id("card-element").locator('input[placeholder="number"]').fill(
-        "4000002500003155")
+    await (
+        page.get_by_test_id("card-element")
+        .locator('input[placeholder="number"]')
+        .fill("4000002500003155")
+    )
     await page.get_by_test_id("pay-button").click()
     await page.get_by_role("button", name="Complete authentication").click()
     done = page.get_by_test_id("order-confirmation")

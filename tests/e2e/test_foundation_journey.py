@@ -12,7 +12,8 @@ pytestmark = pytest.mark.e2e
 
 
 async def test_shopper_signs_up_browses_a_show_and_switches_language(
-        live_server: LiveServer, page: Page) -> None:
+    live_server: LiveServer, page: Page
+) -> None:
     _, store = await make_merchant(live_server.app, "망원 떡집")
     show = await make_show(live_server.app, store, title="설날 떡 라이브")
 

@@ -38,24 +38,43 @@ def write_test_recording(path: Path, seconds: int = 8) -> None:
             container.mux(packet)
 
 
-async def test_replay_timeline_seeks_and_chat_follows(live_server: LiveServer,
-                                                      page: Page) -> None:
+async def test_replay_timeline_seeks_and_chat_follows(live_server: LiveServer, page: Page) -> None:
     app = live_server.app
     _, store = await make_merchant(app, "나무결 공방")
     show = await make_show(app, store, title="도마 라이브 다시보기")
     shopper = await make_user(app, name="민수")
     async with app[keys.sessionmaker].begin() as session:
         await shows.system_transition(session, show.id, "start")
-        session.add(ShowEvent(show_id=show.id, kind="product:pinned", offset_ms=5_000,
-                              payload={"product": {"id": 1, "name": "원목 도마"}}))
-        session.add(ChatMessage(key=f"r{show.id}-1", show_id=show.id, user_id=shopper.id,
-                                author_name="민수",
-                                badge="shopper", body="도마 크기가 어떻게 되나요?",
-                                offset_ms=5_500))
-        session.add(ChatMessage(key=f"r{show.id}-2", show_id=show.id, user_id=shopper.id,
-                                author_name="민수",
-                                badge="shopper", body="<img src=x onerror=alert(1)>",
-                                offset_ms=6_000))
+        session.add(
+            ShowEvent(
+                show_id=show.id,
+                kind="product:pinned",
+                offset_ms=5_000,
+                payload={"product": {"id": 1, "name": "원목 도마"}},
+            )
+        )
+        session.add(
+            ChatMessage(
+                key=f"r{show.id}-1",
+                show_id=show.id,
+                user_id=shopper.id,
+                author_name="민수",
+                badge="shopper",
+                body="도마 크기가 어떻게 되나요?",
+                offset_ms=5_500,
+            )
+        )
+        session.add(
+            ChatMessage(
+                key=f"r{show.id}-2",
+                show_id=show.id,
+                user_id=shopper.id,
+                author_name="민수",
+                badge="shopper",
+                body="<img src=x onerror=alert(1)>",
+                offset_ms=6_000,
+            )
+        )
         await shows.system_transition(session, show.id, "end")
     write_test_recording(recording_path(app[keys.settings].data_dir, show.id))
 
@@ -63,7 +82,8 @@ async def test_replay_timeline_seeks_and_chat_follows(live_server: LiveServer,
     video = page.get_by_test_id("replay-video")
     await expect(video).to_be_visible()
     await page.wait_for_function(
-        "document.querySelector('[data-testid=replay-video]').readyState >= 1")
+        "document.querySelector('[data-testid=replay-video]').readyState >= 1"
+    )
     chat = page.get_by_test_id("replay-chat")
     await expect(chat).not_to_contain_text("도마 크기")
 
@@ -77,5 +97,6 @@ async def test_replay_timeline_seeks_and_chat_follows(live_server: LiveServer,
     # A receipt's link to the moment of purchase lands there.
     await page.goto(f"{live_server.url}/shows/{show.id}?t=6")
     await page.wait_for_function(
-        "document.querySelector('[data-testid=replay-video]').currentTime >= 5.9")
+        "document.querySelector('[data-testid=replay-video]').currentTime >= 5.9"
+    )
     await expect(page.get_by_test_id("replay-chat")).to_contain_text("도마 크기가")

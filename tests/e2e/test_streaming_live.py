@@ -39,14 +39,16 @@ async def _wait_for_frames(page: Page, at_least: int) -> int:
 
 
 async def test_creator_goes_live_and_a_viewer_sees_the_picture(
-        live_server: LiveServer, browser: Browser, page: Page) -> None:
+    live_server: LiveServer, browser: Browser, page: Page
+) -> None:
     creator = await make_user(live_server.app, Role.CREATOR, name="라이브 지수")
     _, store = await make_merchant(live_server.app, "망원 반찬")
     show = await make_show(live_server.app, store, [creator], title="김장 라이브")
 
     # A shopper's phone opens the show page before it starts.
     viewer_context = await browser.new_context(
-        locale="ko-KR", viewport={"width": 390, "height": 844}, timezone_id="Asia/Seoul")
+        locale="ko-KR", viewport={"width": 390, "height": 844}, timezone_id="Asia/Seoul"
+    )
     viewer = await viewer_context.new_page()
     try:
         await viewer.goto(f"{live_server.url}/shows/{show.id}")
@@ -84,7 +86,8 @@ async def test_creator_goes_live_and_a_viewer_sees_the_picture(
         # plays again on the same connection when the creator is back.
         await page.reload()
         await expect(viewer.get_by_test_id("player-notice")).to_contain_text(
-            "다시 연결하는 중", timeout=10_000)
+            "다시 연결하는 중", timeout=10_000
+        )
         before = await _frames_decoded(viewer)
         await page.get_by_test_id("go-live").click()
         await expect(page.get_by_test_id("on-air")).to_be_visible()
@@ -95,6 +98,7 @@ async def test_creator_goes_live_and_a_viewer_sees_the_picture(
         await page.get_by_test_id("end-show").click()
         await expect(page.get_by_test_id("studio-status")).to_have_text("방송이 끝났어요.")
         await expect(viewer.get_by_test_id("player-notice")).to_have_text(
-            "방송이 끝났어요.", timeout=10_000)
+            "방송이 끝났어요.", timeout=10_000
+        )
     finally:
         await viewer_context.close()

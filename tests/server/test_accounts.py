@@ -18,9 +18,16 @@ async def _user_count(client: TestClient) -> int:
 
 async def test_shopper_signs_up_and_is_signed_in(client: TestClient) -> None:
     await client.get("/signup")
-    resp = await client.post("/signup", data={
-        "kind": "shopper", "email": "Minsu@Example.kr", "password": PASSWORD,
-        "display_name": "민수", "_csrf": csrf(client)})
+    resp = await client.post(
+        "/signup",
+        data={
+            "kind": "shopper",
+            "email": "Minsu@Example.kr",
+            "password": PASSWORD,
+            "display_name": "민수",
+            "_csrf": csrf(client),
+        },
+    )
     assert resp.status == 200  # followed the redirect home
     page = await resp.text()
     assert "민수" in page and "로그아웃" in page
@@ -28,14 +35,20 @@ async def test_shopper_signs_up_and_is_signed_in(client: TestClient) -> None:
     assert me["email"] == "minsu@example.kr" and me["role"] == "shopper"
 
 
-async def test_duplicate_email_is_refused_in_korean_and_keeps_the_form(
-        client: TestClient) -> None:
+async def test_duplicate_email_is_refused_in_korean_and_keeps_the_form(client: TestClient) -> None:
     await make_user(client.app, email="taken@example.kr")
     before = await _user_count(client)
     await client.get("/signup")
-    resp = await client.post("/signup", data={
-        "kind": "shopper", "email": "taken@example.kr", "password": PASSWORD,
-        "display_name": "둘째", "_csrf": csrf(client)})
+    resp = await client.post(
+        "/signup",
+        data={
+            "kind": "shopper",
+            "email": "taken@example.kr",
+            "password": PASSWORD,
+            "display_name": "둘째",
+            "_csrf": csrf(client),
+        },
+    )
     assert resp.status == 409
     page = await resp.text()
     assert "이미 가입된 이메일입니다" in page
@@ -62,16 +75,21 @@ async def test_english_is_selectable(client: TestClient) -> None:
 async def test_missing_csrf_token_changes_nothing(client: TestClient) -> None:
     await client.get("/signup")
     before = await _user_count(client)
-    resp = await client.post("/signup", data={
-        "kind": "shopper", "email": "nocsrf@example.kr", "password": PASSWORD,
-        "display_name": "x"})
+    resp = await client.post(
+        "/signup",
+        data={
+            "kind": "shopper",
+            "email": "nocsrf@example.kr",
+            "password": PASSWORD,
+            "display_name": "x",
+        },
+    )
     assert resp.status == 403
     assert "페이지를 새로고침" in await resp.text()
     assert await _user_count(client) == before
 
 
-async def test_session_is_rotated_at_login_and_cookie_is_httponly_lax(
-        client: TestClient) -> None:
+async def test_session_is_rotated_at_login_and_cookie_is_httponly_lax(client: TestClient) -> None:
     user = await make_user(client.app)
     first = await login(client, user.email)
     second = await login(client, user.email)
@@ -99,9 +117,17 @@ async def test_login_is_rate_limited(client: TestClient) -> None:
 
 async def test_merchant_application_waits_for_operator_approval(client: TestClient) -> None:
     await client.get("/signup?as=merchant")
-    resp = await client.post("/signup", data={
-        "kind": "merchant", "email": "shop@example.kr", "password": PASSWORD,
-        "display_name": "사장님", "store_name": "망원 떡집", "_csrf": csrf(client)})
+    resp = await client.post(
+        "/signup",
+        data={
+            "kind": "merchant",
+            "email": "shop@example.kr",
+            "password": PASSWORD,
+            "display_name": "사장님",
+            "store_name": "망원 떡집",
+            "_csrf": csrf(client),
+        },
+    )
     assert "운영자가 계정을 검토합니다" in await resp.text()
     resp = await login(client, "shop@example.kr")
     assert resp.status == 403 and "승인" in await resp.text()
@@ -111,8 +137,7 @@ async def test_merchant_application_waits_for_operator_approval(client: TestClie
     async with client.app[keys.sessionmaker]() as session:
         merchant = await session.scalar(select(User).where(User.email == "shop@example.kr"))
     assert merchant is not None and merchant.status is AccountStatus.PENDING
-    resp = await client.post(f"/ops/accounts/{merchant.id}/approve",
-                             data={"_csrf": csrf(client)})
+    resp = await client.post(f"/ops/accounts/{merchant.id}/approve", data={"_csrf": csrf(client)})
     assert resp.status == 200
     await client.post("/logout", data={"_csrf": csrf(client)})
     assert (await login(client, "shop@example.kr")).status == 303
@@ -124,8 +149,7 @@ async def test_shopper_cannot_open_the_operator_console(client: TestClient) -> N
     resp = await client.get("/ops")
     assert resp.status == 403
     assert "전용 페이지입니다" in await resp.text()
-    pending = await make_user(client.app, Role.CREATOR,
-                              status=AccountStatus.PENDING)
+    pending = await make_user(client.app, Role.CREATOR, status=AccountStatus.PENDING)
     resp = await client.post(f"/ops/accounts/{pending.id}/approve", data={"_csrf": csrf(client)})
     assert resp.status == 403
     async with client.app[keys.sessionmaker]() as session:

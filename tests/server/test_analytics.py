@@ -35,36 +35,80 @@ async def _seed_finished_show(client: TestClient, store: Store, buyers: list[Use
         stored.state, stored.started_at = stored.state.ENDED, T0
         stored.ended_at = T0 + 60 * minute
         for offset, viewers, hearts in ((5, 2, 10), (20, 6, 40), (40, 4, 55)):
-            session.add(ViewerSample(show_id=show.id, at=T0 + offset * minute,
-                                     offset_ms=offset * 60_000, viewers=viewers,
-                                     hearts=hearts))
+            session.add(
+                ViewerSample(
+                    show_id=show.id,
+                    at=T0 + offset * minute,
+                    offset_ms=offset * 60_000,
+                    viewers=viewers,
+                    hearts=hearts,
+                )
+            )
         # viewer a watches twice (counts once), b, c, d once each: 10+10+30+20+5 min
-        for key, start, end in (("ua", 0, 10), ("ua", 30, 40), ("bb", 0, 30),
-                                ("bc", 10, 30), ("bd", 55, 70)):
-            session.add(ViewerVisit(show_id=show.id, viewer_key=key,
-                                    joined_at=T0 + start * minute,
-                                    left_at=T0 + end * minute))
+        for key, start, end in (
+            ("ua", 0, 10),
+            ("ua", 30, 40),
+            ("bb", 0, 30),
+            ("bc", 10, 30),
+            ("bd", 55, 70),
+        ):
+            session.add(
+                ViewerVisit(
+                    show_id=show.id,
+                    viewer_key=key,
+                    joined_at=T0 + start * minute,
+                    left_at=T0 + end * minute,
+                )
+            )
         for n, deleted in ((1, False), (2, False), (3, True)):
-            session.add(ChatMessage(key=f"a{show.id}-{n}", show_id=show.id,
-                                    user_id=buyers[0].id, author_name="민수",
-                                    badge="shopper", body=f"질문 {n}", offset_ms=n * 1000,
-                                    deleted_at=utcnow() if deleted else None))
-        session.add(ShowEvent(show_id=show.id, kind="product:pinned", offset_ms=15 * 60_000,
-                              payload={"product": {"name": "김장 김치"}}))
+            session.add(
+                ChatMessage(
+                    key=f"a{show.id}-{n}",
+                    show_id=show.id,
+                    user_id=buyers[0].id,
+                    author_name="민수",
+                    badge="shopper",
+                    body=f"질문 {n}",
+                    offset_ms=n * 1000,
+                    deleted_at=utcnow() if deleted else None,
+                )
+            )
+        session.add(
+            ShowEvent(
+                show_id=show.id,
+                kind="product:pinned",
+                offset_ms=15 * 60_000,
+                payload={"product": {"name": "김장 김치"}},
+            )
+        )
         kimchi = Product(store_id=store.id, name="김장 김치", price=15_000, stock=10)
         session.add(kimchi)
         await session.flush()
-        for user, qty, status, refunded in ((buyers[0], 1, OrderStatus.PAID, 0),
-                                            (buyers[1], 2, OrderStatus.REFUNDED, 5_000),
-                                            (buyers[1], 1, OrderStatus.PENDING, 0),
-                                            # paid after the stock ran out: refunded whole
-                                            (buyers[0], 1, OrderStatus.REFUNDED, 15_000)):
-            order = Order(user_id=user.id, store_id=store.id, show_id=show.id, status=status,
-                          total=15_000 * qty, refunded_amount=refunded,
-                          reserved_until=T0 + minute, recipient_name="민수",
-                          phone="010-0000-0000", postcode="04001", address="서울")
-            order.lines.append(OrderLine(product_id=kimchi.id, quantity=qty,
-                                         unit_price=15_000, product_name="김장 김치"))
+        for user, qty, status, refunded in (
+            (buyers[0], 1, OrderStatus.PAID, 0),
+            (buyers[1], 2, OrderStatus.REFUNDED, 5_000),
+            (buyers[1], 1, OrderStatus.PENDING, 0),
+            # paid after the stock ran out: refunded whole
+            (buyers[0], 1, OrderStatus.REFUNDED, 15_000),
+        ):
+            order = Order(
+                user_id=user.id,
+                store_id=store.id,
+                show_id=show.id,
+                status=status,
+                total=15_000 * qty,
+                refunded_amount=refunded,
+                reserved_until=T0 + minute,
+                recipient_name="민수",
+                phone="010-0000-0000",
+                postcode="04001",
+                address="서울",
+            )
+            order.lines.append(
+                OrderLine(
+                    product_id=kimchi.id, quantity=qty, unit_price=15_000, product_name="김장 김치"
+                )
+            )
             session.add(order)
     return show
 
@@ -90,8 +134,15 @@ async def test_show_numbers_from_a_seeded_show(client: TestClient) -> None:
     assert figure("conversion") == "50.0%"  # 2 buyers of 4 unique viewers
     assert 'data-series="viewers"' in page and 'data-kind="product:pinned"' in page
 
-    rows = list(csv.reader(io.StringIO(
-        (await (await client.get(f"/shows/{show.id}/analytics.csv")).text()).lstrip("\ufeff"))))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                (await (await client.get(f"/shows/{show.id}/analytics.csv")).text()).lstrip(
+                    "\ufeff"
+                )
+            )
+        )
+    )
     assert rows[0][0] == "방송" and rows[1][0] == "분석용 방송"
     assert rows[1][10] == "40000" and rows[1][12] == "50.0"
 
@@ -120,11 +171,11 @@ async def test_journal_keeps_live_events_with_their_offset(client: TestClient) -
     show = await make_show(client.app, store)
     async with client.app[keys.sessionmaker].begin() as session:
         await shows.system_transition(session, show.id, "start")
-    await client.app[keys.events].publish(show.id, "product:pinned",
-                                          {"product": {"name": "도마"}})
+    await client.app[keys.events].publish(show.id, "product:pinned", {"product": {"name": "도마"}})
     await client.app[keys.events].publish(show.id, "stock:changed", {"stock": 3})
     async with client.app[keys.sessionmaker]() as session:
         from sqlalchemy import select
+
         events = list(await session.scalars(select(ShowEvent)))
     assert [e.kind for e in events] == ["product:pinned"]  # stock ticks are not kept
     assert events[0].offset_ms is not None and events[0].offset_ms >= 0
@@ -142,6 +193,7 @@ async def test_sampler_and_presence_feed_the_numbers(client: TestClient) -> None
     assert await take_samples(client.app) == 1
     async with client.app[keys.sessionmaker]() as session:
         from sqlalchemy import select
+
         visits = list(await session.scalars(select(ViewerVisit)))
         samples = list(await session.scalars(select(ViewerSample)))
     assert {v.viewer_key for v in visits} == {"u7", viewer_key(None, "browser-seed", "x")}

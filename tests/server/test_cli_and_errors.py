@@ -18,8 +18,13 @@ from server.settings import Settings
 def _cli(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATA_DIR": str(tmp_path), "JANGTEO_ENV": "development"}
     return subprocess.run(
-        [sys.executable, "-m", "server", *args], env=env, input=stdin, text=True,
-        capture_output=True, timeout=120, check=False,
+        [sys.executable, "-m", "server", *args],
+        env=env,
+        input=stdin,
+        text=True,
+        capture_output=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -35,14 +40,21 @@ def test_migrate_and_seed_demo_are_repeatable(tmp_path: Path) -> None:
 def test_production_without_a_secret_refuses_to_start(tmp_path: Path) -> None:
     env = {**os.environ, "DATA_DIR": str(tmp_path), "JANGTEO_ENV": "production"}
     env.pop("SECRET_KEY", None)
-    result = subprocess.run([sys.executable, "-m", "server", "migrate"], env=env, text=True,
-                            capture_output=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "server", "migrate"],
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 2
     assert "SECRET_KEY must be set" in result.stderr
 
 
 async def test_unexpected_errors_show_a_friendly_500(
-        settings: Settings, aiohttp_client: Callable[..., Any]) -> None:
+    settings: Settings, aiohttp_client: Callable[..., Any]
+) -> None:
     app = create_app(settings)
 
     async def broken(request: web.Request) -> web.Response:

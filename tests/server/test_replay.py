@@ -23,14 +23,24 @@ async def _run_show(client: TestClient) -> tuple[int, object]:
         await shows.system_transition(session, show.id, "start")
     await asyncio.sleep(0.3)
     await client.app[keys.events].publish(
-        show.id, "product:pinned", {"product": {"id": 11, "name": "무청 시래기"}})
+        show.id, "product:pinned", {"product": {"id": 11, "name": "무청 시래기"}}
+    )
     await client.app[keys.events].publish(
-        show.id, "sale:started", {"sale": {"product_id": 11, "name": "무청 시래기"}})
+        show.id, "sale:started", {"sale": {"product_id": 11, "name": "무청 시래기"}}
+    )
     shopper = await make_user(client.app, name="민수")
     async with client.app[keys.sessionmaker].begin() as session:
-        session.add(ChatMessage(key=f"r{show.id}-1", show_id=show.id, user_id=shopper.id,
-                                author_name="민수",
-                                badge="shopper", body="<b>맛있어요</b>", offset_ms=1200))
+        session.add(
+            ChatMessage(
+                key=f"r{show.id}-1",
+                show_id=show.id,
+                user_id=shopper.id,
+                author_name="민수",
+                badge="shopper",
+                body="<b>맛있어요</b>",
+                offset_ms=1200,
+            )
+        )
         await shows.system_transition(session, show.id, "end")
     path = recording_path(client.app[keys.settings].data_dir, show.id)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,19 +57,26 @@ async def test_replay_page_timeline_chat_and_recording(client: TestClient) -> No
     assert kinds == ["product:pinned", "sale:started"]
     assert data["moments"][0]["offset_ms"] >= 250  # pinned after 0.3 s of the show
     assert data["moments"][0]["product_id"] == 11
-    assert data["messages"] == [{"offset_ms": 1200, "author": "민수", "badge": "shopper",
-                                 "body": "<b>맛있어요</b>", "question": False}]
+    assert data["messages"] == [
+        {
+            "offset_ms": 1200,
+            "author": "민수",
+            "badge": "shopper",
+            "body": "<b>맛있어요</b>",
+            "question": False,
+        }
+    ]
     assert "<b>맛있어요</b>" not in page  # the message is JSON-escaped, shown via textContent
-    ranged = await client.get(f"/shows/{show_id}/recording.webm",
-                              headers={"Range": "bytes=0-3"})
+    ranged = await client.get(f"/shows/{show_id}/recording.webm", headers={"Range": "bytes=0-3"})
     assert ranged.status == 206 and await ranged.read() == b"\x1a\x45\xdf\xa3"
 
 
 async def test_merchant_hides_the_replay(client: TestClient) -> None:
     show_id, merchant = await _run_show(client)
     await login_as(client, merchant)  # type: ignore[arg-type]
-    resp = await client.post(f"/shows/{show_id}/replay", data={"hidden": "1",
-                                                               "_csrf": csrf(client)})
+    resp = await client.post(
+        f"/shows/{show_id}/replay", data={"hidden": "1", "_csrf": csrf(client)}
+    )
     assert "다시보기가 구매자에게 숨겨져 있습니다" in await resp.text()
     assert (await client.get(f"/shows/{show_id}/recording.webm")).status == 200  # staff
     shopper = await make_user(client.app)
@@ -70,8 +87,9 @@ async def test_merchant_hides_the_replay(client: TestClient) -> None:
     assert missing.status == 404
     other = await make_user(client.app, Role.MERCHANT)
     await login_as(client, other)
-    assert (await client.post(f"/shows/{show_id}/replay", data={
-        "hidden": "0", "_csrf": csrf(client)})).status == 403
+    assert (
+        await client.post(f"/shows/{show_id}/replay", data={"hidden": "0", "_csrf": csrf(client)})
+    ).status == 403
 
 
 async def test_no_replay_before_the_show_ends(client: TestClient) -> None:

@@ -40,15 +40,21 @@ async def _notifications(client: TestClient, user_id: int) -> list[Notification]
         return list(rows)
 
 
-async def test_merchant_request_waits_for_approval_and_staff_are_told(
-        client: TestClient) -> None:
+async def test_merchant_request_waits_for_approval_and_staff_are_told(client: TestClient) -> None:
     operator = await make_user(client.app, Role.OPERATOR)
     merchant, store = await make_merchant(client.app, "망원 떡집")
     await login_as(client, merchant)
     start = utcnow() + dt.timedelta(days=2)
-    resp = await client.post(f"/stores/{store.id}/shows/new", data={
-        "title": "떡 라이브", "scheduled_start": _seoul_input(start), "duration_minutes": "60",
-        "_csrf": csrf(client)}, allow_redirects=False)
+    resp = await client.post(
+        f"/stores/{store.id}/shows/new",
+        data={
+            "title": "떡 라이브",
+            "scheduled_start": _seoul_input(start),
+            "duration_minutes": "60",
+            "_csrf": csrf(client),
+        },
+        allow_redirects=False,
+    )
     show_id = int(resp.headers["Location"].split("/")[2].split("?")[0])
     assert [n.params["title"] for n in await _notifications(client, operator.id)] == ["떡 라이브"]
     assert "떡 라이브" not in await (await client.get("/upcoming")).text()
@@ -66,17 +72,22 @@ async def test_merchant_request_waits_for_approval_and_staff_are_told(
     assert "떡 라이브" in await (await client.get("/upcoming")).text()
 
 
-async def test_overlapping_bookings_are_refused_with_a_clear_message(
-        client: TestClient) -> None:
+async def test_overlapping_bookings_are_refused_with_a_clear_message(client: TestClient) -> None:
     merchant, store = await make_merchant(client.app, "가게 A")
     _, other_store = await make_merchant(client.app, "가게 B")
     creator = await make_user(client.app, Role.CREATOR, name="지은")
     start = utcnow() + dt.timedelta(days=3)
     await make_show(client.app, store, [creator], title="첫 방송", start=start)
     await login_as(client, merchant)
-    clash = await client.post(f"/stores/{store.id}/shows/new", data={
-        "title": "겹치는 방송", "scheduled_start": _seoul_input(start + dt.timedelta(minutes=30)),
-        "duration_minutes": "60", "_csrf": csrf(client)})
+    clash = await client.post(
+        f"/stores/{store.id}/shows/new",
+        data={
+            "title": "겹치는 방송",
+            "scheduled_start": _seoul_input(start + dt.timedelta(minutes=30)),
+            "duration_minutes": "60",
+            "_csrf": csrf(client),
+        },
+    )
     assert clash.status == 409
     assert "같은 가게의 “첫 방송” 방송과 시간이 겹칩니다" in await clash.text()
 
@@ -84,22 +95,34 @@ async def test_overlapping_bookings_are_refused_with_a_clear_message(
         await accounts.assign_creator(session, creator.id, other_store.id)
     operator = await make_user(client.app, Role.OPERATOR)
     await login_as(client, operator)
-    double = await client.post("/api/shows", json={
-        "store_id": other_store.id, "title": "다른 가게 방송",
-        "scheduled_start": (start + dt.timedelta(minutes=59)).isoformat(),
-        "creator_ids": [creator.id]}, headers={"X-CSRF-Token": csrf(client)})
+    double = await client.post(
+        "/api/shows",
+        json={
+            "store_id": other_store.id,
+            "title": "다른 가게 방송",
+            "scheduled_start": (start + dt.timedelta(minutes=59)).isoformat(),
+            "creator_ids": [creator.id],
+        },
+        headers={"X-CSRF-Token": csrf(client)},
+    )
     assert double.status == 409
     assert (await double.json())["error"]["message"] == (
-        "지은 님은 그 시간에 이미 “첫 방송” 방송을 진행합니다.")
-    after = await client.post("/api/shows", json={
-        "store_id": other_store.id, "title": "끝나고 하는 방송",
-        "scheduled_start": (start + dt.timedelta(minutes=60)).isoformat(),
-        "creator_ids": [creator.id]}, headers={"X-CSRF-Token": csrf(client)})
+        "지은 님은 그 시간에 이미 “첫 방송” 방송을 진행합니다."
+    )
+    after = await client.post(
+        "/api/shows",
+        json={
+            "store_id": other_store.id,
+            "title": "끝나고 하는 방송",
+            "scheduled_start": (start + dt.timedelta(minutes=60)).isoformat(),
+            "creator_ids": [creator.id],
+        },
+        headers={"X-CSRF-Token": csrf(client)},
+    )
     assert after.status == 201
 
 
-async def test_reschedule_and_cancel_need_a_reason_and_tell_everyone(
-        client: TestClient) -> None:
+async def test_reschedule_and_cancel_need_a_reason_and_tell_everyone(client: TestClient) -> None:
     operator = await make_user(client.app, Role.OPERATOR)
     merchant, store = await make_merchant(client.app)
     shopper = await make_user(client.app)
@@ -111,27 +134,50 @@ async def test_reschedule_and_cancel_need_a_reason_and_tell_everyone(
 
     await login_as(client, operator)
     new_start = utcnow() + dt.timedelta(days=5)
-    no_reason = await client.post(f"/shows/{show.id}/reschedule", data={
-        "scheduled_start": _seoul_input(new_start), "duration_minutes": "60", "reason": "",
-        "_csrf": csrf(client)})
+    no_reason = await client.post(
+        f"/shows/{show.id}/reschedule",
+        data={
+            "scheduled_start": _seoul_input(new_start),
+            "duration_minutes": "60",
+            "reason": "",
+            "_csrf": csrf(client),
+        },
+    )
     assert no_reason.status == 422 and "사유를 입력해 주세요" in await no_reason.text()
-    past = await client.post(f"/shows/{show.id}/reschedule", data={
-        "scheduled_start": "2001-01-01T10:00", "duration_minutes": "60", "reason": "x",
-        "_csrf": csrf(client)})
+    past = await client.post(
+        f"/shows/{show.id}/reschedule",
+        data={
+            "scheduled_start": "2001-01-01T10:00",
+            "duration_minutes": "60",
+            "reason": "x",
+            "_csrf": csrf(client),
+        },
+    )
     assert past.status == 422 and "시작 시간이 이미 지났습니다" in await past.text()
-    moved = await client.post(f"/shows/{show.id}/reschedule", data={
-        "scheduled_start": _seoul_input(new_start), "duration_minutes": "45",
-        "reason": "시장 행사", "_csrf": csrf(client)})
+    moved = await client.post(
+        f"/shows/{show.id}/reschedule",
+        data={
+            "scheduled_start": _seoul_input(new_start),
+            "duration_minutes": "45",
+            "reason": "시장 행사",
+            "_csrf": csrf(client),
+        },
+    )
     assert moved.status == 200 and "운영자가 일정을 옮겼습니다: 시장 행사" in await moved.text()
     for user in (merchant, shopper):
-        assert any(n.params.get("reason") == "시장 행사"
-                   for n in await _notifications(client, user.id))
+        assert any(
+            n.params.get("reason") == "시장 행사" for n in await _notifications(client, user.id)
+        )
 
-    no_cancel_reason = await client.post(f"/api/shows/{show.id}/cancel", json={},
-                                         headers={"X-CSRF-Token": csrf(client)})
+    no_cancel_reason = await client.post(
+        f"/api/shows/{show.id}/cancel", json={}, headers={"X-CSRF-Token": csrf(client)}
+    )
     assert no_cancel_reason.status == 422
-    cancelled = await client.post(f"/api/shows/{show.id}/cancel", json={"reason": "폭설"},
-                                  headers={"X-CSRF-Token": csrf(client)})
+    cancelled = await client.post(
+        f"/api/shows/{show.id}/cancel",
+        json={"reason": "폭설"},
+        headers={"X-CSRF-Token": csrf(client)},
+    )
     assert cancelled.status == 200
     assert any(n.params.get("reason") == "폭설" for n in await _notifications(client, shopper.id))
 
@@ -140,9 +186,15 @@ async def test_merchant_cannot_approve_or_move_shows(client: TestClient) -> None
     merchant, store = await make_merchant(client.app)
     show = await make_show(client.app, store)
     await login_as(client, merchant)
-    resp = await client.post(f"/shows/{show.id}/reschedule", data={
-        "scheduled_start": "2099-01-01T10:00", "duration_minutes": "60", "reason": "x",
-        "_csrf": csrf(client)})
+    resp = await client.post(
+        f"/shows/{show.id}/reschedule",
+        data={
+            "scheduled_start": "2099-01-01T10:00",
+            "duration_minutes": "60",
+            "reason": "x",
+            "_csrf": csrf(client),
+        },
+    )
     assert resp.status == 403
     async with client.app[keys.sessionmaker]() as session:
         assert (await shows.get_show(session, show.id)).scheduled_start == show.scheduled_start
@@ -181,8 +233,11 @@ async def test_ics_download_describes_the_show(client: TestClient) -> None:
     assert event.decoded("dtend") == start + dt.timedelta(minutes=60)
     operator = await make_user(client.app, Role.OPERATOR)
     await login_as(client, operator)
-    await client.post(f"/api/shows/{show.id}/cancel", json={"reason": "우천"},
-                      headers={"X-CSRF-Token": csrf(client)})
+    await client.post(
+        f"/api/shows/{show.id}/cancel",
+        json={"reason": "우천"},
+        headers={"X-CSRF-Token": csrf(client)},
+    )
     gone = await client.get(f"/shows/{show.id}/calendar.ics")
     assert gone.status == 409 and "취소된 방송" in await gone.text()
 
@@ -209,24 +264,30 @@ def smtp_server() -> Iterator[tuple[int, _Inbox]]:
 
 
 async def test_reminders_arrive_in_app_and_by_email(
-        settings: Settings, smtp_server: tuple[int, _Inbox]) -> None:
+    settings: Settings, smtp_server: tuple[int, _Inbox]
+) -> None:
     port, inbox = smtp_server
     app = create_app(settings.with_(smtp_url=f"smtp://127.0.0.1:{port}?from=live@jangteo.kr"))
     async with _started(app):
         _, store = await make_merchant(app)
         shopper = await make_user(app, email="minsu@example.kr")
-        soon = await make_show(app, store, title="곧 시작",
-                               start=utcnow() + dt.timedelta(minutes=5))
+        soon = await make_show(
+            app, store, title="곧 시작", start=utcnow() + dt.timedelta(minutes=5)
+        )
         later = await make_show(app, store, title="나중에", start=utcnow() + dt.timedelta(days=1))
         async with app[keys.sessionmaker].begin() as session:
             from server.notifications import service as notifications
+
             await notifications.remind_me(session, shopper, soon)
             await notifications.remind_me(session, shopper, later)
         assert await send_due_reminders(app) == 1
         assert await send_due_reminders(app) == 0  # never twice
         async with app[keys.sessionmaker]() as session:
-            items = list(await session.scalars(select(Notification).where(
-                Notification.user_id == shopper.id)))
+            items = list(
+                await session.scalars(
+                    select(Notification).where(Notification.user_id == shopper.id)
+                )
+            )
         assert [n.params["title"] for n in items] == ["곧 시작"]
         for _ in range(400):  # up to 20 s: the machine may be busy
             if inbox.messages:
@@ -243,6 +304,7 @@ class _started:
 
     def __init__(self, app: object) -> None:
         from aiohttp.test_utils import TestServer
+
         self.server = TestServer(app)  # type: ignore[arg-type]
 
     async def __aenter__(self) -> None:

@@ -21,8 +21,9 @@ def test_production_refuses_the_development_secret() -> None:
 
 
 def test_secrets_never_print() -> None:
-    settings = Settings.from_mapping({"SECRET_KEY": "hunter2-hunter2", "STRIPE_SECRET_KEY":
-                                      "sk_live_abc"})
+    settings = Settings.from_mapping(
+        {"SECRET_KEY": "hunter2-hunter2", "STRIPE_SECRET_KEY": "sk_live_abc"}
+    )
     assert "hunter2" not in repr(settings) and "sk_live_abc" not in repr(settings)
     assert str(Secret("abc")) == "Secret('**********')"
 
@@ -72,7 +73,8 @@ def test_catalogs_are_up_to_date_with_the_source() -> None:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
-        "messages", Path(__file__).resolve().parents[2] / "scripts" / "messages.py")
+        "messages", Path(__file__).resolve().parents[2] / "scripts" / "messages.py"
+    )
     assert spec and spec.loader
     messages = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(messages)

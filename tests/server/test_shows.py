@@ -44,14 +44,22 @@ async def test_merchant_plans_a_show_from_the_console(client: TestClient) -> Non
     creator = await make_user(client.app, Role.CREATOR)
     async with client.app[keys.sessionmaker].begin() as session:
         from server.accounts import service as accounts
+
         await accounts.assign_creator(session, creator.id, store.id)
     await login_as(client, merchant)
     form = await client.get(f"/stores/{store.id}/shows/new")
     assert form.status == 200
-    resp = await client.post(f"/stores/{store.id}/shows/new", data={
-        "title": "김장 김치 라이브", "scheduled_start": "2099-11-30T19:00",
-        "duration_minutes": "90", "description": "갓 담근 김치", "creator_ids": str(creator.id),
-        "_csrf": csrf(client)})
+    resp = await client.post(
+        f"/stores/{store.id}/shows/new",
+        data={
+            "title": "김장 김치 라이브",
+            "scheduled_start": "2099-11-30T19:00",
+            "duration_minutes": "90",
+            "description": "갓 담근 김치",
+            "creator_ids": str(creator.id),
+            "_csrf": csrf(client),
+        },
+    )
     assert resp.status == 200
     page = await resp.text()
     assert "김장 김치 라이브" in page and "11월 30일" in page and "오후 7:00" in page
@@ -70,9 +78,15 @@ def page_show_id(page: str) -> int:
 async def test_bad_show_form_keeps_what_was_typed(client: TestClient) -> None:
     merchant, store = await make_merchant(client.app)
     await login_as(client, merchant)
-    resp = await client.post(f"/stores/{store.id}/shows/new", data={
-        "title": "지난 방송", "scheduled_start": "2001-01-01T10:00", "duration_minutes": "60",
-        "_csrf": csrf(client)})
+    resp = await client.post(
+        f"/stores/{store.id}/shows/new",
+        data={
+            "title": "지난 방송",
+            "scheduled_start": "2001-01-01T10:00",
+            "duration_minutes": "60",
+            "_csrf": csrf(client),
+        },
+    )
     assert resp.status == 422
     page = await resp.text()
     assert "시작 시간이 이미 지났습니다" in page and 'value="지난 방송"' in page
@@ -85,17 +99,25 @@ async def test_merchant_cannot_edit_another_stores_show(client: TestClient) -> N
     show = await make_show(client.app, store_a, title="A의 방송")
     await login_as(client, other)
     assert (await client.get(f"/shows/{show.id}/edit")).status == 403
-    resp = await client.post(f"/shows/{show.id}/edit", data={
-        "title": "빼앗긴 방송", "scheduled_start": "2099-01-01T10:00", "duration_minutes": "60",
-        "_csrf": csrf(client)})
+    resp = await client.post(
+        f"/shows/{show.id}/edit",
+        data={
+            "title": "빼앗긴 방송",
+            "scheduled_start": "2099-01-01T10:00",
+            "duration_minutes": "60",
+            "_csrf": csrf(client),
+        },
+    )
     assert resp.status == 403
     assert "내 가게의 방송만 수정할 수 있습니다" in await resp.text()
-    api = await client.patch(f"/api/shows/{show.id}", json={"title": "x"},
-                             headers={"X-CSRF-Token": csrf(client)})
+    api = await client.patch(
+        f"/api/shows/{show.id}", json={"title": "x"}, headers={"X-CSRF-Token": csrf(client)}
+    )
     assert api.status == 403
     assert (await api.json())["error"]["code"] == "forbidden"
-    cancel = await client.post(f"/api/shows/{show.id}/cancel", json={},
-                               headers={"X-CSRF-Token": csrf(client)})
+    cancel = await client.post(
+        f"/api/shows/{show.id}/cancel", json={}, headers={"X-CSRF-Token": csrf(client)}
+    )
     assert cancel.status == 403
     detail = await (await client.get(f"/api/shows/{show.id}")).json()
     assert detail["title"] == "A의 방송" and detail["state"] == "scheduled"
@@ -111,11 +133,11 @@ async def test_illegal_transition_is_refused_with_the_state(client: TestClient) 
     body = await resp.json()
     assert body["error"]["code"] == "illegal_transition"
     assert body["error"]["message"] == (
-        f"{show.id}번 방송을 종료할 수 없습니다: 현재 예정 상태입니다.")
+        f"{show.id}번 방송을 종료할 수 없습니다: 현재 예정 상태입니다."
+    )
     assert await _state(client.app, show.id) is ShowState.SCHEDULED
 
-    ok = await client.post(f"/api/shows/{show.id}/cancel", json={"reason": "태풍"},
-                           headers=headers)
+    ok = await client.post(f"/api/shows/{show.id}/cancel", json={"reason": "태풍"}, headers=headers)
     assert ok.status == 200 and (await ok.json())["state"] == "cancelled"
     again = await client.post(f"/api/shows/{show.id}/start", json={}, headers=headers)
     assert again.status == 409
@@ -124,8 +146,9 @@ async def test_illegal_transition_is_refused_with_the_state(client: TestClient) 
 async def test_api_refuses_a_post_without_csrf_header(client: TestClient) -> None:
     merchant, _store = await make_merchant(client.app)
     await login_as(client, merchant)
-    resp = await client.post("/api/shows", json={
-        "title": "x", "scheduled_start": "2099-01-01T10:00:00+09:00"})
+    resp = await client.post(
+        "/api/shows", json={"title": "x", "scheduled_start": "2099-01-01T10:00:00+09:00"}
+    )
     assert resp.status == 403
     assert (await resp.json())["error"]["code"] == "csrf_failed"
     assert await (await client.get("/api/shows")).json() == []
@@ -139,20 +162,32 @@ async def test_api_validates_show_input(client: TestClient) -> None:
         ({"title": "x", "scheduled_start": "tomorrow"}, "scheduled_start"),
         ({"title": "x", "scheduled_start": "2099-01-01T10:00:00"}, "scheduled_start"),
         ({"title": "", "scheduled_start": "2099-01-01T10:00:00+09:00"}, "title"),
-        ({"title": "x", "scheduled_start": "2099-01-01T10:00:00+09:00",
-          "duration_minutes": 10_000}, "duration_minutes"),
-        ({"title": "x", "scheduled_start": "2099-01-01T10:00:00+09:00",
-          "creator_ids": ["a"]}, "creator_ids"),
+        (
+            {
+                "title": "x",
+                "scheduled_start": "2099-01-01T10:00:00+09:00",
+                "duration_minutes": 10_000,
+            },
+            "duration_minutes",
+        ),
+        (
+            {"title": "x", "scheduled_start": "2099-01-01T10:00:00+09:00", "creator_ids": ["a"]},
+            "creator_ids",
+        ),
     ]
     for body, field in cases:
         resp = await client.post("/api/shows", json=body, headers=headers)
         assert resp.status == 422, body
         assert (await resp.json())["error"]["field"] == field
-    not_json = await client.post("/api/shows", data="nope", headers={
-        **headers, "Content-Type": "application/json"})
+    not_json = await client.post(
+        "/api/shows", data="nope", headers={**headers, "Content-Type": "application/json"}
+    )
     assert not_json.status == 422
-    created = await client.post("/api/shows", json={
-        "title": "정상 방송", "scheduled_start": "2099-01-01T19:00:00+09:00"}, headers=headers)
+    created = await client.post(
+        "/api/shows",
+        json={"title": "정상 방송", "scheduled_start": "2099-01-01T19:00:00+09:00"},
+        headers=headers,
+    )
     assert created.status == 201
     assert (await created.json())["store"]["id"] == store.id
 
@@ -211,16 +246,23 @@ async def test_openapi_documents_every_api_route(client: TestClient) -> None:
 
 @pytest.mark.postgres
 async def test_accounts_and_shows_work_on_postgresql(
-        any_db_settings: Settings, aiohttp_client: object) -> None:
+    any_db_settings: Settings, aiohttp_client: object
+) -> None:
     from server.app import create_app
 
     app = create_app(any_db_settings)
     client: TestClient = await aiohttp_client(app)
     merchant, _store = await make_merchant(app, "부산 어묵")
     await login_as(client, merchant)
-    created = await client.post("/api/shows", json={
-        "title": "어묵 라이브", "scheduled_start": "2099-01-01T19:00:00+09:00",
-        "duration_minutes": 45}, headers={"X-CSRF-Token": csrf(client)})
+    created = await client.post(
+        "/api/shows",
+        json={
+            "title": "어묵 라이브",
+            "scheduled_start": "2099-01-01T19:00:00+09:00",
+            "duration_minutes": 45,
+        },
+        headers={"X-CSRF-Token": csrf(client)},
+    )
     assert created.status == 201
     show_id = (await created.json())["id"]
     async with app[keys.sessionmaker]() as session:
@@ -234,6 +276,7 @@ async def test_suspended_user_is_signed_out(client: TestClient) -> None:
     await login_as(client, user)
     async with client.app[keys.sessionmaker].begin() as session:
         from server.accounts import service as accounts
+
         await accounts.set_status(session, user.id, AccountStatus.SUSPENDED)
     assert (await client.get("/api/me")).status == 401
     _ = User
@@ -252,8 +295,12 @@ async def test_cover_image_is_resized_and_bad_files_are_refused(client: TestClie
 
     def form(cover: bytes, filename: str) -> FormData:
         data = FormData()
-        for key, value in {"title": "표지 있는 방송", "scheduled_start": "2099-05-01T19:00",
-                           "duration_minutes": "60", "_csrf": csrf(client)}.items():
+        for key, value in {
+            "title": "표지 있는 방송",
+            "scheduled_start": "2099-05-01T19:00",
+            "duration_minutes": "60",
+            "_csrf": csrf(client),
+        }.items():
             data.add_field(key, value)
         data.add_field("cover", cover, filename=filename, content_type="image/png")
         return data

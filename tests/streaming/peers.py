@@ -54,8 +54,9 @@ async def until(condition: Callable[[], bool], within: float = 20.0) -> None:
             await asyncio.sleep(0.05)
 
 
-async def eventually(fetch: Callable[[], Awaitable[T]], condition: Callable[[T], bool],
-                     within: float = 20.0) -> T:
+async def eventually(
+    fetch: Callable[[], Awaitable[T]], condition: Callable[[T], bool], within: float = 20.0
+) -> T:
     """Fetch until `condition` holds (for states only an HTTP request can see)."""
     async with asyncio.timeout(within):
         while True:
@@ -70,8 +71,9 @@ class Publisher:
         self.pc = RTCPeerConnection(NO_ICE)
         self.video = MovingPicture()
         video = self.pc.addTransceiver(self.video, direction="sendonly")
-        video.setCodecPreferences([c for c in RTCRtpSender.getCapabilities("video").codecs
-                                   if c.mimeType == video_codec])
+        video.setCodecPreferences(
+            [c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == video_codec]
+        )
         self.pc.addTrack(AudioStreamTrack())
         self.location = ""
         self.keyframe_requests = 0
@@ -80,8 +82,14 @@ class Publisher:
         await self.pc.setLocalDescription(await self.pc.createOffer())
         return str(self.pc.localDescription.sdp)
 
-    async def publish(self, client: TestClient, show_id: int, *, key: str | None = None,
-                      headers: dict[str, str] | None = None) -> Any:
+    async def publish(
+        self,
+        client: TestClient,
+        show_id: int,
+        *,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         offer = await self.offer()
         sent = {"Content-Type": SDP, **(headers or {})}
         if key is not None:
@@ -90,7 +98,8 @@ class Publisher:
         if resp.status == 201:
             self.location = resp.headers["Location"]
             await self.pc.setRemoteDescription(
-                RTCSessionDescription(sdp=await resp.text(), type="answer"))
+                RTCSessionDescription(sdp=await resp.text(), type="answer")
+            )
             self._count_keyframe_requests()
         return resp
 
@@ -140,12 +149,14 @@ class Viewer:
 
     async def watch(self, client: TestClient, show_id: int) -> Any:
         offer = await self.offer()
-        resp = await client.post(f"/shows/{show_id}/whep", data=offer,
-                                 headers={"Content-Type": SDP})
+        resp = await client.post(
+            f"/shows/{show_id}/whep", data=offer, headers={"Content-Type": SDP}
+        )
         if resp.status == 201:
             self.location = resp.headers["Location"]
             await self.pc.setRemoteDescription(
-                RTCSessionDescription(sdp=await resp.text(), type="answer"))
+                RTCSessionDescription(sdp=await resp.text(), type="answer")
+            )
         return resp
 
     @property
@@ -157,4 +168,3 @@ class Viewer:
         await self.pc.close()
         for task in self._tasks:
             task.cancel()
-

@@ -48,12 +48,14 @@ async def _error(resp: Any, status: int, code: str) -> str:
 
 
 async def _whip(client: TestClient, show: Show, body: str, **headers: str) -> Any:
-    return await client.post(f"/shows/{show.id}/whip", data=body, headers={
-        "Content-Type": SDP, "Authorization": f"Bearer {show.stream_key}", **headers})
+    return await client.post(
+        f"/shows/{show.id}/whip",
+        data=body,
+        headers={"Content-Type": SDP, "Authorization": f"Bearer {show.stream_key}", **headers},
+    )
 
 
-async def _publishing(client: TestClient, show: Show, peers: list[Any]
-                      ) -> tuple[Publisher, Viewer]:
+async def _publishing(client: TestClient, show: Show, peers: list[Any]) -> tuple[Publisher, Viewer]:
     publisher, viewer = Publisher(), Viewer()
     peers.extend([publisher, viewer])
     assert (await publisher.publish(client, show.id, key=show.stream_key)).status == 201
@@ -67,11 +69,14 @@ async def _still_running(viewer: Viewer) -> None:
     await until(lambda: len(viewer.frames) >= seen + 10)
 
 
-@pytest.mark.parametrize(("body", "reason"), [
-    ("", "empty"),
-    ("this is not sdp", "v=0"),
-    (NO_MEDIA_OFFER, "no audio or video"),
-])
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("", "empty"),
+        ("this is not sdp", "v=0"),
+        (NO_MEDIA_OFFER, "no audio or video"),
+    ],
+)
 async def test_unusable_offers_are_refused(english: TestClient, body: str, reason: str) -> None:
     show = await _show(english)
     message = await _error(await _whip(english, show, body), 400, "bad_offer")
@@ -86,22 +91,28 @@ async def test_garbage_inside_a_media_section_is_refused(english: TestClient) ->
     assert (await (await english.get(f"/shows/{show.id}/stream")).json())["publishing"] is False
 
 
-async def test_offer_without_a_usable_codec_is_refused(english: TestClient,
-                                                       peers: list[Any]) -> None:
+async def test_offer_without_a_usable_codec_is_refused(
+    english: TestClient, peers: list[Any]
+) -> None:
     show = await _show(english)
     publisher = Publisher()
     peers.append(publisher)
-    offer = (await publisher.offer()).replace("VP8/90000", "AV1X/90000").replace(
-        "H264/90000", "AV1X/90000")
+    offer = (
+        (await publisher.offer())
+        .replace("VP8/90000", "AV1X/90000")
+        .replace("H264/90000", "AV1X/90000")
+    )
     message = await _error(await _whip(english, show, offer), 406, "codec_not_supported")
     assert "VP8" in message
 
 
 async def test_sdp_must_be_sent_as_application_sdp(english: TestClient) -> None:
     show = await _show(english)
-    resp = await english.post(f"/shows/{show.id}/whip", data="v=0",
-                              headers={"Content-Type": "text/plain",
-                                       "Authorization": f"Bearer {show.stream_key}"})
+    resp = await english.post(
+        f"/shows/{show.id}/whip",
+        data="v=0",
+        headers={"Content-Type": "text/plain", "Authorization": f"Bearer {show.stream_key}"},
+    )
     await _error(resp, 415, "unsupported_media_type")
 
 
@@ -115,8 +126,7 @@ async def test_wrong_stream_key_is_401(english: TestClient, peers: list[Any]) ->
     await _error(resp, 401, "wrong_stream_key")
 
 
-async def test_publishing_without_signing_in_is_401(english: TestClient,
-                                                    peers: list[Any]) -> None:
+async def test_publishing_without_signing_in_is_401(english: TestClient, peers: list[Any]) -> None:
     show = await _show(english)
     publisher = Publisher()
     peers.append(publisher)
@@ -133,8 +143,9 @@ async def test_another_creators_show_is_403(english: TestClient, peers: list[Any
     await _error(resp, 403, "not_presenter")
 
 
-async def test_signed_in_presenter_needs_the_csrf_token(english: TestClient,
-                                                        peers: list[Any]) -> None:
+async def test_signed_in_presenter_needs_the_csrf_token(
+    english: TestClient, peers: list[Any]
+) -> None:
     creator = await make_user(english.app, Role.CREATOR)
     _, store = await make_merchant(english.app)
     show = await make_show(english.app, store, [creator])
@@ -147,19 +158,22 @@ async def test_signed_in_presenter_needs_the_csrf_token(english: TestClient,
 
 
 async def test_second_publisher_is_409_and_the_show_goes_on(
-        english: TestClient, peers: list[Any]) -> None:
+    english: TestClient, peers: list[Any]
+) -> None:
     show = await _show(english)
     _, viewer = await _publishing(english, show, peers)
     intruder = Publisher()
     peers.append(intruder)
-    message = await _error(await intruder.publish(english, show.id, key=show.stream_key),
-                           409, "already_publishing")
+    message = await _error(
+        await intruder.publish(english, show.id, key=show.stream_key), 409, "already_publishing"
+    )
     assert f"Show {show.id}" in message
     await _still_running(viewer)
 
 
 async def test_watching_a_show_that_is_not_live_is_409_with_its_state(
-        english: TestClient, peers: list[Any]) -> None:
+    english: TestClient, peers: list[Any]
+) -> None:
     show = await _show(english)
     viewer = Viewer()
     peers.append(viewer)
@@ -175,26 +189,28 @@ async def test_the_state_is_named_in_korean_too(client: TestClient, peers: list[
     assert "라이브 중이 아니에요" in message
 
 
-async def test_publishing_to_an_ended_show_is_409(english: TestClient,
-                                                  peers: list[Any]) -> None:
+async def test_publishing_to_an_ended_show_is_409(english: TestClient, peers: list[Any]) -> None:
     creator = await make_user(english.app, Role.CREATOR)
     _, store = await make_merchant(english.app)
     show = await make_show(english.app, store, [creator])
     await _publishing(english, show, peers)
     await login_as(english, creator)
-    resp = await english.post(f"/shows/{show.id}/stream/end",
-                              headers={"X-CSRF-Token": csrf(english),
-                                       "Accept": "application/json"})
+    resp = await english.post(
+        f"/shows/{show.id}/stream/end",
+        headers={"X-CSRF-Token": csrf(english), "Accept": "application/json"},
+    )
     assert resp.status == 200
     again = Publisher()
     peers.append(again)
-    message = await _error(await again.publish(english, show.id, key=show.stream_key),
-                           409, "cannot_go_live")
+    message = await _error(
+        await again.publish(english, show.id, key=show.stream_key), 409, "cannot_go_live"
+    )
     assert "ended" in message
 
 
 async def test_too_many_viewers_is_503_and_the_viewers_keep_watching(
-        settings: Settings, aiohttp_client: Callable[..., Any], peers: list[Any]) -> None:
+    settings: Settings, aiohttp_client: Callable[..., Any], peers: list[Any]
+) -> None:
     client = await streaming_client(aiohttp_client, settings.with_(max_viewers_per_show=1))
     client.session.cookie_jar.update_cookies({LOCALE_COOKIE: "en"})
     show = await _show(client)
@@ -212,8 +228,7 @@ async def test_delete_of_an_unknown_session_is_404(english: TestClient) -> None:
     await _error(resp, 404, "session_not_found")
 
 
-async def test_viewer_delete_ends_only_that_viewer(english: TestClient,
-                                                   peers: list[Any]) -> None:
+async def test_viewer_delete_ends_only_that_viewer(english: TestClient, peers: list[Any]) -> None:
     show = await _show(english)
     _, viewer = await _publishing(english, show, peers)
     other = Viewer()
@@ -226,7 +241,8 @@ async def test_viewer_delete_ends_only_that_viewer(english: TestClient,
 
 
 async def test_a_burst_of_viewers_never_overshoots_the_limit(
-        settings: Settings, aiohttp_client: Callable[..., Any], peers: list[Any]) -> None:
+    settings: Settings, aiohttp_client: Callable[..., Any], peers: list[Any]
+) -> None:
     client = await streaming_client(aiohttp_client, settings.with_(max_viewers_per_show=2))
     show = await _show(client)
     publisher = Publisher()
@@ -234,6 +250,7 @@ async def test_a_burst_of_viewers_never_overshoots_the_limit(
     assert (await publisher.publish(client, show.id, key=show.stream_key)).status == 201
     crowd = [Viewer() for _ in range(5)]
     peers.extend(crowd)
-    statuses = sorted(r.status for r in await asyncio.gather(
-        *(v.watch(client, show.id) for v in crowd)))
+    statuses = sorted(
+        r.status for r in await asyncio.gather(*(v.watch(client, show.id) for v in crowd))
+    )
     assert statuses == [201, 201, 503, 503, 503]

@@ -43,7 +43,8 @@ async def _state(client: TestClient, show_id: int) -> dict[str, Any]:
 
 
 async def test_publish_and_two_viewers_receive_the_picture(
-        client: TestClient, peers: list[Any]) -> None:
+    client: TestClient, peers: list[Any]
+) -> None:
     show = await _show(client)
     publisher = Publisher()
     peers.append(publisher)
@@ -74,8 +75,7 @@ async def test_publish_and_two_viewers_receive_the_picture(
     assert (show.id, "stream.viewers", {"count": 2}) in events.published
 
 
-async def test_an_h264_publisher_is_forwarded_as_h264(
-        client: TestClient, peers: list[Any]) -> None:
+async def test_an_h264_publisher_is_forwarded_as_h264(client: TestClient, peers: list[Any]) -> None:
     show = await _show(client)
     publisher, viewer = Publisher("video/H264"), Viewer()
     peers.extend([publisher, viewer])
@@ -85,12 +85,16 @@ async def test_an_h264_publisher_is_forwarded_as_h264(
     assert len(set(viewer.brightness)) > 5
     assert (await _state(client, show.id))["video_codec"] == "H264"
     receiver = next(t.receiver for t in viewer.pc.getTransceivers() if t.kind == "video")
-    assert {c.mimeType for c in receiver._RTCRtpReceiver__codecs.values()
-            if not c.mimeType.endswith("rtx")} == {"video/H264"}
+    assert {
+        c.mimeType
+        for c in receiver._RTCRtpReceiver__codecs.values()
+        if not c.mimeType.endswith("rtx")
+    } == {"video/H264"}
 
 
 async def test_no_decoding_or_encoding_happens_on_the_server(
-        client: TestClient, peers: list[Any]) -> None:
+    client: TestClient, peers: list[Any]
+) -> None:
     show = await _show(client)
     publisher, viewer = Publisher(), Viewer()
     peers.extend([publisher, viewer])
@@ -116,8 +120,7 @@ async def test_no_decoding_or_encoding_happens_on_the_server(
         assert aiortc_hooks._direct_send(sender.transport) is not None
 
 
-async def test_late_viewer_gets_a_keyframe_on_request(
-        client: TestClient, peers: list[Any]) -> None:
+async def test_late_viewer_gets_a_keyframe_on_request(client: TestClient, peers: list[Any]) -> None:
     show = await _show(client)
     publisher = Publisher()
     first = Viewer()
@@ -138,7 +141,8 @@ async def test_late_viewer_gets_a_keyframe_on_request(
 
 
 async def test_publisher_drops_and_comes_back(
-        settings: Settings, aiohttp_client: Callable[..., Any], peers: list[Any]) -> None:
+    settings: Settings, aiohttp_client: Callable[..., Any], peers: list[Any]
+) -> None:
     client = await streaming_client(aiohttp_client, settings.with_(publisher_grace_seconds=60.0))
     show = await _show(client)
     publisher, viewer = Publisher(), Viewer()
@@ -167,7 +171,8 @@ async def test_publisher_drops_and_comes_back(
 
 
 async def test_show_ends_after_the_grace_period_and_is_recorded(
-        settings: Settings, aiohttp_client: Callable[..., Any], peers: list[Any]) -> None:
+    settings: Settings, aiohttp_client: Callable[..., Any], peers: list[Any]
+) -> None:
     client = await streaming_client(aiohttp_client, settings.with_(publisher_grace_seconds=0.5))
     show = await _show(client)
     publisher, viewer = Publisher(), Viewer()
@@ -188,7 +193,8 @@ async def test_show_ends_after_the_grace_period_and_is_recorded(
 
 
 async def test_a_show_left_live_by_a_previous_run_gets_its_grace_period(
-        settings: Settings, aiohttp_client: Callable[..., Any]) -> None:
+    settings: Settings, aiohttp_client: Callable[..., Any]
+) -> None:
     from server.shows import service as shows
 
     before = await streaming_client(aiohttp_client, settings)

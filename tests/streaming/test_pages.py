@@ -18,15 +18,17 @@ ICE = ({"urls": "turn:turn.example.kr:3478", "username": "u", "credential": "p"}
 
 
 def _config(html: str, css_class: str) -> dict[str, object]:
-    match = re.search(rf'<script type="application/json" class="{css_class}">(.*?)</script>',
-                      html, re.S)
+    match = re.search(
+        rf'<script type="application/json" class="{css_class}">(.*?)</script>', html, re.S
+    )
     assert match, f"no {css_class} block"
     data: dict[str, object] = json.loads(match.group(1))
     return data
 
 
 async def test_show_page_has_the_player_with_ice_servers(
-        settings: Settings, aiohttp_client: Callable[..., Any]) -> None:
+    settings: Settings, aiohttp_client: Callable[..., Any]
+) -> None:
     client = await streaming_client(aiohttp_client, settings.with_(ice_servers=ICE))
     _, store = await make_merchant(client.app)
     show = await make_show(client.app, store)
@@ -58,13 +60,18 @@ async def test_regenerating_the_stream_key_refuses_the_old_one(client: TestClien
     _, store = await make_merchant(client.app)
     show = await make_show(client.app, store, [creator])
     await login_as(client, creator)
-    resp = await client.post(f"/shows/{show.id}/stream/key",
-                             headers={"X-CSRF-Token": csrf(client), "Accept": "application/json"})
+    resp = await client.post(
+        f"/shows/{show.id}/stream/key",
+        headers={"X-CSRF-Token": csrf(client), "Accept": "application/json"},
+    )
     assert resp.status == 200
     new_key = (await resp.json())["stream_key"]
     assert new_key and new_key != show.stream_key
-    old = await client.post(f"/shows/{show.id}/whip", data="v=0\r\n", headers={
-        "Content-Type": "application/sdp", "Authorization": f"Bearer {show.stream_key}"})
+    old = await client.post(
+        f"/shows/{show.id}/whip",
+        data="v=0\r\n",
+        headers={"Content-Type": "application/sdp", "Authorization": f"Bearer {show.stream_key}"},
+    )
     assert old.status == 401
 
 

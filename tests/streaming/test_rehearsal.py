@@ -30,19 +30,23 @@ async def _state(client: TestClient, show_id: int) -> str:
         return (await shows.get_show(session, show_id)).state.value
 
 
-async def test_rehearsal_is_for_staff_until_it_goes_public(client: TestClient,
-                                                           peers: list[Any]) -> None:
+async def test_rehearsal_is_for_staff_until_it_goes_public(
+    client: TestClient, peers: list[Any]
+) -> None:
     creator = await make_user(client.app, Role.CREATOR)
     merchant, store = await make_merchant(client.app)
     show = await make_show(client.app, store, [creator])
     publisher = Publisher()
     peers.append(publisher)
-    resp = await client.post(f"/shows/{show.id}/whip?rehearsal=1", data=await publisher.offer(),
-                             headers={"Content-Type": SDP,
-                                      "Authorization": f"Bearer {show.stream_key}"})
+    resp = await client.post(
+        f"/shows/{show.id}/whip?rehearsal=1",
+        data=await publisher.offer(),
+        headers={"Content-Type": SDP, "Authorization": f"Bearer {show.stream_key}"},
+    )
     assert resp.status == 201
     await publisher.pc.setRemoteDescription(
-        RTCSessionDescription(sdp=await resp.text(), type="answer"))
+        RTCSessionDescription(sdp=await resp.text(), type="answer")
+    )
     assert await _state(client, show.id) == "scheduled"
 
     outsider = Viewer()
@@ -63,12 +67,14 @@ async def test_rehearsal_is_for_staff_until_it_goes_public(client: TestClient,
     assert await _state(client, show.id) == "scheduled"
 
     await login_as(client, shopper)
-    refused_public = await client.post(f"/shows/{show.id}/stream/public",
-                                       headers={"X-CSRF-Token": csrf(client)})
+    refused_public = await client.post(
+        f"/shows/{show.id}/stream/public", headers={"X-CSRF-Token": csrf(client)}
+    )
     assert refused_public.status == 403
     await login_as(client, creator)
-    public = await client.post(f"/shows/{show.id}/stream/public",
-                               headers={"X-CSRF-Token": csrf(client)})
+    public = await client.post(
+        f"/shows/{show.id}/stream/public", headers={"X-CSRF-Token": csrf(client)}
+    )
     assert public.status == 200 and (await public.json())["state"] == "live"
     assert await _state(client, show.id) == "live"
     await client.post("/logout", data={"_csrf": csrf(client)})
@@ -78,27 +84,35 @@ async def test_rehearsal_is_for_staff_until_it_goes_public(client: TestClient,
     await until(lambda: len(everyone.frames) >= 5)
 
 
-async def test_an_unapproved_show_cannot_go_live_by_publishing(client: TestClient,
-                                                               peers: list[Any]) -> None:
+async def test_an_unapproved_show_cannot_go_live_by_publishing(
+    client: TestClient, peers: list[Any]
+) -> None:
     merchant, store = await make_merchant(client.app)
     async with client.app[keys.sessionmaker].begin() as session:
         import datetime as dt
 
         from server.db import utcnow
+
         requested = await shows.create_show(
-            session, merchant, store_id=store.id, title="신청만 한 방송",
-            scheduled_start=utcnow() + dt.timedelta(days=1))
+            session,
+            merchant,
+            store_id=store.id,
+            title="신청만 한 방송",
+            scheduled_start=utcnow() + dt.timedelta(days=1),
+        )
     publisher = Publisher()
     peers.append(publisher)
     resp = await publisher.publish(client, requested.id, key=requested.stream_key)
     assert resp.status == 422
     assert (await resp.json())["error"]["message"] == (
-        "운영자가 승인해야 라이브를 시작할 수 있습니다.")
+        "운영자가 승인해야 라이브를 시작할 수 있습니다."
+    )
     assert await _state(client, requested.id) == "scheduled"
 
 
-async def test_ending_the_show_from_the_api_stops_the_stream(client: TestClient,
-                                                             peers: list[Any]) -> None:
+async def test_ending_the_show_from_the_api_stops_the_stream(
+    client: TestClient, peers: list[Any]
+) -> None:
     creator = await make_user(client.app, Role.CREATOR)
     merchant, store = await make_merchant(client.app)
     show = await make_show(client.app, store, [creator])
@@ -108,8 +122,9 @@ async def test_ending_the_show_from_the_api_stops_the_stream(client: TestClient,
     assert (await viewer.watch(client, show.id)).status == 201
     await until(lambda: len(viewer.frames) >= 3)
     await login_as(client, merchant)
-    ended = await client.post(f"/api/shows/{show.id}/end", json={},
-                              headers={"X-CSRF-Token": csrf(client)})
+    ended = await client.post(
+        f"/api/shows/{show.id}/end", json={}, headers={"X-CSRF-Token": csrf(client)}
+    )
     assert ended.status == 200
     status = await (await client.get(f"/shows/{show.id}/stream")).json()
     assert status["state"] == "ended" and not status["publishing"]
