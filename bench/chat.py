@@ -42,6 +42,10 @@ import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from server.events import ChatCommand, ChatEvent  # noqa: E402
+
+JOINED_FRAME = f'42["{ChatEvent.JOINED}"'
 REDIS_URL = "redis://127.0.0.1:6379/0"
 SENDERS = 20
 HEART_SOCKETS = 10
@@ -73,12 +77,12 @@ def serve_baseline(port: int) -> None:
     app = web.Application()
     sio.attach(app)
 
-    @sio.on("join")
+    @sio.on(ChatCommand.JOIN)
     async def join(sid: str, data: dict[str, Any]) -> None:
         await sio.enter_room(sid, f"show:{data['show_id']}")
-        await sio.emit("joined", {"show_id": data["show_id"]}, to=sid)
+        await sio.emit(ChatEvent.JOINED, {"show_id": data["show_id"]}, to=sid)
 
-    @sio.on("send_message")
+    @sio.on(ChatCommand.SEND_MESSAGE)
     async def send_message(sid: str, data: dict[str, Any]) -> None:
         await sio.emit("message", {"text": data["text"]}, room=f"show:{data['show_id']}")
 
@@ -175,10 +179,10 @@ class Conn:
         while not (await ws.receive_str()).startswith("40"):
             pass
         conn = cls(ws)
-        await conn.emit("join", {"show_id": show_id})
+        await conn.emit(ChatCommand.JOIN, {"show_id": show_id})
         while True:
             frame = await ws.receive_str()
-            if frame.startswith('42["joined"'):
+            if frame.startswith(JOINED_FRAME):
                 return conn
             if frame == "2":
                 await ws.send_str("3")
@@ -191,12 +195,12 @@ def _texts(frame: str) -> tuple[bool, list[str]]:
     """Whether a Socket.IO EVENT frame carries a heart count, and its message texts.
     (The chat may fold a heart update into a `messages` frame as a second argument.)"""
     event, *args = json.loads(frame[2:])
-    if event == "messages":
-        hearts = len(args) > 1 and "hearts" in args[1]
+    if event == ChatEvent.MESSAGES:
+        hearts = len(args) > 1 and ChatEvent.HEARTS in args[1]
         return hearts, [m["text"] for m in args[0]]
     if event == "message":
         return False, [args[0]["text"]]
-    return event == "hearts", []
+    return event == ChatEvent.HEARTS, []
 
 
 class LightSocket(asyncio.Protocol):
@@ -279,8 +283,8 @@ class LightSocket(asyncio.Protocol):
         elif frame.startswith("0{"):
             self.send_text("40")
         elif frame.startswith("40"):
-            self.send_text("42" + json.dumps(["join", {"show_id": self.show_id}]))
-        elif frame.startswith('42["joined"'):
+            self.send_text("42" + json.dumps([ChatCommand.JOIN, {"show_id": self.show_id}]))
+        elif frame.startswith(JOINED_FRAME):
             self.joined.set_result(None)
         elif frame.startswith("42") and self.stats["measuring"]:
             now = time.time()
@@ -529,13 +533,16 @@ async def _send(
         while sent < due:
             conn = senders[sent % len(senders)]
             await conn.emit(
-                "send_message", {"show_id": show_id, "text": f"{TAG} {sent} {time.time():.6f}"}
+                ChatCommand.SEND_MESSAGE,
+                {"show_id": show_id, "text": f"{TAG} {sent} {time.time():.6f}"},
             )
             sent += 1
         if hearts:
             due_hearts = int((now - started) * args.hearts)
             while hearts_sent < due_hearts:
-                await hearts[hearts_sent % len(hearts)].emit("heart", {"show_id": show_id})
+                await hearts[hearts_sent % len(hearts)].emit(
+                    ChatCommand.HEART, {"show_id": show_id}
+                )
                 hearts_sent += 1
         await asyncio.sleep(loop_step)
     return sent, hearts_sent

@@ -94,8 +94,8 @@ class _StaleWhileRefreshing(Generic[K, V]):
 
 
 class PostingCache:
-    def __init__(self, sessions: Callable[[], async_sessionmaker[AsyncSession]]) -> None:
-        self._sessions = sessions
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
         self._rooms: _StaleWhileRefreshing[int, RoomContext] = _StaleWhileRefreshing(
             self._load_room
         )
@@ -104,7 +104,7 @@ class PostingCache:
         )
 
     async def _load_room(self, show_id: int) -> RoomContext:
-        async with self._sessions()() as db:
+        async with self._sessionmaker() as db:
             show = await db.get(Show, show_id)
             if show is None:
                 raise ShowNotOpen()
@@ -120,7 +120,7 @@ class PostingCache:
         )
 
     async def _load_restriction(self, key: tuple[int, int]) -> ChatRestriction | None:
-        async with self._sessions()() as db:
+        async with self._sessionmaker() as db:
             return await service.active_restriction(db, *key)
 
     async def room(self, show_id: int) -> RoomContext:

@@ -10,7 +10,6 @@ from aiohttp import web
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chat.keys import hub as hub_key
 from chat.models import ChatRestriction, ModerationAction
 from server import keys
 from server.accounts.models import Role, Store, User
@@ -127,5 +126,5 @@ async def lift_restriction(request: web.Request) -> web.StreamResponse:
     async with request.app[keys.sessionmaker].begin() as session:
         user_id = await lift(session, operator, int(request.match_info["restriction_id"]))
     # This process's cache of who may post forgets the user at once; others refresh.
-    request.app[hub_key].cache.forget_user(user_id)
+    request.app[keys.chat_hub].cache.forget_user(user_id)
     return redirect("/ops/moderation?flash=saved")

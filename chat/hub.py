@@ -19,17 +19,18 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 import socketio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from chat import events, service
+from chat import service
 from chat.cache import PostingCache
 from chat.service import Draft
 from chat.state import VIEWER_TTL_SECONDS, ChatState
+from server.events import ChatEvent
 
 log = logging.getLogger("jangteo.chat")
 
@@ -62,13 +63,13 @@ class ChatHub:
         sio: socketio.AsyncServer,
         state: ChatState,
         options: ChatOptions,
-        sessions: Callable[[], async_sessionmaker[AsyncSession]],
+        sessionmaker: async_sessionmaker[AsyncSession],
     ) -> None:
         self.sio = sio
         self.state = state
         self.options = options
-        self._sessions = sessions
-        self.cache = PostingCache(sessions)
+        self._sessionmaker = sessionmaker
+        self.cache = PostingCache(sessionmaker)
         self._outbox: dict[int, list[dict[str, Any]]] = {}
         # Heart and viewer updates due while a show's window is open ride in its frame.
         self._extras: dict[int, dict[str, Any]] = {}
@@ -116,7 +117,7 @@ class ChatHub:
             for show_id, views in outbox.items():
                 extra = extras.pop(show_id, None)
                 data: Any = (views, extra) if extra else views
-                await self.sio.emit(events.MESSAGES, data, room=room_name(show_id))
+                await self.sio.emit(ChatEvent.MESSAGES, data, room=room_name(show_id))
             for show_id, extra in extras.items():  # only if a window closed in between
                 for event, payload in extra.items():
                     await self.sio.emit(event, payload, room=room_name(show_id))
@@ -139,7 +140,7 @@ class ChatHub:
             if not drafts:
                 continue
             try:
-                async with self._sessions().begin() as db:
+                async with self._sessionmaker.begin() as db:
                     await service.store_messages(db, drafts)
             except Exception:
                 log.exception("storing %d chat message(s) failed", len(drafts))
@@ -169,7 +170,7 @@ class ChatHub:
             previous = await self.state.swap(f"hearts-sent:{show_id}", total)
             if previous != total:
                 await self._announce(
-                    show_id, events.HEARTS, {"total": total, "added": total - (previous or 0)}
+                    show_id, ChatEvent.HEARTS, {"total": total, "added": total - (previous or 0)}
                 )
 
     # --- viewers ----------------------------------------------------------------------
@@ -190,7 +191,7 @@ class ChatHub:
         for show_id in list(self.local_viewers):
             count = await self.state.viewer_count(show_id)
             if await self.state.swap(f"viewers-sent:{show_id}", count) != count:
-                await self._announce(show_id, events.VIEWERS, {"count": count})
+                await self._announce(show_id, ChatEvent.VIEWERS, {"count": count})
 
     async def refresh_viewers(self) -> None:
         for show_id, sids in list(self.local_viewers.items()):

@@ -16,17 +16,19 @@ from typing import Any
 import socketio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from chat import errors, events, payloads
+from chat import errors, payloads
 from chat import service as chat
 from chat.cache import RoomContext
 from chat.hub import ChatHub, room_name, user_room
 from chat.models import ChatRoom
+from chat.socketio_hooks import UNKNOWN_EVENT
 from server.accounts.models import Role, User
 from server.analytics.interfaces import PresenceLog
 from server.analytics.presence import viewer_key
 from server.errors import DomainError
+from server.events import ChatCommand, ChatEvent
 from server.i18n import LOCALE_COOKIE, Catalogs, pick_locale
-from server.security import CSRF_COOKIE
+from server.security import CSRF_COOKIE, user_from_cookies
 from server.settings import Settings
 from server.shows.errors import ShowNotFound
 from server.shows.service import get_show
@@ -36,52 +38,37 @@ log = logging.getLogger("jangteo.chat")
 Handler = Callable[..., Awaitable[Any]]
 
 
-# Only the server dispatches this name (ChatServer refuses it from clients).
-UNKNOWN_EVENT = "__unknown__"
-
-
-class ChatServer(socketio.AsyncServer):
-    """Refuses events named like the server's own (a client may not fake `connect`)."""
-
-    async def _handle_event_internal(
-        self, server: Any, sid: str, eio_sid: str, data: Any, namespace: str, id: Any
-    ) -> None:
-        if (
-            not data
-            or not isinstance(data[0], str)
-            or data[0] in self.reserved_events
-            or data[0] == UNKNOWN_EVENT
-        ):
-            name = str(data[0])[:40] if data else ""
-            await server._trigger_event(UNKNOWN_EVENT, namespace, sid, name)
-            return
-        await super()._handle_event_internal(server, sid, eio_sid, data, namespace, id)
-
-
 class ChatNamespace(socketio.AsyncNamespace):
     def __init__(
         self,
         hub: ChatHub,
-        app_cookies: Callable[[dict[str, str]], Awaitable[Any]],
-        sessions: Callable[[], async_sessionmaker[AsyncSession]],
+        sessionmaker: async_sessionmaker[AsyncSession],
         catalogs: Catalogs,
         settings: Settings,
-        presence: Callable[[], PresenceLog | None] = lambda: None,
+        presence: PresenceLog,
     ) -> None:
         super().__init__("/")
         self.hub = hub
-        # Who watched what, when (for the show's numbers); looked up when used because
-        # the factory installs it after chat.
+        self.sessionmaker = sessionmaker
+        # Who watched what, when (for the show's numbers).
         self.presence = presence
-        self.user_from_cookies = app_cookies
-        self._sessions = sessions
         self.catalogs = catalogs
         self.settings = settings
-
-    @property
-    def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
-        # Made by the database context at start-up, after this namespace was built.
-        return self._sessions()
+        self._handlers: dict[str, Handler] = {
+            ChatCommand.JOIN: self.on_join,
+            ChatCommand.SEND_MESSAGE: self.on_send_message,
+            ChatCommand.HEART: self.on_heart,
+            ChatCommand.OPEN_QUESTIONS: self.on_open_questions,
+            ChatCommand.MARK_ANSWERED: self.on_mark_answered,
+            ChatCommand.DELETE_MESSAGE: self.on_delete_message,
+            ChatCommand.TIMEOUT_USER: self.on_timeout_user,
+            ChatCommand.BAN_USER: self.on_ban_user,
+            ChatCommand.SET_SLOW_MODE: self.on_set_slow_mode,
+            ChatCommand.SET_FROZEN: self.on_set_frozen,
+            ChatCommand.SET_NOTICE: self.on_set_notice,
+            ChatCommand.ADD_BANNED_WORD: self.on_add_banned_word,
+            ChatCommand.APPOINT_MODERATOR: self.on_appoint_moderator,
+        }
 
     # --- dispatch -----------------------------------------------------------------------
 
@@ -89,7 +76,7 @@ class ChatNamespace(socketio.AsyncNamespace):
         if event in ("connect", "disconnect"):
             return await super().trigger_event(event, *args)
         sid = args[0]
-        handler = getattr(self, f"on_{event}", None) if event.isidentifier() else None
+        handler = self._handlers.get(event)
         try:
             if event == UNKNOWN_EVENT or handler is None:
                 raise errors.UnknownEvent(event=args[1] if event == UNKNOWN_EVENT else event)
@@ -105,7 +92,7 @@ class ChatNamespace(socketio.AsyncNamespace):
         session = await self.get_session(sid)
         gettext = self.catalogs.get(session.get("locale", self.catalogs.default)).gettext
         await self.emit(
-            events.CHAT_ERROR,
+            ChatEvent.ERROR,
             {"code": exc.code, "message": exc.translate(gettext), "event": event},
             to=sid,
         )
@@ -116,7 +103,7 @@ class ChatNamespace(socketio.AsyncNamespace):
         jar = SimpleCookie()
         jar.load(environ.get("HTTP_COOKIE", ""))
         cookies = {name: morsel.value for name, morsel in jar.items()}
-        user = await self.user_from_cookies(cookies)
+        user = await user_from_cookies(self.sessionmaker, cookies)
         chatter = None
         if user is not None and user.is_active:
             chatter = chat.Chatter(
@@ -143,20 +130,16 @@ class ChatNamespace(socketio.AsyncNamespace):
             await self._visit_ended(session)
 
     async def _visit_started(self, sid: str, session: dict[str, Any], show_id: int) -> None:
-        presence = self.presence()
-        if presence is None:
-            return
         chatter: chat.Chatter | None = session["chatter"]
         user_id = chatter.user_id if chatter else None
-        session["visit_id"] = await presence.joined(
+        session["visit_id"] = await self.presence.joined(
             show_id, viewer_key(user_id, session.get("browser"), sid), user_id
         )
 
     async def _visit_ended(self, session: dict[str, Any]) -> None:
-        presence = self.presence()
         visit_id = session.pop("visit_id", None)
-        if presence is not None and visit_id is not None:
-            await presence.left(visit_id)
+        if visit_id is not None:
+            await self.presence.left(visit_id)
 
     # --- viewers ------------------------------------------------------------------------
 
@@ -201,7 +184,7 @@ class ChatNamespace(socketio.AsyncNamespace):
             await self._visit_started(sid, session, show_id)
             await self.save_session(sid, session)
         await self.emit(
-            events.JOINED,
+            ChatEvent.JOINED,
             {
                 "show_id": show_id,
                 "messages": [chat.message_view(m) for m in history],
@@ -219,7 +202,7 @@ class ChatNamespace(socketio.AsyncNamespace):
             to=sid,
         )
         if restriction is not None:
-            await self.refuse(sid, chat.restriction_error(restriction), events.JOIN)
+            await self.refuse(sid, chat.restriction_error(restriction), ChatCommand.JOIN)
 
     async def on_heart(self, sid: str, data: Any = None) -> None:
         show_id = payloads.read(data, {"show_id": int})["show_id"]
@@ -296,7 +279,7 @@ class ChatNamespace(socketio.AsyncNamespace):
             return await action(db, chatter, show)
 
     async def _done(self, sid: str, event: str) -> None:
-        await self.emit(events.DONE, {"event": event}, to=sid)
+        await self.emit(ChatEvent.DONE, {"event": event}, to=sid)
 
     async def on_open_questions(self, sid: str, data: Any = None) -> None:
         show_id = payloads.read(data, {"show_id": int})["show_id"]
@@ -306,7 +289,7 @@ class ChatNamespace(socketio.AsyncNamespace):
             return [chat.message_view(m) for m in await chat.open_questions(db, show.id)]
 
         questions = await self._moderate(sid, show_id, load)
-        await self.emit(events.QUESTIONS, {"show_id": show_id, "questions": questions}, to=sid)
+        await self.emit(ChatEvent.QUESTIONS, {"show_id": show_id, "questions": questions}, to=sid)
 
     async def on_mark_answered(self, sid: str, data: Any = None) -> None:
         fields = payloads.read(data, {"show_id": int, "message_id": str})
@@ -318,7 +301,7 @@ class ChatNamespace(socketio.AsyncNamespace):
 
         await self._moderate(sid, fields["show_id"], answer)
         await self.hub.publish(
-            fields["show_id"], events.QUESTION_ANSWERED, {"id": fields["message_id"]}
+            fields["show_id"], ChatEvent.QUESTION_ANSWERED, {"id": fields["message_id"]}
         )
 
     async def on_delete_message(self, sid: str, data: Any = None) -> None:
@@ -331,9 +314,9 @@ class ChatNamespace(socketio.AsyncNamespace):
 
         await self._moderate(sid, fields["show_id"], delete)
         await self.hub.publish(
-            fields["show_id"], events.MESSAGE_DELETED, {"id": fields["message_id"]}
+            fields["show_id"], ChatEvent.MESSAGE_DELETED, {"id": fields["message_id"]}
         )
-        await self._done(sid, events.DELETE_MESSAGE)
+        await self._done(sid, ChatCommand.DELETE_MESSAGE)
 
     async def on_timeout_user(self, sid: str, data: Any = None) -> None:
         fields = payloads.read(data, {"show_id": int, "user_id": int, "minutes": int})
@@ -344,7 +327,7 @@ class ChatNamespace(socketio.AsyncNamespace):
         restriction = await self._moderate(sid, fields["show_id"], timeout)
         self.hub.cache.forget_user(fields["user_id"])
         await self._tell_user(fields["user_id"], chat.restriction_error(restriction))
-        await self._done(sid, events.TIMEOUT_USER)
+        await self._done(sid, ChatCommand.TIMEOUT_USER)
 
     async def on_ban_user(self, sid: str, data: Any = None) -> None:
         fields = payloads.read(data, {"show_id": int, "user_id": int}, {"platform": bool})
@@ -355,7 +338,7 @@ class ChatNamespace(socketio.AsyncNamespace):
         await self._moderate(sid, fields["show_id"], ban)
         self.hub.cache.forget_user(fields["user_id"])
         await self._tell_user(fields["user_id"], errors.Banned())
-        await self._done(sid, events.BAN_USER)
+        await self._done(sid, ChatCommand.BAN_USER)
 
     async def _tell_user(self, user_id: int, error: DomainError) -> None:
         """Tell every open socket of a user, on any process, why they cannot post now."""
@@ -364,14 +347,14 @@ class ChatNamespace(socketio.AsyncNamespace):
         locale = target.locale if target else self.settings.default_locale
         gettext = self.catalogs.get(locale).gettext
         await self.emit(
-            events.CHAT_ERROR,
+            ChatEvent.ERROR,
             {"code": error.code, "message": error.translate(gettext), "event": "moderation"},
             room=user_room(user_id),
         )
 
     async def _room_changed(self, sid: str, show_id: int, event: str, room: ChatRoom) -> None:
         self.hub.cache.forget_room(show_id)
-        await self.hub.publish(show_id, events.ROOM_STATE, chat.room_view(room))
+        await self.hub.publish(show_id, ChatEvent.ROOM_STATE, chat.room_view(room))
         await self._done(sid, event)
 
     async def on_set_slow_mode(self, sid: str, data: Any = None) -> None:
@@ -381,7 +364,7 @@ class ChatNamespace(socketio.AsyncNamespace):
             return await chat.set_slow_mode(db, actor, show, fields["seconds"])
 
         room = await self._moderate(sid, fields["show_id"], slow)
-        await self._room_changed(sid, fields["show_id"], events.SET_SLOW_MODE, room)
+        await self._room_changed(sid, fields["show_id"], ChatCommand.SET_SLOW_MODE, room)
 
     async def on_set_frozen(self, sid: str, data: Any = None) -> None:
         fields = payloads.read(data, {"show_id": int, "frozen": bool})
@@ -390,7 +373,7 @@ class ChatNamespace(socketio.AsyncNamespace):
             return await chat.set_frozen(db, actor, show, fields["frozen"])
 
         room = await self._moderate(sid, fields["show_id"], freeze)
-        await self._room_changed(sid, fields["show_id"], events.SET_FROZEN, room)
+        await self._room_changed(sid, fields["show_id"], ChatCommand.SET_FROZEN, room)
 
     async def on_set_notice(self, sid: str, data: Any = None) -> None:
         fields = payloads.read(data, {"show_id": int, "text": str})
@@ -399,7 +382,7 @@ class ChatNamespace(socketio.AsyncNamespace):
             return await chat.set_notice(db, actor, show, fields["text"])
 
         room = await self._moderate(sid, fields["show_id"], notice)
-        await self._room_changed(sid, fields["show_id"], events.SET_NOTICE, room)
+        await self._room_changed(sid, fields["show_id"], ChatCommand.SET_NOTICE, room)
 
     async def on_add_banned_word(self, sid: str, data: Any = None) -> None:
         fields = payloads.read(data, {"show_id": int, "word": str}, {"platform": bool})
@@ -411,7 +394,7 @@ class ChatNamespace(socketio.AsyncNamespace):
 
         await self._moderate(sid, fields["show_id"], add)
         self.hub.cache.forget_room(None if fields.get("platform") else fields["show_id"])
-        await self._done(sid, events.ADD_BANNED_WORD)
+        await self._done(sid, ChatCommand.ADD_BANNED_WORD)
 
     async def on_appoint_moderator(self, sid: str, data: Any = None) -> None:
         fields = payloads.read(data, {"show_id": int, "user_id": int})
@@ -420,4 +403,4 @@ class ChatNamespace(socketio.AsyncNamespace):
             return await chat.appoint_moderator(db, actor, show, fields["user_id"])
 
         await self._moderate(sid, fields["show_id"], appoint)
-        await self._done(sid, events.APPOINT_MODERATOR)
+        await self._done(sid, ChatCommand.APPOINT_MODERATOR)

@@ -1,12 +1,12 @@
-"""Chat's figures for the analytics: messages posted (and not deleted) per show."""
+"""Chat's figures for the analytics: messages posted (and not deleted) per show, and the
+live viewer and heart counts the sampler keeps."""
 
 from __future__ import annotations
 
-from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chat.keys import hub as hub_key
+from chat.hub import ChatHub
 from chat.models import ChatMessage
 from server.analytics.interfaces import ChatFigures
 
@@ -23,11 +23,11 @@ async def chat_figures(session: AsyncSession, show_ids: list[int]) -> dict[int, 
 class HubViewerCounter:
     """Viewer counts and heart totals from the chat hub's shared state, for the sampler."""
 
-    def __init__(self, app: web.Application) -> None:
-        self._app = app
+    def __init__(self, hub: ChatHub) -> None:
+        self._hub = hub
 
     async def viewer_count(self, show_id: int) -> int:
-        return await self._app[hub_key].state.viewer_count(show_id)
+        return await self._hub.state.viewer_count(show_id)
 
     async def heart_total(self, show_id: int) -> int:
-        return await self._app[hub_key].heart_total(show_id)
+        return await self._hub.heart_total(show_id)

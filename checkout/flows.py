@@ -7,11 +7,10 @@ that a failed refund leaves the event to be delivered again.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
@@ -24,12 +23,12 @@ from checkout.errors import (
     PaymentDeclined,
     PaymentInProgress,
 )
-from checkout.keys import config, gateway, sold_out
 from checkout.models import FlashSale, Order, OrderStatus, PaymentEvent
 from checkout.payments import PaymentResult
 from server import keys
 from server.accounts.models import User
 from server.db import utcnow
+from server.events import LiveEvent
 
 log = logging.getLogger("jangteo.checkout")
 
@@ -45,11 +44,11 @@ async def announce_stock(
         return
     product_ids = list(dict.fromkeys(product_ids))
     for product_id in product_ids:
-        app[sold_out].forget(product_id)  # units may have come back
+        app[keys.sold_out].forget(product_id)  # units may have come back
     # Called where stock changed (an order placed, a reservation released), so a
     # `product:sold_out` here is the moment it sold out, not a repeat (the analytics
     # journal keeps each one for the replay).
-    news: list[tuple[str, dict[str, Any]]] = []
+    news: list[tuple[LiveEvent, dict[str, Any]]] = []
     # Read first, publish after the session is closed: a publisher may write to the
     # database itself (the analytics journal), and on SQLite an open session holds the lock.
     async with app[keys.sessionmaker]() as session:
@@ -58,7 +57,7 @@ async def announce_stock(
             sale = await catalog.running_sale(session, show_id, product_id)
             news.append(
                 (
-                    live.STOCK_CHANGED,
+                    LiveEvent.STOCK_CHANGED,
                     {
                         "product_id": product_id,
                         "available": product.available,
@@ -67,7 +66,7 @@ async def announce_stock(
                 )
             )
             if product.available == 0 or (sale is not None and sale.claimed >= sale.cap):
-                news.append((live.SOLD_OUT, {"product_id": product_id}))
+                news.append((LiveEvent.PRODUCT_SOLD_OUT, {"product_id": product_id}))
     for event, payload in news:
         await live.publish(app, show_id, event, payload)
 
@@ -78,7 +77,7 @@ async def announce_paid(app: web.Application, order: Order) -> None:
     await live.publish(
         app,
         order.show_id,
-        live.ORDER_PAID,
+        LiveEvent.ORDER_PAID,
         live.feed_json(order, buyer.display_name if buyer else ""),
     )
 
@@ -143,7 +142,7 @@ async def pay(
         raise OrderNotPayable(order_id=order.id, status=order.status.value)
     if order.reserved_until < utcnow():
         raise OrderNotPayable(order_id=order.id, status=OrderStatus.CANCELLED.value)
-    pay_gateway = app[gateway]
+    pay_gateway = app[keys.payment_gateway]
     if order.payment_intent_id and order.payment_intent_id != claim_mark(order.id):
         result = await pay_gateway.retrieve(order.payment_intent_id)
         return await _apply_result(app, order.id, result), result
@@ -176,10 +175,10 @@ async def give_up(app: web.Application, user: User, order_id: int) -> Order:
     if order.status is not OrderStatus.PENDING:
         return order
     if order.payment_intent_id and order.payment_intent_id != claim_mark(order.id):
-        result = await app[gateway].retrieve(order.payment_intent_id)
+        result = await app[keys.payment_gateway].retrieve(order.payment_intent_id)
         if result.status == "succeeded":
             return await _apply_result(app, order.id, result)
-        await app[gateway].cancel(order.payment_intent_id)
+        await app[keys.payment_gateway].cancel(order.payment_intent_id)
     async with app[keys.sessionmaker].begin() as session:
         await orders.release(session, order.id, orders.NOTE_CANCELLED)
         order = await orders.get_order(session, order.id)
@@ -188,7 +187,7 @@ async def give_up(app: web.Application, user: User, order_id: int) -> Order:
 
 
 async def _auto_refund(app: web.Application, session: Any, order: Order, intent_id: str) -> None:
-    refund_id = await app[gateway].refund(
+    refund_id = await app[keys.payment_gateway].refund(
         intent_id=intent_id, amount=order.total, idempotency_key=f"order:{order.id}:late-refund"
     )
     await session.execute(
@@ -206,7 +205,7 @@ async def refund(app: web.Application, actor: User, order_id: int, amount: objec
     # The key names the refund by its place in the order's history, so a retried
     # request cannot refund twice while a second, deliberate refund gets its own key.
     key = f"order:{order.id}:refund:{len(order.refunds) + 1}:{value}"
-    refund_id = await app[gateway].refund(
+    refund_id = await app[keys.payment_gateway].refund(
         intent_id=order.payment_intent_id, amount=value, idempotency_key=key
     )
     async with app[keys.sessionmaker].begin() as session:
@@ -231,7 +230,9 @@ async def handle_event(app: web.Application, event: dict[str, Any]) -> str:
     """Apply one verified Stripe event exactly once; returns what happened, for the log."""
     event_id, kind = str(event.get("id", "")), str(event.get("type", ""))
     obj: dict[str, Any] = (event.get("data") or {}).get("object") or {}
-    if kind.startswith("payment_intent.") and not app[gateway].is_ours(obj.get("metadata") or {}):
+    if kind.startswith("payment_intent.") and not app[keys.payment_gateway].is_ours(
+        obj.get("metadata") or {}
+    ):
         return "another installation's payment"
     paid_order: Order | None = None
     released: Order | None = None
@@ -307,7 +308,7 @@ async def sweep_once(app: web.Application) -> int:
             with contextlib.suppress(Exception):
                 # Stop a payment still waiting for 3-D Secure; one that went through
                 # is sold again or refunded by mark_paid when its webhook comes.
-                await app[gateway].cancel(intent_id)
+                await app[keys.payment_gateway].cancel(intent_id)
         async with app[keys.sessionmaker].begin() as session:
             if not await orders.release(session, order_id, orders.NOTE_EXPIRED):
                 continue
@@ -328,26 +329,24 @@ async def announce_ended_sales(app: web.Application, since: dt.datetime, until: 
         )
     for sale in ended:
         await live.publish(
-            app, sale.show_id, live.SALE_ENDED, {"sale_id": sale.id, "product_id": sale.product_id}
+            app,
+            sale.show_id,
+            LiveEvent.SALE_ENDED,
+            {"sale_id": sale.id, "product_id": sale.product_id},
         )
     return len(ended)
 
 
-async def sweeper(app: web.Application) -> AsyncIterator[None]:
-    async def loop() -> None:
-        last = utcnow()
-        while True:
-            await asyncio.sleep(app[config].sweep_every_seconds)
-            now = utcnow()
-            try:
-                await sweep_once(app)
-                await announce_ended_sales(app, last, now)
-            except Exception:
-                log.exception("reservation sweep failed")
-            last = now
+class Sweeper:
+    """One round releases expired reservations and tells viewers of sales that ended
+    since the last round."""
 
-    task = asyncio.create_task(loop())
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    def __init__(self, app: web.Application) -> None:
+        self._app = app
+        self._last = utcnow()
+
+    async def one_round(self) -> None:
+        now = utcnow()
+        await sweep_once(self._app)
+        await announce_ended_sales(self._app, self._last, now)
+        self._last = now

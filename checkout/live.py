@@ -1,7 +1,7 @@
 """What live viewers hear about products, and the JSON shapes pages and the API share.
 
-Event names (documented in docs/checkout.md) are constants here; the publisher handed
-over by the factory decides how they reach the show's room.
+Event names are in server/events.py (documented in docs/events.md); the publisher
+handed over by the factory decides how they reach the show's room.
 """
 
 from __future__ import annotations
@@ -13,16 +13,9 @@ from aiohttp import web
 from checkout.models import FlashSale, Order, Product
 from server import keys
 from server.db import utcnow
+from server.events import LiveEvent
 from server.i18n import format_krw
 from server.media import thumb_path
-
-PRODUCT_PINNED = "product:pinned"
-PRODUCT_UNPINNED = "product:unpinned"
-SALE_STARTED = "sale:started"
-SALE_ENDED = "sale:ended"
-STOCK_CHANGED = "stock:changed"
-SOLD_OUT = "product:sold_out"
-ORDER_PAID = "order:paid"
 
 
 def product_json(product: Product) -> dict[str, Any]:
@@ -106,8 +99,10 @@ def feed_json(order: Order, buyer_name: str) -> dict[str, Any]:
 
 
 async def publish(
-    app: web.Application, show_id: int | None, event: str, payload: dict[str, Any]
+    app: web.Application, show_id: int | None, event: LiveEvent, payload: dict[str, Any]
 ) -> None:
     if show_id is None:
         return
-    await app[keys.events].publish(show_id, event, {"server_time": utcnow().isoformat(), **payload})
+    await app[keys.live_events].publish(
+        show_id, event, {"server_time": utcnow().isoformat(), **payload}
+    )

@@ -12,12 +12,12 @@ from sqlalchemy.exc import IntegrityError
 
 from checkout import catalog, flows, live, orders
 from checkout.errors import BadCheckoutInput, SoldOut
-from checkout.keys import config, gateway, sold_out
 from checkout.payments import WEBHOOK_PATH
 from server import keys
 from server.accounts.models import User
 from server.db import utcnow
 from server.errors import N_
+from server.events import LiveEvent
 from server.http import json_response, read_json, require_user
 from server.media import save_image
 from server.openapi import documented
@@ -237,7 +237,7 @@ async def pin(request: web.Request) -> web.Response:
     await live.publish(
         request.app,
         show.id,
-        live.PRODUCT_PINNED,
+        LiveEvent.PRODUCT_PINNED,
         {"product": state["pinned"], "sale": state["sale"]},
     )
     return json_response(state)
@@ -254,7 +254,7 @@ async def unpin(request: web.Request) -> web.Response:
     user, show = await _presenting(request)
     async with request.app[keys.sessionmaker].begin() as session:
         await catalog.unpin(session, user, show)
-    await live.publish(request.app, show.id, live.PRODUCT_UNPINNED, {})
+    await live.publish(request.app, show.id, LiveEvent.PRODUCT_UNPINNED, {})
     return json_response(await shelf_state(request, show.id))
 
 
@@ -294,10 +294,10 @@ async def start_sale(request: web.Request) -> web.Response:
     await live.publish(
         request.app,
         show.id,
-        live.PRODUCT_PINNED,
+        LiveEvent.PRODUCT_PINNED,
         {"product": state["pinned"], "sale": state["sale"]},
     )
-    await live.publish(request.app, show.id, live.SALE_STARTED, {"sale": live.sale_json(sale)})
+    await live.publish(request.app, show.id, LiveEvent.SALE_STARTED, {"sale": live.sale_json(sale)})
     return json_response(state)
 
 
@@ -316,7 +316,7 @@ async def end_sale(request: web.Request) -> web.Response:
         await live.publish(
             request.app,
             show.id,
-            live.SALE_ENDED,
+            LiveEvent.SALE_ENDED,
             {"sale_id": sale.id, "product_id": sale.product_id},
         )
     return json_response(await shelf_state(request, show.id))
@@ -351,7 +351,7 @@ async def quick_listing(request: web.Request) -> web.Response:
         await catalog.pin(session, user, show, product.id)
     state = await shelf_state(request, show.id)
     await live.publish(
-        request.app, show.id, live.PRODUCT_PINNED, {"product": state["pinned"], "sale": None}
+        request.app, show.id, LiveEvent.PRODUCT_PINNED, {"product": state["pinned"], "sale": None}
     )
     return json_response(state, status=201)
 
@@ -420,7 +420,7 @@ async def place_order(request: web.Request) -> web.Response:
     data = await read_json(request)
     lines, shipping = _lines(data), _shipping(data)
     show_id = _int_param(request, "show_id")
-    memo = request.app[sold_out]
+    memo = request.app[keys.sold_out]
     for line in lines:
         name = memo.sold_out_name(show_id, line.product_id)
         if name is not None:
@@ -437,7 +437,7 @@ async def place_order(request: web.Request) -> web.Response:
         if show is None:
             raise ShowNotFound(show_id=show_id)
         order = await orders.place_order(
-            session, user, show, lines, shipping, hold=request.app[config].hold
+            session, user, show, lines, shipping, hold=request.app[keys.checkout_config].hold
         )
     await flows.announce_stock(request.app, show.id, (line.product_id for line in lines))
     return json_response(live.order_json(order), status=201)
@@ -585,7 +585,9 @@ async def refund(request: web.Request) -> web.Response:
 )
 async def stripe_webhook(request: web.Request) -> web.Response:
     payload = await request.read()
-    event = request.app[gateway].parse_event(payload, request.headers.get("Stripe-Signature", ""))
+    event = request.app[keys.payment_gateway].parse_event(
+        payload, request.headers.get("Stripe-Signature", "")
+    )
     try:
         outcome = await flows.handle_event(request.app, event)
     except IntegrityError:

@@ -267,7 +267,7 @@ async def show_transition(request: web.Request) -> web.Response:
             request.match_info["action"],
             reason=reason if isinstance(reason, str) else "",
         )
-    await service.tell_listeners(request.app, show.id, request.match_info["action"])
+    await service.announce_state(request.app[keys.live_events], show)
     return json_response(show_json(show))
 
 

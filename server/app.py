@@ -1,42 +1,133 @@
-"""The one factory: wires settings, database, translations, pages, the API and every
-domain package into one aiohttp application. The CLI and the tests both call it."""
+"""The one factory: the whole composition of the application, in one place.
+
+`create_app(settings)` makes what needs no I/O at once (settings, translations, the
+live-event bus, the Socket.IO server, routes and templates). Every resource is then made
+at start-up inside its own cleanup context, in the order below, which is the order of
+dependence: each context reads only what an earlier one stored, hands it to the objects
+it builds through their constructors, and disposes of what it made when the app stops
+(in reverse order). The CLI and the tests both call this factory.
+
+    database   → engine, sessionmaker (migrations run here)
+    chat       → hub (room fan-out, storage), namespace; subscribes to the bus first
+    analytics  → journal (subscribes second), presence log, viewer sampler
+    payments   → payment gateway (Stripe or localstripe), webhook registration
+    checkout   → sold-out memo, reservation sweeper
+    streaming  → broadcast registry (ShowStreams, subscribes third)
+    reminders  → reminder sweeper, mailer
+"""
 
 from __future__ import annotations
 
+import gc
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import jinja2
 from aiohttp import web
 
-import chat
-import checkout
+from chat import dashboard as chat_dashboard
+from chat import views as chat_views
+from chat.hub import ChatHub, ChatOptions
+from chat.namespace import ChatNamespace
 from chat.replay import replay_messages
+from chat.socket_server import make_chat_server, make_chat_state
 from chat.stats import HubViewerCounter, chat_figures
+from checkout import flows as checkout_flows
+from checkout import pages as checkout_pages
+from checkout import views as checkout_views
+from checkout.config import CheckoutConfig
+from checkout.payments import StripeGateway
+from checkout.soldout import SoldOutMemo
 from checkout.stats import sales_figures
-from server import analytics, keys
+from server import keys
 from server.accounts import views as account_views
 from server.accounts.ratelimit import LoginRateLimiter
+from server.analytics import views as analytics_views
+from server.analytics.interfaces import FigureSources
+from server.analytics.journal import ShowJournal
+from server.analytics.presence import SAMPLE_SECONDS, DatabasePresenceLog, ViewerSampler
 from server.api import routes as api_routes
+from server.background import running
 from server.db import make_engine, make_sessionmaker
-from server.events import RecordingPublisher
+from server.events import LiveEventBus
 from server.http import error_middleware
 from server.i18n import Catalogs
 from server.media import media_root
 from server.migrate import upgrade
 from server.notifications import views as notification_views
-from server.notifications.reminders import reminder_context
+from server.notifications.mail import Mailer, SmtpConfig
+from server.notifications.reminders import SWEEP_SECONDS, ReminderSweeper
 from server.security import session_middleware
 from server.settings import Settings
 from server.shows import calendar_views
 from server.shows import views as show_views
-from server.shows.replay import replay_chat
 from server.templating import setup_templates
 from streaming import replay as streaming_replay
-from streaming import setup as setup_streaming
+from streaming import views as streaming_views
+from streaming.broadcast import StreamConfig
+from streaming.lifecycle import ShowStreams
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
+log = logging.getLogger("jangteo.app")
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(
+        middlewares=[error_middleware, session_middleware], client_max_size=MAX_REQUEST_BYTES
+    )
+    app[keys.settings] = settings
+    app[keys.catalogs] = Catalogs(default=settings.default_locale)
+    app[keys.login_limiter] = LoginRateLimiter(
+        settings.login_attempts, settings.login_window_seconds
+    )
+    app[keys.live_events] = LiveEventBus()
+    app[keys.figure_sources] = FigureSources(chat=chat_figures, sales=sales_figures)
+    app[keys.replay_chat] = replay_messages
+    app[keys.checkout_config] = CheckoutConfig()
+    # The Socket.IO server must exist before start-up: attaching it adds its routes.
+    app[keys.chat_server] = make_chat_server(settings)
+    app[keys.chat_server].attach(app)
+
+    _add_routes(app)
+    app.cleanup_ctx.extend(
+        [
+            _database,
+            _chat,
+            _analytics,
+            _payments,
+            _checkout,
+            _streaming,
+            _reminders,
+            _settle,
+        ]
+    )
+    return app
+
+
+def _add_routes(app: web.Application) -> None:
+    setup_templates(app, jinja2.FileSystemLoader(str(ROOT / "templates")))
+    app.router.add_static("/static/", ROOT / "static", name="static")
+    app.router.add_static("/media/", media_root(app[keys.settings].data_dir), name="media")
+    for table in (
+        account_views.routes,
+        show_views.routes,
+        calendar_views.routes,
+        notification_views.routes,
+        api_routes,
+        chat_views.routes,
+        chat_dashboard.routes,
+        checkout_views.routes,
+        checkout_pages.routes,
+        streaming_views.routes,
+        streaming_replay.routes,
+        analytics_views.routes,
+    ):
+        app.router.add_routes(table)
+
+
+# --- resources, in order of dependence ------------------------------------------------------
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -57,37 +148,91 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         await reader.dispose()
 
 
-def create_app(settings: Settings) -> web.Application:
-    app = web.Application(
-        middlewares=[error_middleware, session_middleware], client_max_size=MAX_REQUEST_BYTES
+async def _chat(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.settings]
+    sessionmaker = app[keys.sessionmaker]
+    options = ChatOptions(
+        redis_prefix=settings.chat_redis_prefix, batch_seconds=settings.chat_batch_ms / 1000
     )
-    app[keys.settings] = settings
-    app[keys.catalogs] = Catalogs(default=settings.default_locale)
-    app[keys.login_limiter] = LoginRateLimiter(
-        settings.login_attempts, settings.login_window_seconds
+    sio = app[keys.chat_server]
+    hub = ChatHub(sio, make_chat_state(settings), options, sessionmaker)
+    presence = DatabasePresenceLog(sessionmaker)
+    sio.register_namespace(
+        ChatNamespace(hub, sessionmaker, app[keys.catalogs], settings, presence=presence)
     )
-    app[keys.events] = RecordingPublisher()
-    app[keys.show_listeners] = []
-    app.cleanup_ctx.append(_database)
-    app.cleanup_ctx.append(reminder_context)
+    app[keys.chat_hub] = hub
+    app[keys.presence] = presence
+    app[keys.live_events].subscribe(hub)  # first: viewers hear an event before anything else
+    hub.start()
+    yield
+    app[keys.live_events].unsubscribe(hub)
+    await hub.stop()
 
-    setup_templates(app, jinja2.FileSystemLoader(str(ROOT / "templates")))
-    app.router.add_static("/static/", ROOT / "static", name="static")
-    app.router.add_static("/media/", media_root(settings.data_dir), name="media")
-    app.router.add_routes(account_views.routes)
-    app.router.add_routes(show_views.routes)
-    app.router.add_routes(calendar_views.routes)
-    app.router.add_routes(notification_views.routes)
-    app.router.add_routes(api_routes)
-    chat.setup(app)
-    checkout.setup(app)
-    setup_streaming(app)
-    app.router.add_routes(streaming_replay.routes)
-    app[replay_chat] = replay_messages
-    analytics.setup(
-        app,
-        viewer_counter=HubViewerCounter(app),
-        chat_figures=chat_figures,
-        sales_figures=sales_figures,
+
+async def _analytics(app: web.Application) -> AsyncIterator[None]:
+    sessionmaker = app[keys.sessionmaker]
+    journal = ShowJournal(sessionmaker)
+    app[keys.live_events].subscribe(journal)
+    sampler = ViewerSampler(sessionmaker, HubViewerCounter(app[keys.chat_hub]))
+    app[keys.viewer_sampler] = sampler
+    async with running("viewer sampler", SAMPLE_SECONDS, sampler.take_samples):
+        yield
+    app[keys.live_events].unsubscribe(journal)
+
+
+async def _payments(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.settings]
+    webhook_name = app[keys.checkout_config].webhook_name
+    gateway = StripeGateway(settings, instance=webhook_name)
+    app[keys.payment_gateway] = gateway
+    try:
+        await gateway.register_webhook(settings.public_url, webhook_name)
+    except Exception:
+        # The shop still opens; payments then settle through the answers to `pay`.
+        log.exception("could not register the webhook with localstripe")
+    yield
+    await gateway.close()
+
+
+async def _checkout(app: web.Application) -> AsyncIterator[None]:
+    app[keys.sold_out] = SoldOutMemo()
+    sweeper = checkout_flows.Sweeper(app)
+    every = app[keys.checkout_config].sweep_every_seconds
+    async with running("reservation sweeper", every, sweeper.one_round):
+        yield
+
+
+async def _streaming(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.settings]
+    config = StreamConfig(
+        ice_servers=settings.ice_servers,
+        max_viewers=settings.max_viewers_per_show,
+        grace_seconds=settings.publisher_grace_seconds,
+        data_dir=settings.data_dir,
     )
-    return app
+    streams = ShowStreams(config, app[keys.sessionmaker], app[keys.live_events])
+    app[keys.broadcasts] = streams.registry
+    app[keys.live_events].subscribe(streams)
+    await streams.resume_live_shows()
+    yield
+    app[keys.live_events].unsubscribe(streams)
+    await streams.close()
+
+
+async def _reminders(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.settings]
+    mailer = Mailer(SmtpConfig.from_url(settings.smtp_url)) if settings.smtp_url else None
+    sweeper = ReminderSweeper(
+        app[keys.sessionmaker], app[keys.catalogs], settings.public_url, mailer
+    )
+    app[keys.reminders] = sweeper
+    async with running("reminder sweeper", SWEEP_SECONDS, sweeper.send_due_reminders):
+        yield
+
+
+async def _settle(app: web.Application) -> AsyncIterator[None]:
+    # Everything made while starting (modules, mappers, templates, the engine) lives as
+    # long as the process; freezing it keeps the collector from rescanning it in every
+    # full collection, pauses that otherwise stall chat delivery (docs/chat.md).
+    gc.freeze()
+    yield

@@ -1,33 +1,57 @@
-"""Every typed application key, in one place."""
+"""Every typed application key, in one place.
+
+The factory (`server/app.py`) fills them: plain objects when the app is made, resources
+in the cleanup context that creates them. Views read them from `request.app`; services
+never do, they get what they need in their constructor. The domain types named here come
+from web-free modules, which never import this one, so there is no import cycle.
+"""
 
 from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-if TYPE_CHECKING:
-    from server.accounts.models import User
-    from server.accounts.ratelimit import LoginRateLimiter
-    from server.events import EventPublisher
-    from server.i18n import Catalogs
-    from server.settings import Settings
+from chat.hub import ChatHub
+from chat.socketio_hooks import ChatServer
+from checkout.config import CheckoutConfig
+from checkout.payments import PaymentGateway
+from checkout.soldout import SoldOutMemo
+from server.accounts.models import User
+from server.accounts.ratelimit import LoginRateLimiter
+from server.analytics.interfaces import FigureSources, PresenceLog
+from server.analytics.presence import ViewerSampler
+from server.events import LiveEventBus
+from server.i18n import Catalogs
+from server.notifications.reminders import ReminderSweeper
+from server.settings import Settings
+from server.shows.replay import ReplayChatSource
+from streaming.registry import BroadcastRegistry
 
-settings: web.AppKey[Settings] = web.AppKey("settings")
+# --- made with the app ----------------------------------------------------------------------
+settings = web.AppKey("settings", Settings)
+catalogs = web.AppKey("catalogs", Catalogs)
+login_limiter = web.AppKey("login_limiter", LoginRateLimiter)
+# The one live-event publisher every domain is handed (chat, journal and streaming
+# subscribe to it at start-up).
+live_events = web.AppKey("live_events", LiveEventBus)
+chat_server = web.AppKey("chat_server", ChatServer)
+# What other domains hand the analytics and the replay page (functions, no state).
+figure_sources = web.AppKey("figure_sources", FigureSources)
+replay_chat: web.AppKey[ReplayChatSource] = web.AppKey("replay_chat")
+checkout_config = web.AppKey("checkout_config", CheckoutConfig)
+
+# --- resources, made in their cleanup context ----------------------------------------------
 engine = web.AppKey("engine", AsyncEngine)
 sessionmaker: web.AppKey[async_sessionmaker[AsyncSession]] = web.AppKey("sessionmaker")
-catalogs: web.AppKey[Catalogs] = web.AppKey("catalogs")
-login_limiter: web.AppKey[LoginRateLimiter] = web.AppKey("login_limiter")
-events: web.AppKey[EventPublisher] = web.AppKey("events")
-# Called after a person moves a show (show id, action: "start", "end", "cancel"), so a
-# package that keeps live state for shows (streaming) hears of it whatever page did it.
-show_listeners: web.AppKey[list[Callable[[int, str], Awaitable[None]]]] = web.AppKey(
-    "show_listeners"
-)
+chat_hub = web.AppKey("chat_hub", ChatHub)
+presence: web.AppKey[PresenceLog] = web.AppKey("presence")
+payment_gateway: web.AppKey[PaymentGateway] = web.AppKey("payment_gateway")
+sold_out = web.AppKey("sold_out", SoldOutMemo)
+broadcasts = web.AppKey("broadcasts", BroadcastRegistry)
+viewer_sampler = web.AppKey("viewer_sampler", ViewerSampler)
+reminders = web.AppKey("reminders", ReminderSweeper)
 
-# Per-request values set by the session middleware.
+# --- per request, set by the session middleware ----------------------------------------------
 request_user: web.RequestKey[User | None] = web.RequestKey("user")
 request_csrf_seed = web.RequestKey("csrf_seed", str)
 request_unread = web.RequestKey("unread_notifications", int)

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server import keys
 from server.accounts import service as accounts
@@ -59,12 +60,14 @@ def current_user(request: web.Request) -> User | None:
     return request.get(keys.request_user)
 
 
-async def user_from_cookies(app: web.Application, cookies: dict[str, str]) -> User | None:
+async def user_from_cookies(
+    sessionmaker: async_sessionmaker[AsyncSession], cookies: dict[str, str]
+) -> User | None:
     """The signed-in user for a cookie jar; also used by the Socket.IO connect handler."""
     token = cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    async with app[keys.sessionmaker]() as session:
+    async with sessionmaker() as session:
         return await accounts.user_for_token(session, token)
 
 
@@ -122,7 +125,7 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     if not seed:
         seed = new_seed = secrets.token_urlsafe(24)
     request[keys.request_csrf_seed] = seed
-    user = await user_from_cookies(request.app, dict(request.cookies))
+    user = await user_from_cookies(request.app[keys.sessionmaker], dict(request.cookies))
     request[keys.request_user] = user
     if user is not None and request.method == "GET" and not request.path.startswith("/api/"):
         async with request.app[keys.sessionmaker]() as session:

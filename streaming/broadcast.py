@@ -31,6 +31,7 @@ from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from server.errors import N_
+from server.events import LiveEvent
 from streaming import aiortc_hooks
 from streaming.errors import (
     AlreadyPublishing,
@@ -123,7 +124,7 @@ class Broadcast:
         show_id: int,
         config: StreamConfig,
         on_publisher_gone: Callable[[int], Awaitable[None]],
-        on_change: Callable[[int, str, dict[str, Any]], Awaitable[None]],
+        on_change: Callable[[int, LiveEvent, dict[str, Any]], Awaitable[None]],
     ) -> None:
         self.show_id = show_id
         self.config = config
@@ -183,7 +184,7 @@ class Broadcast:
             pc.on("connectionstatechange", lambda: self._on_state(session))
             self.publisher = session
             self._cancel_grace()
-        await self._on_change(self.show_id, "stream.state", {"state": "live"})
+        await self._on_change(self.show_id, LiveEvent.STREAM_STATE, {"state": "live"})
         return session.id, answer
 
     def _on_publisher_track(self, session: Session, track: MediaStreamTrack) -> None:
@@ -219,7 +220,7 @@ class Broadcast:
             self.start_grace()
         await session.pc.close()
         if not self.closed:
-            await self._on_change(self.show_id, "stream.state", {"state": "reconnecting"})
+            await self._on_change(self.show_id, LiveEvent.STREAM_STATE, {"state": "reconnecting"})
 
     def start_grace(self) -> None:
         """Give the publisher `grace_seconds` to come back before the show ends."""
@@ -293,7 +294,7 @@ class Broadcast:
         await self._viewers_changed()
 
     async def _viewers_changed(self) -> None:
-        await self._on_change(self.show_id, "stream.viewers", {"count": len(self.viewers)})
+        await self._on_change(self.show_id, LiveEvent.STREAM_VIEWERS, {"count": len(self.viewers)})
 
     # --- sessions ----------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from server.events import LiveEvent
 from streaming.broadcast import Broadcast, StreamConfig
 
 
@@ -14,7 +15,7 @@ class BroadcastRegistry:
         self,
         config: StreamConfig,
         on_publisher_gone: Callable[[int], Awaitable[None]],
-        on_change: Callable[[int, str, dict[str, Any]], Awaitable[None]],
+        on_change: Callable[[int, LiveEvent, dict[str, Any]], Awaitable[None]],
     ) -> None:
         self.config = config
         self._on_publisher_gone = on_publisher_gone

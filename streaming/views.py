@@ -12,11 +12,11 @@ from aiohttp import web
 
 from server import keys as server_keys
 from server.errors import DomainError
+from server.events import LiveEvent
 from server.http import error_body, json_response, require_user, translations
 from server.security import CSRF_HEADER, CsrfFailed, csrf_exempt, csrf_token
 from server.shows import service as shows
 from server.shows.models import Show, ShowState
-from streaming import keys
 from streaming.errors import (
     CannotGoLive,
     NotPresenter,
@@ -124,7 +124,7 @@ async def whip_publish(request: web.Request) -> web.StreamResponse:
     # A rehearsal publishes to a scheduled show without starting it: only the show's
     # staff can watch until a presenter makes it public (POST .../stream/public).
     rehearsal = request.query.get("rehearsal") == "1" and show.state is ShowState.SCHEDULED
-    registry = request.app[keys.registry]
+    registry = request.app[server_keys.broadcasts]
     broadcast = registry.get_or_create(show.id)
     session_id, answer = await broadcast.publish(offer)
     if rehearsal:
@@ -132,11 +132,12 @@ async def whip_publish(request: web.Request) -> web.StreamResponse:
     if show.state is ShowState.SCHEDULED:
         try:
             async with request.app[server_keys.sessionmaker].begin() as session:
-                await shows.system_transition(session, show.id, "start")
+                show = await shows.system_transition(session, show.id, "start")
         except DomainError:
             # Cancelled or started elsewhere in the meantime: undo our side.
             await broadcast.end_session(session_id)
             raise
+        await shows.announce_state(request.app[server_keys.live_events], show)
     broadcast.live = True
     return _sdp_created(request, answer, f"/shows/{show.id}/whip/{session_id}")
 
@@ -147,7 +148,7 @@ async def whip_publish(request: web.Request) -> web.StreamResponse:
 async def whip_stop(request: web.Request) -> web.StreamResponse:
     """The publisher leaves. The show stays live for the grace period, so an encoder
     that restarts (or a studio page that reloads) can carry on."""
-    broadcast = request.app[keys.registry].get(_show_id(request))
+    broadcast = request.app[server_keys.broadcasts].get(_show_id(request))
     if broadcast is None:
         raise SessionNotFound()
     await broadcast.end_session(request.match_info["session_id"], role="publisher")
@@ -162,14 +163,14 @@ async def whep_watch(request: web.Request) -> web.StreamResponse:
     offer = await _read_offer(request)
     if show.state is not ShowState.LIVE and not _staff_at_rehearsal(request, show):
         raise ShowNotLive(show_id=show.id, state=show.state.value)
-    broadcast = request.app[keys.registry].get_or_create(show.id)
+    broadcast = request.app[server_keys.broadcasts].get_or_create(show.id)
     session_id, answer = await broadcast.watch(offer)
     return _sdp_created(request, answer, f"/shows/{show.id}/whep/{session_id}")
 
 
 def _staff_at_rehearsal(request: web.Request, show: Show) -> bool:
     """During a rehearsal (a publisher on a scheduled show) the show's staff may watch."""
-    broadcast = request.app[keys.registry].get(show.id)
+    broadcast = request.app[server_keys.broadcasts].get(show.id)
     return (
         show.state is ShowState.SCHEDULED
         and broadcast is not None
@@ -185,10 +186,9 @@ async def stream_public(request: web.Request) -> web.Response:
     async with request.app[server_keys.sessionmaker].begin() as session:
         show = await shows.get_show(session, _show_id(request))
         await shows.transition(session, user, show, "start")
-    broadcast = request.app[keys.registry].get(show.id)
-    if broadcast is not None:
-        broadcast.live = True
-    await request.app[server_keys.events].publish(show.id, "stream.state", {"state": "live"})
+    events = request.app[server_keys.live_events]
+    await shows.announce_state(events, show)  # the broadcast goes live with it
+    await events.publish(show.id, LiveEvent.STREAM_STATE, {"state": "live"})
     return json_response({"state": ShowState.LIVE.value})
 
 
@@ -196,7 +196,7 @@ async def stream_public(request: web.Request) -> web.Response:
 @csrf_exempt
 @errors_as_json
 async def whep_stop(request: web.Request) -> web.StreamResponse:
-    broadcast = request.app[keys.registry].get(_show_id(request))
+    broadcast = request.app[server_keys.broadcasts].get(_show_id(request))
     if broadcast is None:
         raise SessionNotFound()
     await broadcast.end_session(request.match_info["session_id"], role="viewer")
@@ -207,7 +207,7 @@ async def whep_stop(request: web.Request) -> web.StreamResponse:
 async def stream_status(request: web.Request) -> web.Response:
     """What the player and the studio poll: show state, publisher present, viewers.
     Every player asks every few seconds, so a live show is answered from memory."""
-    broadcast = request.app[keys.registry].get(_show_id(request))
+    broadcast = request.app[server_keys.broadcasts].get(_show_id(request))
     if broadcast is not None and broadcast.live and not broadcast.closed:
         state = ShowState.LIVE.value
     else:
@@ -226,8 +226,8 @@ async def stream_end(request: web.Request) -> web.Response:
     async with request.app[server_keys.sessionmaker].begin() as session:
         show = await shows.get_show(session, _show_id(request))
         await shows.transition(session, user, show, "end")
-    await request.app[keys.registry].end(show.id)
-    await request.app[server_keys.events].publish(show.id, "stream.state", {"state": "ended"})
+    # The stream follows the show (streaming.lifecycle.ShowStreams hears it).
+    await shows.announce_state(request.app[server_keys.live_events], show)
     return json_response({"state": ShowState.ENDED.value})
 
 

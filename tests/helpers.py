@@ -13,6 +13,7 @@ from server import keys
 from server.accounts import service as accounts
 from server.accounts.models import AccountStatus, Role, Store, User
 from server.db import utcnow
+from server.events import RecordingPublisher
 from server.security import CSRF_COOKIE, csrf_token_for
 from server.shows import service as shows
 from server.shows.models import Show
@@ -98,18 +99,13 @@ async def login_as(client: TestClient, user: User) -> None:
     assert resp.status == 303, await resp.text()
 
 
-def spy_events(app: web.Application) -> list[tuple[int, str, dict[str, Any]]]:
-    """Record what the app publishes to live viewers, while it still reaches them.
+# Tests only: the recorder `record_events` subscribed to an app's live-event bus.
+recorder = web.AppKey("test_event_recorder", RecordingPublisher)
 
-    The publisher is whatever the factory installed (chat's hub behind the analytics
-    journal); only this one object's `publish` is wrapped, for this test."""
-    publisher = app[keys.events]
-    seen: list[tuple[int, str, dict[str, Any]]] = []
-    original = publisher.publish
 
-    async def publish(show_id: int, event: str, payload: dict[str, Any]) -> None:
-        seen.append((show_id, event, payload))
-        await original(show_id, event, payload)
-
-    publisher.publish = publish  # type: ignore[method-assign]
-    return seen
+def record_events(app: web.Application) -> RecordingPublisher:
+    """Record what a not yet started app publishes to live viewers, while it still
+    reaches them: a recorder subscribed to the bus beside chat and the journal."""
+    app[recorder] = RecordingPublisher()
+    app[keys.live_events].subscribe(app[recorder])
+    return app[recorder]

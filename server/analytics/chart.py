@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from html import escape
 
 from server.analytics.stats import Marker
+from server.events import LiveEvent
 
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 40, 10, 12, 28
-MARKER_STYLE = {
-    "product:pinned": ("#2563eb", "▲"),
-    "sale:started": ("#e8462f", "◆"),
-    "order:paid": ("#1a7f37", "●"),
+MARKER_STYLE: dict[str, tuple[str, str]] = {
+    LiveEvent.PRODUCT_PINNED: ("#2563eb", "▲"),
+    LiveEvent.SALE_STARTED: ("#e8462f", "◆"),
+    LiveEvent.ORDER_PAID: ("#1a7f37", "●"),
 }
 
 

@@ -46,6 +46,14 @@ class SalesFiguresSource(Protocol):
     ) -> dict[int, SalesFigures]: ...
 
 
+@dataclass(frozen=True)
+class FigureSources:
+    """What chat and checkout hand the analytics (functions over a session, no state)."""
+
+    chat: ChatFiguresSource | None = None
+    sales: SalesFiguresSource | None = None
+
+
 class PresenceLog(Protocol):
     async def joined(self, show_id: int, viewer_key: str, user_id: int | None) -> int:
         """Record a viewer starting to watch; returns a visit id for `left`."""

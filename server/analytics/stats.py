@@ -18,10 +18,11 @@ from server.analytics.interfaces import (
 )
 from server.analytics.models import ShowEvent, ViewerSample, ViewerVisit
 from server.db import utcnow
+from server.events import LiveEvent
 from server.i18n import SEOUL
 from server.shows.models import Show, ShowState
 
-MARKER_KINDS = ("product:pinned", "sale:started", "order:paid")
+MARKER_KINDS = (LiveEvent.PRODUCT_PINNED, LiveEvent.SALE_STARTED, LiveEvent.ORDER_PAID)
 
 
 @dataclass

@@ -12,7 +12,6 @@ from markupsafe import Markup
 from server import keys
 from server.accounts import service as accounts
 from server.accounts.models import Role, User
-from server.analytics import appkeys as analytics_keys
 from server.analytics.chart import viewers_chart
 from server.analytics.stats import (
     ShowNumbers,
@@ -45,13 +44,13 @@ CSV_COLUMNS = (
 
 
 async def _numbers(request: web.Request, show_list: Sequence[object]) -> list[ShowNumbers]:
-    app = request.app
-    async with app[keys.sessionmaker]() as session:
+    sources = request.app[keys.figure_sources]
+    async with request.app[keys.sessionmaker]() as session:
         return await show_numbers(
             session,
             show_list,  # type: ignore[arg-type]
-            app.get(analytics_keys.chat_figures),
-            app.get(analytics_keys.sales_figures),
+            sources.chat,
+            sources.sales,
         )
 
 

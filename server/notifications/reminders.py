@@ -3,79 +3,68 @@ in the app and by e-mail when SMTP is configured."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 
-from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from server import keys
 from server.db import utcnow
 from server.errors import N_
-from server.i18n import format_seoul
+from server.i18n import Catalogs, format_seoul
 from server.notifications import service
-from server.notifications.mail import Mailer, SmtpConfig
+from server.notifications.mail import Mailer
 
 log = logging.getLogger("jangteo.reminders")
 SWEEP_SECONDS = 20.0
 REMINDER_TEMPLATE = N_("\u201c%(title)s\u201d starts at %(time)s. Tap to watch.")
-mailer_key = web.AppKey("mailer", Mailer)
-sweeper_key = web.AppKey("reminder_sweeper", asyncio.Task)
 
 
-async def send_due_reminders(app: web.Application) -> int:
-    """Send every reminder that is due now; returns how many went out."""
-    sessionmaker = app[keys.sessionmaker]
-    catalogs = app[keys.catalogs]
-    mailer = app.get(mailer_key)
-    now = utcnow()
-    async with sessionmaker() as session:
-        due = await service.due_reminders(session, now)
-    sent = 0
-    for item in due:
-        time = format_seoul(item.show.scheduled_start, item.user.locale)
-        link = f"/shows/{item.show.id}"
-        async with sessionmaker.begin() as session:
-            if not await service.mark_sent(session, item.reminder_id, now):
-                continue  # another process sent it
-            await service.notify(
-                session,
-                [item.user.id],
-                REMINDER_TEMPLATE,
-                link=link,
-                title=item.show.title,
-                time=time,
-            )
-        sent += 1
-        if mailer is not None:
-            text = catalogs.get(item.user.locale).gettext(REMINDER_TEMPLATE) % {
-                "title": item.show.title,
-                "time": time,
-            }
-            url = app[keys.settings].public_url + link
-            try:
-                await mailer.send(item.user.email, text, f"{text}\n\n{url}\n")
-            except OSError:
-                log.exception("reminder e-mail failed", extra={"user_id": item.user.id})
-    return sent
+class ReminderSweeper:
+    """Tells shoppers who asked for it that a show is about to start."""
 
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        catalogs: Catalogs,
+        public_url: str,
+        mailer: Mailer | None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._catalogs = catalogs
+        self._public_url = public_url
+        self._mailer = mailer
 
-async def _sweep_forever(app: web.Application) -> None:
-    while True:
+    async def send_due_reminders(self) -> int:
+        """Send every reminder that is due now; returns how many went out."""
+        now = utcnow()
+        async with self._sessionmaker() as session:
+            due = await service.due_reminders(session, now)
+        sent = 0
+        for item in due:
+            time = format_seoul(item.show.scheduled_start, item.user.locale)
+            link = f"/shows/{item.show.id}"
+            async with self._sessionmaker.begin() as session:
+                if not await service.mark_sent(session, item.reminder_id, now):
+                    continue  # another process sent it
+                await service.notify(
+                    session,
+                    [item.user.id],
+                    REMINDER_TEMPLATE,
+                    link=link,
+                    title=item.show.title,
+                    time=time,
+                )
+            sent += 1
+            if self._mailer is not None:
+                await self._mail(item.user.email, item.user.locale, item.show.title, time, link)
+        return sent
+
+    async def _mail(self, to: str, locale: str, title: str, time: str, link: str) -> None:
+        assert self._mailer is not None
+        text = self._catalogs.get(locale).gettext(REMINDER_TEMPLATE) % {
+            "title": title,
+            "time": time,
+        }
         try:
-            await send_due_reminders(app)
-        except Exception:  # keep sweeping whatever one round ran into
-            log.exception("reminder sweep failed")
-        await asyncio.sleep(SWEEP_SECONDS)
-
-
-async def reminder_context(app: web.Application) -> AsyncIterator[None]:
-    smtp_url = app[keys.settings].smtp_url
-    if smtp_url:
-        app[mailer_key] = Mailer(SmtpConfig.from_url(smtp_url))
-    app[sweeper_key] = asyncio.create_task(_sweep_forever(app))
-    yield
-    app[sweeper_key].cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await app[sweeper_key]
+            await self._mailer.send(to, text, f"{text}\n\n{self._public_url}{link}\n")
+        except OSError:
+            log.exception("reminder e-mail failed", extra={"to": to})

@@ -6,24 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.models import User
 from server.analytics.models import ShowEvent
+from server.events import LiveEvent
 from server.shows.models import Show, ShowState
 from server.shows.service import can_present
 
-TIMELINE_KINDS = ("product:pinned", "sale:started")
+TIMELINE_KINDS = (LiveEvent.PRODUCT_PINNED, LiveEvent.SALE_STARTED)
 
 
 class ReplayChatSource(Protocol):
     async def __call__(self, session: AsyncSession, show_id: int) -> list[dict[str, Any]]:
         """Visible messages of a show as {"offset_ms", "author", "badge", "body"}."""
-
-
-replay_chat: web.AppKey[ReplayChatSource] = web.AppKey("replay_chat")
 
 
 def can_watch_replay(user: User | None, show: Show) -> bool:
@@ -42,9 +39,14 @@ class Moment:
     label: str
     product_id: int | None
 
+    @property
+    def is_sale(self) -> bool:
+        return self.kind == LiveEvent.SALE_STARTED
+
     def as_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
+            "is_sale": self.is_sale,
             "offset_ms": self.offset_ms,
             "label": self.label,
             "product_id": self.product_id,

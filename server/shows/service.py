@@ -6,16 +6,15 @@ import datetime as dt
 import secrets
 from collections.abc import Sequence
 
-from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
-from server import keys
 from server.accounts.models import CreatorAssignment, Role, User
 from server.db import utcnow
 from server.errors import N_, Forbidden
+from server.events import EventPublisher, LiveEvent
 from server.shows import lifecycle, scheduling
 from server.shows.errors import BadShowInput, ShowNotFound
 from server.shows.models import MAX_DURATION_MINUTES, Approval, Show, ShowCreator, ShowState
@@ -227,10 +226,10 @@ def _check_approved_to_start(show: Show, action: str) -> None:
         raise BadShowInput(N_("An operator has to approve this show before it goes live."))
 
 
-async def tell_listeners(app: web.Application, show_id: int, action: str) -> None:
-    """After the transaction that moved a show committed."""
-    for listener in app[keys.show_listeners]:
-        await listener(show_id, action)
+async def announce_state(publisher: EventPublisher, show: Show) -> None:
+    """Tell everyone who follows the show (its viewers, the journal, its stream) where it
+    stands now; called after the transaction that moved it committed."""
+    await publisher.publish(show.id, LiveEvent.SHOW_STATE, {"state": show.state.value})
 
 
 async def system_transition(session: AsyncSession, show_id: int, action: str) -> Show:

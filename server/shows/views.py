@@ -28,7 +28,7 @@ from server.notifications import service as notifications
 from server.shows import replay, service
 from server.shows.errors import BadShowInput, ShowNotFound
 from server.shows.models import Show, ShowState
-from server.shows.replay import can_watch_replay, replay_chat
+from server.shows.replay import can_watch_replay
 
 routes = web.RouteTableDef()
 
@@ -68,7 +68,7 @@ async def show_page(request: web.Request) -> web.Response:
 
 
 async def _replay_data(request: web.Request, session: Any, show: Show) -> dict[str, Any]:
-    chat_source = request.app.get(replay_chat)
+    chat_source = request.app.get(keys.replay_chat)
     return {
         "moments": [m.as_json() for m in await replay.timeline(session, show.id)],
         "messages": await chat_source(session, show.id) if chat_source else [],
@@ -316,7 +316,7 @@ async def show_action(request: web.Request) -> web.StreamResponse:
         await service.transition(
             session, user, show, request.match_info["action"], reason=form_str(form, "reason")
         )
-    await service.tell_listeners(request.app, show.id, request.match_info["action"])
+    await service.announce_state(request.app[keys.live_events], show)
     return redirect(f"/shows/{show.id}?flash=saved")
 
 

@@ -1,5 +1,6 @@
 // Live chat for the show page (viewer) and the studio: one Socket.IO connection per
 // page, the room of one show. Text from people is only ever set with textContent.
+import { ChatCommand, ChatEvent } from "/static/js/events.js";
 import { showSocket, watching } from "/static/js/live_socket.js";
 
 const STICK_PX = 48; // closer than this to the bottom counts as "reading the latest"
@@ -23,10 +24,10 @@ function startChat(panel) {
 
   const socket = showSocket(showId);
   // Already connected (the shelf opened it first): join again to get the room's state.
-  if (socket.connected) socket.emit("join", { show_id: showId, watching: watching() });
+  if (socket.connected) socket.emit(ChatCommand.JOIN, { show_id: showId, watching: watching() });
   socket.on("disconnect", () => showError(t.disconnected));
 
-  socket.on("joined", (state) => {
+  socket.on(ChatEvent.JOINED, (state) => {
     me = state.me;
     log.replaceChildren();
     byId.clear();
@@ -36,36 +37,36 @@ function startChat(panel) {
     setCount("chat-hearts", state.hearts);
     showRoom(state);
     log.scrollTop = log.scrollHeight;
-    if (studio) socket.emit("open_questions", { show_id: showId });
+    if (studio) socket.emit(ChatCommand.OPEN_QUESTIONS, { show_id: showId });
   });
-  socket.on("messages", (batch, extra) => {
+  socket.on(ChatEvent.MESSAGES, (batch, extra) => {
     // Heart and viewer updates may ride along in the same frame.
-    if (extra?.hearts) onHearts(extra.hearts);
-    if (extra?.viewers) setCount("chat-viewers", extra.viewers.count);
+    if (extra?.[ChatEvent.HEARTS]) onHearts(extra[ChatEvent.HEARTS]);
+    if (extra?.[ChatEvent.VIEWERS]) setCount("chat-viewers", extra[ChatEvent.VIEWERS].count);
     const stick = nearBottom();
     batch.forEach(addMessage);
     trimLog();
     if (stick) log.scrollTop = log.scrollHeight;
     else jump.hidden = false;
-    if (studio && batch.some((m) => m.question)) socket.emit("open_questions", { show_id: showId });
+    if (studio && batch.some((m) => m.question)) socket.emit(ChatCommand.OPEN_QUESTIONS, { show_id: showId });
   });
-  socket.on("message_deleted", ({ id }) => {
+  socket.on(ChatEvent.MESSAGE_DELETED, ({ id }) => {
     byId.get(id)?.remove();
     byId.delete(id);
     panel.querySelector(`.chat-questions [data-id="${CSS.escape(id)}"]`)?.remove();
   });
-  socket.on("question_answered", ({ id }) => {
+  socket.on(ChatEvent.QUESTION_ANSWERED, ({ id }) => {
     byId.get(id)?.classList.add("answered");
     panel.querySelector(`.chat-questions [data-id="${CSS.escape(id)}"]`)?.remove();
   });
-  socket.on("questions", ({ questions }) => renderQuestions(questions));
-  socket.on("viewers", ({ count }) => setCount("chat-viewers", count));
-  socket.on("hearts", onHearts);
-  socket.on("room_state", showRoom);
+  socket.on(ChatEvent.QUESTIONS, ({ questions }) => renderQuestions(questions));
+  socket.on(ChatEvent.VIEWERS, ({ count }) => setCount("chat-viewers", count));
+  socket.on(ChatEvent.HEARTS, onHearts);
+  socket.on(ChatEvent.ROOM_STATE, showRoom);
   // A ban or time-out stays on screen: it is the state of this chat, not a passing hiccup.
-  socket.on("chat_error", ({ message, code }) =>
+  socket.on(ChatEvent.ERROR, ({ message, code }) =>
     showError(message, code === "banned" || code === "timed_out"));
-  socket.on("done", () => {
+  socket.on(ChatEvent.DONE, () => {
     const done = $(".chat-done");
     if (done) done.textContent = t.done;
   });
@@ -87,14 +88,14 @@ function startChat(panel) {
     const payload = { show_id: showId, text };
     if (form.elements.question?.checked) payload.question = true;
     hideError(); // a refusal of this attempt will show again
-    socket.emit("send_message", payload);
+    socket.emit(ChatCommand.SEND_MESSAGE, payload);
     input.value = "";
     if (form.elements.question) form.elements.question.checked = false;
     log.scrollTop = log.scrollHeight; // your own message: back to the latest
   });
 
   $(".heart-button")?.addEventListener("click", () => {
-    socket.emit("heart", { show_id: showId });
+    socket.emit(ChatCommand.HEART, { show_id: showId });
     floatHearts(1);
   });
 
@@ -103,13 +104,13 @@ function startChat(panel) {
       event.preventDefault();
       const f = control.elements;
       const kind = control.dataset.control;
-      if (kind === "notice") socket.emit("set_notice", { show_id: showId, text: f.text.value });
-      if (kind === "slow") socket.emit("set_slow_mode", { show_id: showId, seconds: Number(f.seconds.value) });
-      if (kind === "freeze") socket.emit("set_frozen", { show_id: showId, frozen: f.frozen.checked });
+      if (kind === "notice") socket.emit(ChatCommand.SET_NOTICE, { show_id: showId, text: f.text.value });
+      if (kind === "slow") socket.emit(ChatCommand.SET_SLOW_MODE, { show_id: showId, seconds: Number(f.seconds.value) });
+      if (kind === "freeze") socket.emit(ChatCommand.SET_FROZEN, { show_id: showId, frozen: f.frozen.checked });
       if (kind === "word") {
         const payload = { show_id: showId, word: f.word.value };
         if (f.platform?.checked) payload.platform = true;
-        socket.emit("add_banned_word", payload);
+        socket.emit(ChatCommand.ADD_BANNED_WORD, payload);
         f.word.value = "";
       }
     });
@@ -175,12 +176,12 @@ function startChat(panel) {
       button.addEventListener("click", () => socket.emit(event, { show_id: showId, ...extra }));
       tools.append(button);
     };
-    add(t.delete, "delete_message", { message_id: m.id });
+    add(t.delete, ChatCommand.DELETE_MESSAGE, { message_id: m.id });
     if (m.badge === "shopper") {
-      add(t.timeout, "timeout_user", { user_id: m.user_id, minutes: 5 });
-      add(t.ban, "ban_user", { user_id: m.user_id });
-      if (me.is_operator) add(t.ban_platform, "ban_user", { user_id: m.user_id, platform: true });
-      if (studio) add(t.appoint, "appoint_moderator", { user_id: m.user_id });
+      add(t.timeout, ChatCommand.TIMEOUT_USER, { user_id: m.user_id, minutes: 5 });
+      add(t.ban, ChatCommand.BAN_USER, { user_id: m.user_id });
+      if (me.is_operator) add(t.ban_platform, ChatCommand.BAN_USER, { user_id: m.user_id, platform: true });
+      if (studio) add(t.appoint, ChatCommand.APPOINT_MODERATOR, { user_id: m.user_id });
     }
     return tools;
   }
@@ -207,7 +208,7 @@ function startChat(panel) {
       answer.textContent = t.mark_answered;
       answer.setAttribute("data-testid", "mark-answered");
       answer.addEventListener("click", () =>
-        socket.emit("mark_answered", { show_id: showId, message_id: q.id }));
+        socket.emit(ChatCommand.MARK_ANSWERED, { show_id: showId, message_id: q.id }));
       item.append(author, text, answer);
       list.append(item);
     }

@@ -1,8 +1,10 @@
 // Live product events for one show: the page's one Socket.IO connection to the show's
 // room (shared with chat through /static/js/live_socket.js), and polling of a small JSON
 // endpoint, so the page stays right even without a live channel.
-export const EVENTS = ["product:pinned", "product:unpinned", "sale:started", "sale:ended",
-  "stock:changed", "product:sold_out", "order:paid"];
+import { LiveEvent } from "/static/js/events.js";
+
+export const EVENTS = [LiveEvent.PRODUCT_PINNED, LiveEvent.PRODUCT_UNPINNED, LiveEvent.SALE_STARTED,
+  LiveEvent.SALE_ENDED, LiveEvent.STOCK_CHANGED, LiveEvent.PRODUCT_SOLD_OUT, LiveEvent.ORDER_PAID];
 
 export async function follow(showId, onEvent, { pollMs = 4000, poll } = {}) {
   let connected = false;

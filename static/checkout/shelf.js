@@ -2,6 +2,7 @@
 // against the server's clock, live stock, and the bottom sheet that pays with Stripe.js.
 // User text is set with textContent only.
 import { api, fill, follow, krw } from "/static/checkout/live.js";
+import { LiveEvent } from "/static/js/events.js";
 
 const root = document.querySelector("[data-checkout-shelf]");
 const text = JSON.parse(document.getElementById("checkout-strings").textContent);
@@ -89,20 +90,20 @@ async function poll() {
 
 function onEvent(name, payload) {
   if (payload.server_time) clockSkew = Date.parse(payload.server_time) - Date.now();
-  if (name === "product:pinned") {
+  if (name === LiveEvent.PRODUCT_PINNED) {
     pinned = payload.product || null;
     sale = payload.sale || null;
-  } else if (name === "product:unpinned") {
+  } else if (name === LiveEvent.PRODUCT_UNPINNED) {
     pinned = null;
     sale = null;
-  } else if (name === "sale:started" && pinned && payload.sale?.product_id === pinned.id) {
+  } else if (name === LiveEvent.SALE_STARTED && pinned && payload.sale?.product_id === pinned.id) {
     sale = payload.sale;
-  } else if (name === "sale:ended" && sale && payload.sale_id === sale.id) {
+  } else if (name === LiveEvent.SALE_ENDED && sale && payload.sale_id === sale.id) {
     sale = null;
-  } else if (name === "stock:changed" && pinned && payload.product_id === pinned.id) {
+  } else if (name === LiveEvent.STOCK_CHANGED && pinned && payload.product_id === pinned.id) {
     pinned.available = payload.available;
     sale = payload.sale || (sale && Date.parse(sale.ends_at) > Date.now() + clockSkew ? sale : null);
-  } else if (name === "product:sold_out" && pinned && payload.product_id === pinned.id) {
+  } else if (name === LiveEvent.PRODUCT_SOLD_OUT && pinned && payload.product_id === pinned.id) {
     poll().catch(() => {});
     return;
   }

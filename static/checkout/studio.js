@@ -1,6 +1,7 @@
 // The studio's selling panel: line-up with pin buttons, flash sale, quick listing, and the
 // live order feed (events when a live channel exists, polling always).
 import { api, csrfToken, fill, follow, krw } from "/static/checkout/live.js";
+import { LiveEvent } from "/static/js/events.js";
 
 const root = document.querySelector("[data-checkout-studio]");
 const text = JSON.parse(document.getElementById("checkout-studio-strings").textContent);
@@ -121,6 +122,6 @@ $(".quick-form").addEventListener("submit", async (event) => {
 
 loadProducts();
 follow(showId, (name, payload) => {
-  if (name === "order:paid") addToFeed(payload);
+  if (name === LiveEvent.ORDER_PAID) addToFeed(payload);
   else refresh().catch(() => {});
 }, { poll, pollMs: 3000 });

@@ -1,6 +1,7 @@
 // One Socket.IO connection per page and show, shared by chat and the product shelf:
 // a second connection would count the same viewer twice. The connection joins the
 // show's room (chat's `join` event) every time it (re)connects.
+import { ChatCommand } from "/static/js/events.js";
 import { io } from "/static/vendor/socket.io/socket.io.esm.min.js";
 
 const sockets = new Map();
@@ -14,7 +15,7 @@ export function showSocket(showId) {
   const id = Number(showId);
   if (!sockets.has(id)) {
     const socket = io({ transports: ["websocket", "polling"] });
-    socket.on("connect", () => socket.emit("join", { show_id: id, watching: watching() }));
+    socket.on("connect", () => socket.emit(ChatCommand.JOIN, { show_id: id, watching: watching() }));
     sockets.set(id, socket);
   }
   return sockets.get(id);

@@ -12,6 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from server.accounts.models import User
+from server.events import ChatCommand, ChatEvent
 from server.security import SESSION_COOKIE
 from tests.helpers import login_as
 
@@ -32,7 +33,7 @@ class ChatClient:
     async def _record(self, event: str, *args: Any) -> None:
         async with self._changed:
             self.received.append((event, args[0] if args else None))
-            if event == "messages" and len(args) > 1:
+            if event == ChatEvent.MESSAGES and len(args) > 1:
                 # Heart and viewer updates that rode along in a message frame.
                 self.received.extend(args[1].items())
             self._changed.notify_all()
@@ -49,8 +50,8 @@ class ChatClient:
 
     async def join(self, show_id: int) -> dict[str, Any]:
         start = len(self.received)
-        await self.emit("join", {"show_id": show_id})
-        return await self.wait_for("joined", after=start)
+        await self.emit(ChatCommand.JOIN, {"show_id": show_id})
+        return await self.wait_for(ChatEvent.JOINED, after=start)
 
     async def wait_for(
         self, event: str, where: Callable[[Any], bool] = lambda _: True, after: int = 0
@@ -69,14 +70,14 @@ class ChatClient:
         return [data for event, data in self.received if event == name]
 
     def texts(self) -> list[str]:
-        return [m["text"] for batch in self.events("messages") for m in batch]
+        return [m["text"] for batch in self.events(ChatEvent.MESSAGES) for m in batch]
 
     async def wait_text(self, text: str) -> dict[str, Any]:
-        batch = await self.wait_for("messages", lambda b: any(m["text"] == text for m in b))
+        batch = await self.wait_for(ChatEvent.MESSAGES, lambda b: any(m["text"] == text for m in b))
         return next(m for m in batch if m["text"] == text)
 
     async def error(self, after: int = 0) -> dict[str, Any]:
-        result: dict[str, Any] = await self.wait_for("chat_error", after=after)
+        result: dict[str, Any] = await self.wait_for(ChatEvent.ERROR, after=after)
         return result
 
     async def close(self) -> None:

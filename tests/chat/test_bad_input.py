@@ -9,10 +9,10 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from chat import keys as chat_keys
 from chat.models import ChatMessage
 from server import keys
 from server.accounts.models import Role
+from server.events import ChatCommand, ChatEvent
 from tests.chat.conftest import ChatClient, Connect
 from tests.helpers import make_merchant, make_show, make_user
 
@@ -32,10 +32,10 @@ async def _nothing_leaked(
     """A good message still goes through, and it is the only one anyone saw or stored."""
     good = await connect(await make_user(app))
     await good.join(show_id)
-    await good.emit("send_message", {"show_id": show_id, "text": "정상 메시지"})
+    await good.emit(ChatCommand.SEND_MESSAGE, {"show_id": show_id, "text": "정상 메시지"})
     await observer.wait_text("정상 메시지")
     assert observer.texts() == ["정상 메시지"]
-    await app[chat_keys.hub].wait_stored()
+    await app[keys.chat_hub].wait_stored()
     async with app[keys.sessionmaker]() as session:
         assert [m.body for m in await session.scalars(select(ChatMessage))] == ["정상 메시지"]
 
@@ -66,10 +66,10 @@ async def test_malformed_messages_are_refused(
     await sender.join(show_id)
     if isinstance(payload, dict) and "show_id" not in payload:
         payload = {"show_id": show_id, **payload}
-    await sender.emit("send_message", payload)
+    await sender.emit(ChatCommand.SEND_MESSAGE, payload)
     error = await sender.error()
     assert error["code"] == code
-    assert error["event"] == "send_message"
+    assert error["event"] == ChatCommand.SEND_MESSAGE
     assert error["message"]
     await _nothing_leaked(app, connect, show_id, observer)
 
@@ -77,7 +77,7 @@ async def test_malformed_messages_are_refused(
 async def test_posting_without_joining(app: web.Application, connect: Connect) -> None:
     show_id, _, observer = await _room(app, connect)
     sender = await connect(await make_user(app))
-    await sender.emit("send_message", {"show_id": show_id, "text": "몰래"})
+    await sender.emit(ChatCommand.SEND_MESSAGE, {"show_id": show_id, "text": "몰래"})
     assert (await sender.error())["code"] == "not_joined"
     await _nothing_leaked(app, connect, show_id, observer)
 
@@ -86,7 +86,7 @@ async def test_posting_to_another_shows_room(app: web.Application, connect: Conn
     show_id, other_id, observer = await _room(app, connect)
     sender = await connect(await make_user(app))
     await sender.join(other_id)
-    await sender.emit("send_message", {"show_id": show_id, "text": "건너편"})
+    await sender.emit(ChatCommand.SEND_MESSAGE, {"show_id": show_id, "text": "건너편"})
     assert (await sender.error())["code"] == "wrong_room"
     await _nothing_leaked(app, connect, show_id, observer)
 
@@ -95,12 +95,12 @@ async def test_anonymous_viewers_cannot_post(app: web.Application, connect: Conn
     show_id, _, observer = await _room(app, connect)
     anonymous = await connect(locale="ko")
     await anonymous.join(show_id)
-    await anonymous.emit("send_message", {"show_id": show_id, "text": "익명"})
+    await anonymous.emit(ChatCommand.SEND_MESSAGE, {"show_id": show_id, "text": "익명"})
     error = await anonymous.error()
     assert error == {
         "code": "sign_in",
         "message": "채팅하려면 로그인하세요.",
-        "event": "send_message",
+        "event": ChatCommand.SEND_MESSAGE,
     }
     await _nothing_leaked(app, connect, show_id, observer)
 
@@ -131,28 +131,28 @@ async def test_unknown_events(app: web.Application, connect: Connect, event: str
 
 async def test_joining_a_show_that_does_not_exist(app: web.Application, connect: Connect) -> None:
     viewer = await connect(locale="en")
-    await viewer.emit("join", {"show_id": 999_999})
+    await viewer.emit(ChatCommand.JOIN, {"show_id": 999_999})
     assert await viewer.error() == {
         "code": "no_show",
         "message": "There is no such show.",
-        "event": "join",
+        "event": ChatCommand.JOIN,
     }
 
 
 @pytest.mark.parametrize(
     ("event", "extra"),
     [
-        ("delete_message", {"message_id": "k1"}),
-        ("timeout_user", {"user_id": 1, "minutes": 5}),
-        ("ban_user", {"user_id": 1}),
-        ("ban_user", {"user_id": 1, "platform": True}),
-        ("set_slow_mode", {"seconds": 30}),
-        ("set_frozen", {"frozen": True}),
-        ("set_notice", {"text": "가짜 공지"}),
-        ("add_banned_word", {"word": "배추"}),
-        ("appoint_moderator", {"user_id": 1}),
-        ("mark_answered", {"message_id": "k1"}),
-        ("open_questions", {}),
+        (ChatCommand.DELETE_MESSAGE, {"message_id": "k1"}),
+        (ChatCommand.TIMEOUT_USER, {"user_id": 1, "minutes": 5}),
+        (ChatCommand.BAN_USER, {"user_id": 1}),
+        (ChatCommand.BAN_USER, {"user_id": 1, "platform": True}),
+        (ChatCommand.SET_SLOW_MODE, {"seconds": 30}),
+        (ChatCommand.SET_FROZEN, {"frozen": True}),
+        (ChatCommand.SET_NOTICE, {"text": "가짜 공지"}),
+        (ChatCommand.ADD_BANNED_WORD, {"word": "배추"}),
+        (ChatCommand.APPOINT_MODERATOR, {"user_id": 1}),
+        (ChatCommand.MARK_ANSWERED, {"message_id": "k1"}),
+        (ChatCommand.OPEN_QUESTIONS, {}),
     ],
 )
 async def test_moderation_from_a_shopper_is_refused(
@@ -163,7 +163,9 @@ async def test_moderation_from_a_shopper_is_refused(
     await shopper.join(show_id)
     await shopper.emit(event, {"show_id": show_id, **extra})
     assert (await shopper.error())["code"] == "not_moderator"
-    assert not observer.events("room_state") and not observer.events("message_deleted")
+    assert not observer.events(ChatEvent.ROOM_STATE) and not observer.events(
+        ChatEvent.MESSAGE_DELETED
+    )
     await _nothing_leaked(app, connect, show_id, observer)
 
 
@@ -176,7 +178,7 @@ async def test_creator_of_another_store_cannot_moderate(
     await make_show(app, other_store, [outsider])
     client = await connect(outsider)
     await client.join(show_id)
-    await client.emit("set_frozen", {"show_id": show_id, "frozen": True})
+    await client.emit(ChatCommand.SET_FROZEN, {"show_id": show_id, "frozen": True})
     assert (await client.error())["code"] == "not_moderator"
 
 
@@ -187,11 +189,11 @@ async def test_html_and_script_arrive_as_the_same_inert_text(
     sender = await connect(await make_user(app))
     await sender.join(show_id)
     nasty = '<img src=x onerror="alert(1)"><script>alert(2)</script>&amp;'
-    await sender.emit("send_message", {"show_id": show_id, "text": nasty})
+    await sender.emit(ChatCommand.SEND_MESSAGE, {"show_id": show_id, "text": nasty})
     seen = await observer.wait_text(nasty)
     # Stored and sent as plain text, exactly as typed; pages render it with textContent.
     assert seen["text"] == nasty
-    await app[chat_keys.hub].wait_stored()
+    await app[keys.chat_hub].wait_stored()
     async with app[keys.sessionmaker]() as session:
         assert (await session.scalars(select(ChatMessage.body))).one() == nasty
 
@@ -202,7 +204,7 @@ async def test_a_frame_beyond_the_size_limit_drops_only_that_socket(
     show_id, _, observer = await _room(app, connect)
     sender = await connect(await make_user(app))
     await sender.join(show_id)
-    await sender.emit("send_message", {"show_id": show_id, "text": "x" * 100_000})
+    await sender.emit(ChatCommand.SEND_MESSAGE, {"show_id": show_id, "text": "x" * 100_000})
     await _nothing_leaked(app, connect, show_id, observer)
 
 

@@ -7,11 +7,11 @@ import datetime as dt
 from aiohttp import web
 from sqlalchemy import select
 
-from chat import keys as chat_keys
 from chat.models import ChatMessage
 from server import keys
 from server.accounts.models import Role
 from server.db import utcnow
+from server.events import ChatCommand, ChatEvent, LiveEvent
 from server.shows.models import Show
 from tests.chat.conftest import Connect
 from tests.helpers import make_merchant, make_show, make_user
@@ -32,13 +32,13 @@ async def test_a_message_reaches_everyone_in_the_room_and_is_stored(
     await alice.join(show.id)
     await viewer.join(show.id)
 
-    await alice.emit("send_message", {"show_id": show.id, "text": "배추 몇 포기예요?"})
+    await alice.emit(ChatCommand.SEND_MESSAGE, {"show_id": show.id, "text": "배추 몇 포기예요?"})
     seen = await viewer.wait_text("배추 몇 포기예요?")
 
     assert seen["author"] == "지민"
     assert seen["badge"] == "shopper"
     assert await alice.wait_text("배추 몇 포기예요?")
-    await app[chat_keys.hub].wait_stored()
+    await app[keys.chat_hub].wait_stored()
     async with app[keys.sessionmaker]() as session:
         stored = (await session.scalars(select(ChatMessage))).one()
     assert stored.user_id == shopper.id and stored.body == "배추 몇 포기예요?"
@@ -52,13 +52,13 @@ async def test_join_brings_history_notice_viewers_and_hearts(
     show = await make_show(app, store)
     host = await connect(merchant)
     await host.join(show.id)
-    await host.emit("set_notice", {"show_id": show.id, "text": "오늘 무료배송!"})
-    await host.wait_for("room_state")
+    await host.emit(ChatCommand.SET_NOTICE, {"show_id": show.id, "text": "오늘 무료배송!"})
+    await host.wait_for(ChatEvent.ROOM_STATE)
     for n in range(3):
-        await host.emit("send_message", {"show_id": show.id, "text": f"안내 {n}"})
+        await host.emit(ChatCommand.SEND_MESSAGE, {"show_id": show.id, "text": f"안내 {n}"})
     await host.wait_text("안내 2")
-    await host.emit("heart", {"show_id": show.id})
-    await host.wait_for("hearts")
+    await host.emit(ChatCommand.HEART, {"show_id": show.id})
+    await host.wait_for(ChatEvent.HEARTS)
 
     late = await connect()
     joined = await late.join(show.id)
@@ -105,10 +105,10 @@ async def test_hearts_are_batched_into_a_few_broadcasts(
     fan = await connect()
     await fan.join(show.id)
     for _ in range(200):
-        await fan.emit("heart", {"show_id": show.id})
-    await fan.wait_for("hearts", lambda h: h["total"] == 200)
+        await fan.emit(ChatCommand.HEART, {"show_id": show.id})
+    await fan.wait_for(ChatEvent.HEARTS, lambda h: h["total"] == 200)
 
-    broadcasts = fan.events("hearts")
+    broadcasts = fan.events(ChatEvent.HEARTS)
     assert sum(h["added"] for h in broadcasts) == 200
     # 200 hearts in, a handful of broadcasts out (4 per second at most).
     assert len(broadcasts) < 20
@@ -124,10 +124,10 @@ async def test_viewer_count_follows_joins_and_leaves(
     others = [await connect() for _ in range(3)]
     for other in others:
         await other.join(show.id)
-    await first.wait_for("viewers", lambda v: v["count"] == 4)
+    await first.wait_for(ChatEvent.VIEWERS, lambda v: v["count"] == 4)
     for other in others[:2]:
         await other.close()
-    await first.wait_for("viewers", lambda v: v["count"] == 2)
+    await first.wait_for(ChatEvent.VIEWERS, lambda v: v["count"] == 2)
 
 
 async def test_questions_are_answered_and_highlighted_for_everyone(
@@ -143,20 +143,20 @@ async def test_questions_are_answered_and_highlighted_for_everyone(
     await studio.join(show.id)
 
     await asker.emit(
-        "send_message", {"show_id": show.id, "text": "배송 언제 돼요?", "question": True}
+        ChatCommand.SEND_MESSAGE, {"show_id": show.id, "text": "배송 언제 돼요?", "question": True}
     )
     question = await asker.wait_text("배송 언제 돼요?")
     assert question["question"] and not question["answered"]
-    await studio.emit("open_questions", {"show_id": show.id})
-    listed = await studio.wait_for("questions")
+    await studio.emit(ChatCommand.OPEN_QUESTIONS, {"show_id": show.id})
+    listed = await studio.wait_for(ChatEvent.QUESTIONS)
     assert [q["id"] for q in listed["questions"]] == [question["id"]]
 
-    await studio.emit("mark_answered", {"show_id": show.id, "message_id": question["id"]})
-    answered = await asker.wait_for("question_answered")
+    await studio.emit(ChatCommand.MARK_ANSWERED, {"show_id": show.id, "message_id": question["id"]})
+    answered = await asker.wait_for(ChatEvent.QUESTION_ANSWERED)
     assert answered == {"id": question["id"]}
     start = len(studio.received)
-    await studio.emit("open_questions", {"show_id": show.id})
-    assert (await studio.wait_for("questions", after=start))["questions"] == []
+    await studio.emit(ChatCommand.OPEN_QUESTIONS, {"show_id": show.id})
+    assert (await studio.wait_for(ChatEvent.QUESTIONS, after=start))["questions"] == []
     joined = await (await connect()).join(show.id)
     assert joined["messages"][0]["answered"] is True
 
@@ -166,8 +166,8 @@ async def test_publisher_events_reach_the_room(app: web.Application, connect: Co
     show = await make_show(app, store)
     viewer = await connect()
     await viewer.join(show.id)
-    await app[keys.events].publish(show.id, "product_pinned", {"product_id": 7})
-    assert await viewer.wait_for("product_pinned") == {"product_id": 7}
+    await app[keys.live_events].publish(show.id, LiveEvent.PRODUCT_PINNED, {"product_id": 7})
+    assert await viewer.wait_for(LiveEvent.PRODUCT_PINNED) == {"product_id": 7}
 
 
 async def test_hearts_and_counts_arrive_while_messages_flow(
@@ -182,11 +182,13 @@ async def test_hearts_and_counts_arrive_while_messages_flow(
         await talker.join(show.id)
     for round_ in range(3):
         for n, talker in enumerate(talkers):
-            await talker.emit("heart", {"show_id": show.id})
-            await talker.emit("send_message", {"show_id": show.id, "text": f"{round_}-{n}"})
+            await talker.emit(ChatCommand.HEART, {"show_id": show.id})
+            await talker.emit(
+                ChatCommand.SEND_MESSAGE, {"show_id": show.id, "text": f"{round_}-{n}"}
+            )
     # Updates that rode along in a message frame count the same as separate ones.
-    await viewer.wait_for("hearts", lambda h: h["total"] == 9)
-    await viewer.wait_for("viewers", lambda v: v["count"] == 4)
+    await viewer.wait_for(ChatEvent.HEARTS, lambda h: h["total"] == 9)
+    await viewer.wait_for(ChatEvent.VIEWERS, lambda v: v["count"] == 4)
     await viewer.wait_text("2-2")
-    assert sum(h["added"] for h in viewer.events("hearts")) == 9
+    assert sum(h["added"] for h in viewer.events(ChatEvent.HEARTS)) == 9
     assert len(viewer.texts()) == 9

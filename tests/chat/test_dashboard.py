@@ -7,6 +7,7 @@ from aiohttp import web
 
 from server import keys
 from server.accounts.models import Role, User
+from server.events import ChatCommand, ChatEvent
 from server.security import CSRF_COOKIE, csrf_token_for
 from server.shows import service as shows
 from tests.chat.conftest import Connect
@@ -53,8 +54,8 @@ async def test_operator_sees_live_chats_bans_and_undoes_one(
     troll = await make_user(app, name="도배꾼")
     host = await connect(merchant)
     await host.join(show.id)
-    await host.emit("ban_user", {"show_id": show.id, "user_id": troll.id})
-    await host.wait_for("done", lambda d: d["event"] == "ban_user")
+    await host.emit(ChatCommand.BAN_USER, {"show_id": show.id, "user_id": troll.id})
+    await host.wait_for(ChatEvent.DONE, lambda d: d["event"] == ChatCommand.BAN_USER)
 
     shopper_browser = Browser(app, host.url)
     ops = Browser(app, host.url)
@@ -81,5 +82,5 @@ async def test_operator_sees_live_chats_bans_and_undoes_one(
 
     fan = await connect(troll)
     await fan.join(show.id)
-    await fan.emit("send_message", {"show_id": show.id, "text": "다시 왔어요"})
+    await fan.emit(ChatCommand.SEND_MESSAGE, {"show_id": show.id, "text": "다시 왔어요"})
     await host.wait_text("다시 왔어요")

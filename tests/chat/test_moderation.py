@@ -8,10 +8,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from chat import keys as chat_keys
 from chat.models import ChatMessage, ModerationAction
 from server import keys
 from server.accounts.models import Role
+from server.events import ChatCommand, ChatEvent
 from tests.chat.conftest import Connect
 from tests.helpers import login_as, make_merchant, make_show, make_user
 
@@ -29,12 +29,12 @@ async def test_deleted_message_is_gone_for_everyone(app: web.Application, connec
     host, bad, viewer = await connect(merchant), await connect(troll), await connect()
     for client in (host, bad, viewer):
         await client.join(show.id)
-    await bad.emit("send_message", {"show_id": show.id, "text": "스팸 스팸"})
+    await bad.emit(ChatCommand.SEND_MESSAGE, {"show_id": show.id, "text": "스팸 스팸"})
     spam = await viewer.wait_text("스팸 스팸")
 
-    await host.emit("delete_message", {"show_id": show.id, "message_id": spam["id"]})
+    await host.emit(ChatCommand.DELETE_MESSAGE, {"show_id": show.id, "message_id": spam["id"]})
 
-    assert await viewer.wait_for("message_deleted") == {"id": spam["id"]}
+    assert await viewer.wait_for(ChatEvent.MESSAGE_DELETED) == {"id": spam["id"]}
     joined = await (await connect()).join(show.id)
     assert joined["messages"] == []
     assert await _audit(app) == [("delete_message", merchant.id)]
@@ -51,8 +51,10 @@ async def test_timed_out_user_cannot_post_even_after_reconnecting(
     await host.join(show.id)
     await first.join(show.id)
 
-    await host.emit("timeout_user", {"show_id": show.id, "user_id": loud.id, "minutes": 5})
-    told = await first.wait_for("chat_error")
+    await host.emit(
+        ChatCommand.TIMEOUT_USER, {"show_id": show.id, "user_id": loud.id, "minutes": 5}
+    )
+    told = await first.wait_for(ChatEvent.ERROR)
     assert told["code"] == "timed_out" and "5분" in told["message"]  # in their language
     await first.close()
 
@@ -60,11 +62,11 @@ async def test_timed_out_user_cannot_post_even_after_reconnecting(
     await again.join(show.id)
     assert (await again.error())["code"] == "timed_out"  # told at once on joining
     start = len(again.received)
-    await again.emit("send_message", {"show_id": show.id, "text": "다시 왔지롱"})
+    await again.emit(ChatCommand.SEND_MESSAGE, {"show_id": show.id, "text": "다시 왔지롱"})
     refused = await again.error(after=start)
     assert refused["code"] == "timed_out"
     assert refused["message"] == "You are timed out of this chat for 5 more minute(s)."
-    await app[chat_keys.hub].wait_stored()
+    await app[keys.chat_hub].wait_stored()
     async with app[keys.sessionmaker]() as session:
         assert (await session.scalars(select(ChatMessage))).all() == []
     assert await _audit(app) == [("timeout", creator.id)]
@@ -80,27 +82,31 @@ async def test_store_ban_and_platform_ban(app: web.Application, connect: Connect
     host = await connect(merchant)
     await host.join(show.id)
 
-    await host.emit("ban_user", {"show_id": show.id, "user_id": troll.id})
-    await host.wait_for("done", lambda d: d["event"] == "ban_user")
+    await host.emit(ChatCommand.BAN_USER, {"show_id": show.id, "user_id": troll.id})
+    await host.wait_for(ChatEvent.DONE, lambda d: d["event"] == ChatCommand.BAN_USER)
     bad = await connect(troll)
     await bad.join(show.id)
     assert (await bad.error())["code"] == "banned"
     # The store ban stops them on this store's shows only.
     await bad.join(other_show.id)
     start = len(bad.received)
-    await bad.emit("send_message", {"show_id": other_show.id, "text": "여기선 돼요"})
+    await bad.emit(ChatCommand.SEND_MESSAGE, {"show_id": other_show.id, "text": "여기선 돼요"})
     assert await bad.wait_text("여기선 돼요")
 
     # A merchant may not ban platform-wide; an operator may.
     start = len(host.received)
-    await host.emit("ban_user", {"show_id": show.id, "user_id": troll.id, "platform": True})
+    await host.emit(
+        ChatCommand.BAN_USER, {"show_id": show.id, "user_id": troll.id, "platform": True}
+    )
     assert (await host.error(after=start))["code"] == "operators_only"
     ops = await connect(operator)
     await ops.join(other_show.id)
-    await ops.emit("ban_user", {"show_id": other_show.id, "user_id": troll.id, "platform": True})
-    await ops.wait_for("done")
+    await ops.emit(
+        ChatCommand.BAN_USER, {"show_id": other_show.id, "user_id": troll.id, "platform": True}
+    )
+    await ops.wait_for(ChatEvent.DONE)
     start = len(bad.received)
-    await bad.emit("send_message", {"show_id": other_show.id, "text": "이제는?"})
+    await bad.emit(ChatCommand.SEND_MESSAGE, {"show_id": other_show.id, "text": "이제는?"})
     assert (await bad.error(after=start))["code"] == "banned"
     assert "이제는?" not in bad.texts()
     assert await _audit(app) == [("ban_store", merchant.id), ("ban_platform", operator.id)]
@@ -114,23 +120,23 @@ async def test_slow_mode_freeze_and_notice(app: web.Application, connect: Connec
     await host.join(show.id)
     await fan.join(show.id)
 
-    await host.emit("set_slow_mode", {"show_id": show.id, "seconds": 60})
-    assert (await fan.wait_for("room_state"))["slow_mode"] == 60
-    await fan.emit("send_message", {"show_id": show.id, "text": "하나"})
+    await host.emit(ChatCommand.SET_SLOW_MODE, {"show_id": show.id, "seconds": 60})
+    assert (await fan.wait_for(ChatEvent.ROOM_STATE))["slow_mode"] == 60
+    await fan.emit(ChatCommand.SEND_MESSAGE, {"show_id": show.id, "text": "하나"})
     await fan.wait_text("하나")
     start = len(fan.received)
-    await fan.emit("send_message", {"show_id": show.id, "text": "둘"})
+    await fan.emit(ChatCommand.SEND_MESSAGE, {"show_id": show.id, "text": "둘"})
     assert (await fan.error(after=start))["code"] == "slow_mode"
     # Staff are not slowed down.
-    await host.emit("send_message", {"show_id": show.id, "text": "공지 1"})
-    await host.emit("send_message", {"show_id": show.id, "text": "공지 2"})
+    await host.emit(ChatCommand.SEND_MESSAGE, {"show_id": show.id, "text": "공지 1"})
+    await host.emit(ChatCommand.SEND_MESSAGE, {"show_id": show.id, "text": "공지 2"})
     await fan.wait_text("공지 2")
 
-    await host.emit("set_slow_mode", {"show_id": show.id, "seconds": 0})
-    await host.emit("set_frozen", {"show_id": show.id, "frozen": True})
-    await fan.wait_for("room_state", lambda r: r["frozen"])
+    await host.emit(ChatCommand.SET_SLOW_MODE, {"show_id": show.id, "seconds": 0})
+    await host.emit(ChatCommand.SET_FROZEN, {"show_id": show.id, "frozen": True})
+    await fan.wait_for(ChatEvent.ROOM_STATE, lambda r: r["frozen"])
     start = len(fan.received)
-    await fan.emit("send_message", {"show_id": show.id, "text": "얼음"})
+    await fan.emit(ChatCommand.SEND_MESSAGE, {"show_id": show.id, "text": "얼음"})
     assert (await fan.error(after=start))["code"] == "frozen"
     assert "둘" not in fan.texts() and "얼음" not in fan.texts()
     actions = [a for a, _ in await _audit(app)]
@@ -146,17 +152,19 @@ async def test_banned_words_match_across_case_width_and_spacing(
     host, ops = await connect(merchant), await connect(operator)
     await host.join(show.id)
     await ops.join(show.id)
-    await host.emit("add_banned_word", {"show_id": show.id, "word": "바보"})
-    await ops.emit("add_banned_word", {"show_id": show.id, "word": "Scam", "platform": True})
-    await host.wait_for("done")
-    await ops.wait_for("done")
+    await host.emit(ChatCommand.ADD_BANNED_WORD, {"show_id": show.id, "word": "바보"})
+    await ops.emit(
+        ChatCommand.ADD_BANNED_WORD, {"show_id": show.id, "word": "Scam", "platform": True}
+    )
+    await host.wait_for(ChatEvent.DONE)
+    await ops.wait_for(ChatEvent.DONE)
 
     for attempt in ("바 보 같은", "ＳＣＡＭ 아님", "s c a m", "SCAM!!"):
         fan = await connect(await make_user(app))
         await fan.join(show.id)
-        await fan.emit("send_message", {"show_id": show.id, "text": attempt})
+        await fan.emit(ChatCommand.SEND_MESSAGE, {"show_id": show.id, "text": attempt})
         assert (await fan.error())["code"] == "banned_word", attempt
-    await fan.emit("send_message", {"show_id": show.id, "text": "scarf 있어요?"})
+    await fan.emit(ChatCommand.SEND_MESSAGE, {"show_id": show.id, "text": "scarf 있어요?"})
     await fan.wait_text("scarf 있어요?")
     assert fan.texts() == ["scarf 있어요?"]
     assert host.texts() == ["scarf 있어요?"]
@@ -170,10 +178,12 @@ async def test_links_only_from_staff(app: web.Application, connect: Connect) -> 
     await host.join(show.id)
     await fan.join(show.id)
     await fan.emit(
-        "send_message", {"show_id": show.id, "text": "싸게 파는 곳 https://evil.example"}
+        ChatCommand.SEND_MESSAGE, {"show_id": show.id, "text": "싸게 파는 곳 https://evil.example"}
     )
     assert (await fan.error())["code"] == "links"
-    await host.emit("send_message", {"show_id": show.id, "text": "스토어: https://jangteo.kr/s/1"})
+    await host.emit(
+        ChatCommand.SEND_MESSAGE, {"show_id": show.id, "text": "스토어: https://jangteo.kr/s/1"}
+    )
     await fan.wait_text("스토어: https://jangteo.kr/s/1")
 
 
@@ -186,22 +196,27 @@ async def test_appointed_moderator_moderates_that_stores_shows(
     troll = await make_user(app)
     host = await connect(merchant)
     await host.join(show.id)
-    await host.emit("appoint_moderator", {"show_id": show.id, "user_id": helper.id})
-    await host.wait_for("done")
+    await host.emit(ChatCommand.APPOINT_MODERATOR, {"show_id": show.id, "user_id": helper.id})
+    await host.wait_for(ChatEvent.DONE)
 
     mod = await connect(helper)
     joined = await mod.join(show.id)
     assert joined["me"]["can_moderate"] and joined["me"]["badge"] == "moderator"
-    await mod.emit("timeout_user", {"show_id": show.id, "user_id": troll.id, "minutes": 1})
-    await mod.wait_for("done")
+    await mod.emit(
+        ChatCommand.TIMEOUT_USER, {"show_id": show.id, "user_id": troll.id, "minutes": 1}
+    )
+    await mod.wait_for(ChatEvent.DONE)
     # A moderator cannot appoint more moderators, nor act on staff.
     start = len(mod.received)
-    await mod.emit("appoint_moderator", {"show_id": show.id, "user_id": troll.id})
+    await mod.emit(ChatCommand.APPOINT_MODERATOR, {"show_id": show.id, "user_id": troll.id})
     assert (await mod.error(after=start))["code"] == "not_moderator"
     start = len(mod.received)
-    await mod.emit("ban_user", {"show_id": show.id, "user_id": merchant.id})
+    await mod.emit(ChatCommand.BAN_USER, {"show_id": show.id, "user_id": merchant.id})
     assert (await mod.error(after=start))["code"] == "staff"
-    assert await _audit(app) == [("appoint_moderator", merchant.id), ("timeout", helper.id)]
+    assert await _audit(app) == [
+        ("appoint_moderator", merchant.id),
+        ("timeout", helper.id),
+    ]
 
 
 async def test_flood_control_mutes_after_three_quick_messages(
@@ -213,7 +228,7 @@ async def test_flood_control_mutes_after_three_quick_messages(
     fan = await connect(shopper, locale="ko")
     await fan.join(show.id)
     for n in range(5):
-        await fan.emit("send_message", {"show_id": show.id, "text": f"도배 {n}"})
+        await fan.emit(ChatCommand.SEND_MESSAGE, {"show_id": show.id, "text": f"도배 {n}"})
     refused = await fan.error()
     assert refused["code"] == "too_fast"
     assert "너무 빨리" in refused["message"]
@@ -229,8 +244,10 @@ async def test_staff_read_the_moderation_log_and_shoppers_cannot(
     troll = await make_user(app)
     host = await connect(merchant)
     await host.join(show.id)
-    await host.emit("timeout_user", {"show_id": show.id, "user_id": troll.id, "minutes": 3})
-    await host.wait_for("done")
+    await host.emit(
+        ChatCommand.TIMEOUT_USER, {"show_id": show.id, "user_id": troll.id, "minutes": 3}
+    )
+    await host.wait_for(ChatEvent.DONE)
 
     http = await aiohttp_client(served.server)
     await login_as(http, merchant)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from server import keys
 from server.analytics.models import ViewerVisit
+from server.events import ChatCommand, ChatEvent
 from tests.chat.conftest import Connect
 from tests.helpers import make_merchant, make_show, make_user
 
@@ -48,12 +49,12 @@ async def test_staff_at_work_are_not_counted_as_viewers(
     merchant, store = await make_merchant(app)
     show = await make_show(app, store)
     studio = await connect(merchant)
-    await studio.emit("join", {"show_id": show.id, "watching": False})
-    joined = await studio.wait_for("joined")
+    await studio.emit(ChatCommand.JOIN, {"show_id": show.id, "watching": False})
+    joined = await studio.wait_for(ChatEvent.JOINED)
     assert joined["viewers"] == 0 and joined["me"]["can_moderate"]
     sly = await connect(await make_user(app))
-    await sly.emit("join", {"show_id": show.id, "watching": False})  # not staff: counted
-    assert (await sly.wait_for("joined"))["viewers"] == 1
+    await sly.emit(ChatCommand.JOIN, {"show_id": show.id, "watching": False})  # not staff: counted
+    assert (await sly.wait_for(ChatEvent.JOINED))["viewers"] == 1
     fan = await connect()
     assert (await fan.join(show.id))["viewers"] == 2
     assert len(await _visits(app)) == 2

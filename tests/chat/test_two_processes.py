@@ -19,6 +19,7 @@ import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient
 
 from server.app import create_app
+from server.events import ChatCommand, ChatEvent
 from server.security import SESSION_COOKIE
 from tests.chat.conftest import ChatClient
 from tests.conftest import base_settings
@@ -117,21 +118,23 @@ async def test_message_posted_on_one_process_reaches_the_other(
         await poster.join(show.id)
         await reader.join(show.id)
         # Viewers are counted across both processes.
-        await reader.wait_for("viewers", lambda v: v["count"] == 2)
-        await poster.wait_for("viewers", lambda v: v["count"] == 2)
+        await reader.wait_for(ChatEvent.VIEWERS, lambda v: v["count"] == 2)
+        await poster.wait_for(ChatEvent.VIEWERS, lambda v: v["count"] == 2)
 
-        await poster.emit("send_message", {"show_id": show.id, "text": "저쪽 서버에도 보이나요?"})
+        await poster.emit(
+            ChatCommand.SEND_MESSAGE, {"show_id": show.id, "text": "저쪽 서버에도 보이나요?"}
+        )
         seen = await reader.wait_text("저쪽 서버에도 보이나요?")
         assert seen["author"] == "두 번째 서버"
 
         for _ in range(5):
-            await reader.emit("heart", {"show_id": show.id})
+            await reader.emit(ChatCommand.HEART, {"show_id": show.id})
         for _ in range(5):
-            await poster.emit("heart", {"show_id": show.id})
-        await reader.wait_for("hearts", lambda h: h["total"] == 10)
-        await poster.wait_for("hearts", lambda h: h["total"] == 10)
+            await poster.emit(ChatCommand.HEART, {"show_id": show.id})
+        await reader.wait_for(ChatEvent.HEARTS, lambda h: h["total"] == 10)
+        await poster.wait_for(ChatEvent.HEARTS, lambda h: h["total"] == 10)
         # Each batched heart count went out once, to both processes' clients.
-        assert sum(h["added"] for h in reader.events("hearts")) == 10
+        assert sum(h["added"] for h in reader.events(ChatEvent.HEARTS)) == 10
     finally:
         await poster.close()
         await reader.close()

@@ -13,16 +13,16 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from checkout import catalog
-from checkout.keys import CheckoutConfig, config
+from checkout.config import CheckoutConfig
 from server import keys
 from server.accounts.models import Role, Store, User
 from server.app import create_app
-from server.events import EventPublisher, RecordingPublisher
+from server.keys import checkout_config as config
 from server.localstripe_process import localstripe_settings
 from server.settings import Settings
 from server.shows import service as shows
 from server.shows.models import Show
-from tests.helpers import login_as, make_merchant, make_show, make_user
+from tests.helpers import login_as, make_merchant, make_show, make_user, record_events, recorder
 from tests.localstripe import free_port, localstripe_url
 
 __all__ = ["localstripe_url"]
@@ -47,9 +47,7 @@ class Shop:
 
     @property
     def published(self) -> list[tuple[int, str, dict[str, Any]]]:
-        publisher = self.app[keys.events]
-        assert isinstance(publisher, Tee)
-        return publisher.recorded.published
+        return self.app[recorder].published
 
     async def shopper(self, name: str | None = None) -> tuple[TestClient, User]:
         user = await make_user(self.app, Role.SHOPPER, name=name)
@@ -63,18 +61,6 @@ class Shop:
         return client
 
 
-class Tee:
-    """Keeps a copy of every live event and passes it on to the app's real publisher."""
-
-    def __init__(self, inner: EventPublisher) -> None:
-        self.inner = inner
-        self.recorded = RecordingPublisher()
-
-    async def publish(self, show_id: int, event: str, payload: dict[str, Any]) -> None:
-        await self.recorded.publish(show_id, event, payload)
-        await self.inner.publish(show_id, event, payload)
-
-
 async def build_shop(
     settings: Settings,
     stripe: str,
@@ -86,7 +72,7 @@ async def build_shop(
     port = free_port()
     settings = localstripe_settings(settings, stripe).with_(public_url=f"http://127.0.0.1:{port}")
     app = create_app(settings)
-    app[keys.events] = Tee(app[keys.events])
+    record_events(app)
     app[config] = CheckoutConfig(
         sweep_every_seconds=sweep_every, webhook_name=f"test-{uuid.uuid4().hex[:10]}"
     )

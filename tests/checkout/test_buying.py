@@ -10,8 +10,8 @@ import aiohttp
 from aiohttp.test_utils import TestClient
 
 from checkout import catalog
-from checkout.keys import config
 from server import keys
+from server.keys import checkout_config as config
 from server.localstripe_process import LOCALSTRIPE_KEY
 from tests.checkout.conftest import Shop, order_body
 from tests.helpers import csrf

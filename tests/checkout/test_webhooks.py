@@ -14,10 +14,11 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
 from checkout import orders
-from checkout.keys import config, gateway
 from checkout.models import PaymentEvent, Refund
 from checkout.payments import WEBHOOK_PATH, StripeGateway
 from server import keys
+from server.keys import checkout_config as config
+from server.keys import payment_gateway as gateway
 from server.settings import Settings
 from tests.checkout.conftest import Shop, build_shop, order_body
 from tests.checkout.test_buying import post, stock_of, wait_for_status

@@ -13,10 +13,10 @@ from chat.models import ChatMessage
 from checkout.models import Order, OrderLine, OrderStatus, Product
 from server import keys
 from server.accounts.models import Role, Store, User
-from server.analytics import appkeys as analytics_keys
 from server.analytics.models import ShowEvent, ViewerSample, ViewerVisit
-from server.analytics.presence import take_samples, viewer_key
+from server.analytics.presence import viewer_key
 from server.db import utcnow
+from server.events import LiveEvent
 from server.shows import service as shows
 from server.shows.models import Show
 from tests.helpers import login_as, make_merchant, make_show, make_user
@@ -171,8 +171,10 @@ async def test_journal_keeps_live_events_with_their_offset(client: TestClient) -
     show = await make_show(client.app, store)
     async with client.app[keys.sessionmaker].begin() as session:
         await shows.system_transition(session, show.id, "start")
-    await client.app[keys.events].publish(show.id, "product:pinned", {"product": {"name": "도마"}})
-    await client.app[keys.events].publish(show.id, "stock:changed", {"stock": 3})
+    await client.app[keys.live_events].publish(
+        show.id, LiveEvent.PRODUCT_PINNED, {"product": {"name": "도마"}}
+    )
+    await client.app[keys.live_events].publish(show.id, LiveEvent.STOCK_CHANGED, {"stock": 3})
     async with client.app[keys.sessionmaker]() as session:
         from sqlalchemy import select
 
@@ -186,11 +188,11 @@ async def test_sampler_and_presence_feed_the_numbers(client: TestClient) -> None
     show = await make_show(client.app, store)
     async with client.app[keys.sessionmaker].begin() as session:
         await shows.system_transition(session, show.id, "start")
-    presence = client.app[analytics_keys.presence]
+    presence = client.app[keys.presence]
     visit = await presence.joined(show.id, viewer_key(None, "browser-seed", "sid1"), None)
     await presence.joined(show.id, viewer_key(7, None, "sid2"), None)
     await presence.left(visit)
-    assert await take_samples(client.app) == 1
+    assert await client.app[keys.viewer_sampler].take_samples() == 1
     async with client.app[keys.sessionmaker]() as session:
         from sqlalchemy import select
 

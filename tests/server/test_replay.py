@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient
 from chat.models import ChatMessage
 from server import keys
 from server.accounts.models import Role
+from server.events import LiveEvent
 from server.shows import service as shows
 from streaming.recording import recording_path
 from tests.helpers import csrf, login_as, make_merchant, make_show, make_user
@@ -22,11 +23,11 @@ async def _run_show(client: TestClient) -> tuple[int, object]:
     async with client.app[keys.sessionmaker].begin() as session:
         await shows.system_transition(session, show.id, "start")
     await asyncio.sleep(0.3)
-    await client.app[keys.events].publish(
-        show.id, "product:pinned", {"product": {"id": 11, "name": "무청 시래기"}}
+    await client.app[keys.live_events].publish(
+        show.id, LiveEvent.PRODUCT_PINNED, {"product": {"id": 11, "name": "무청 시래기"}}
     )
-    await client.app[keys.events].publish(
-        show.id, "sale:started", {"sale": {"product_id": 11, "name": "무청 시래기"}}
+    await client.app[keys.live_events].publish(
+        show.id, LiveEvent.SALE_STARTED, {"sale": {"product_id": 11, "name": "무청 시래기"}}
     )
     shopper = await make_user(client.app, name="민수")
     async with client.app[keys.sessionmaker].begin() as session:

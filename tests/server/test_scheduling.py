@@ -22,7 +22,6 @@ from server.accounts.models import Role
 from server.app import create_app
 from server.db import utcnow
 from server.notifications.models import Notification
-from server.notifications.reminders import send_due_reminders
 from server.settings import Settings
 from server.shows import service as shows
 from tests.helpers import csrf, login_as, make_merchant, make_show, make_user
@@ -280,8 +279,8 @@ async def test_reminders_arrive_in_app_and_by_email(
 
             await notifications.remind_me(session, shopper, soon)
             await notifications.remind_me(session, shopper, later)
-        assert await send_due_reminders(app) == 1
-        assert await send_due_reminders(app) == 0  # never twice
+        assert await app[keys.reminders].send_due_reminders() == 1
+        assert await app[keys.reminders].send_due_reminders() == 0  # never twice
         async with app[keys.sessionmaker]() as session:
             items = list(
                 await session.scalars(

@@ -1,5 +1,5 @@
-"""Streaming tests watch what the stream tells viewers through a RecordingPublisher put
-in place of the app's live publisher (chat's Socket.IO hub, journaled by analytics)."""
+"""Streaming tests watch what the stream tells viewers through a recorder subscribed to
+the app's live-event bus (beside chat's Socket.IO hub and the analytics journal)."""
 
 from __future__ import annotations
 
@@ -9,24 +9,21 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from server import keys as server_keys
 from server.app import create_app
-from server.events import RecordingPublisher
 from server.settings import Settings
+from tests.helpers import record_events, recorder
 
 
 async def streaming_client(aiohttp_client: Callable[..., Any], settings: Settings) -> TestClient:
     app = create_app(settings)
-    # Streaming looks the publisher up when it publishes, so replacing it here is seen.
-    app[server_keys.events] = RecordingPublisher()
+    record_events(app)
     client: TestClient = await aiohttp_client(app)
     return client
 
 
 def published(client: TestClient) -> list[tuple[int, str, dict[str, Any]]]:
-    events = client.app[server_keys.events]
-    assert isinstance(events, RecordingPublisher)
-    return events.published
+    """Every live event the app published, in order (the first recorder's list)."""
+    return client.app[recorder].published
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ from aiohttp.test_utils import TestClient
 
 from server import keys as server_keys
 from server.accounts.models import Role
-from server.events import RecordingPublisher
+from server.events import LiveEvent
 from server.settings import Settings
 from server.shows.models import Show
-from streaming import aiortc_hooks, keys
-from tests.helpers import make_merchant, make_show, make_user
+from streaming import aiortc_hooks
+from tests.helpers import make_merchant, make_show, make_user, recorder
 from tests.streaming.conftest import streaming_client
 from tests.streaming.peers import Publisher, Viewer, eventually, until
 
@@ -69,10 +69,9 @@ async def test_publish_and_two_viewers_receive_the_picture(
     status = await _state(client, show.id)
     assert status["publishing"] is True and status["viewers"] == 2
     assert status["video_codec"] == "VP8"
-    events = client.app[server_keys.events]
-    assert isinstance(events, RecordingPublisher)
-    assert (show.id, "stream.state", {"state": "live"}) in events.published
-    assert (show.id, "stream.viewers", {"count": 2}) in events.published
+    events = client.app[recorder]
+    assert (show.id, LiveEvent.STREAM_STATE, {"state": "live"}) in events.published
+    assert (show.id, LiveEvent.STREAM_VIEWERS, {"count": 2}) in events.published
 
 
 async def test_an_h264_publisher_is_forwarded_as_h264(client: TestClient, peers: list[Any]) -> None:
@@ -102,7 +101,7 @@ async def test_no_decoding_or_encoding_happens_on_the_server(
     assert (await viewer.watch(client, show.id)).status == 201
     await until(lambda: len(viewer.frames) >= 30)
 
-    broadcast = client.app[keys.registry].get(show.id)
+    broadcast = client.app[server_keys.broadcasts].get(show.id)
     assert broadcast is not None and broadcast.publisher is not None
     # The publisher's receivers hand encoded frames on: their decoded-frame queues
     # stay empty although 30 pictures went through.
@@ -152,11 +151,12 @@ async def test_publisher_drops_and_comes_back(
     await until(lambda: len(viewer.frames) >= 15)
 
     await publisher.close()
-    broadcast = client.app[keys.registry].get(show.id)
+    broadcast = client.app[server_keys.broadcasts].get(show.id)
     assert broadcast is not None
-    events = client.app[server_keys.events]
-    assert isinstance(events, RecordingPublisher)
-    await until(lambda: (show.id, "stream.state", {"state": "reconnecting"}) in events.published)
+    events = client.app[recorder]
+    await until(
+        lambda: (show.id, LiveEvent.STREAM_STATE, {"state": "reconnecting"}) in events.published
+    )
     status = await _state(client, show.id)
     assert status["state"] == "live"  # within the grace period the show goes on
     assert status["publishing"] is False

@@ -1,14 +1,9 @@
-"""The checkout package's own application keys."""
+"""Checkout's tunables."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-
-from aiohttp import web
-
-from checkout.payments import PaymentGateway
-from checkout.soldout import SoldOutMemo
 
 
 @dataclass
@@ -19,8 +14,3 @@ class CheckoutConfig:
     sweep_every_seconds: float = 5.0
     # Registered with localstripe under this name; tests give each app its own.
     webhook_name: str = "jangteo"
-
-
-gateway: web.AppKey[PaymentGateway] = web.AppKey("checkout_gateway")
-config = web.AppKey("checkout_config", CheckoutConfig)
-sold_out = web.AppKey("checkout_sold_out", SoldOutMemo)

@@ -1,0 +1,78 @@
+"""Streaming's part in a show's life: the broadcast registry, what happens when a
+publisher does not come back, and what a show moved from a page means for its stream.
+
+`ShowStreams` subscribes to the live-event bus: when a show is started or ended from
+any page, the API or the studio, its broadcast follows.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from server.errors import DomainError
+from server.events import EventPublisher, LiveEvent
+from server.shows import service as shows
+from server.shows.models import ShowState
+from streaming.broadcast import StreamConfig
+from streaming.registry import BroadcastRegistry
+
+log = logging.getLogger("jangteo.streaming")
+
+
+class ShowStreams:
+    def __init__(
+        self,
+        config: StreamConfig,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        publisher: EventPublisher,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._publisher = publisher
+        self.registry = BroadcastRegistry(config, self._publisher_gone, publisher.publish)
+
+    async def _publisher_gone(self, show_id: int) -> None:
+        """The grace period ran out with nobody publishing: the show is over."""
+        ended = None
+        try:
+            async with self._sessionmaker.begin() as session:
+                show = await shows.get_show(session, show_id)
+                if show.state is ShowState.LIVE:
+                    ended = await shows.system_transition(session, show_id, "end")
+        except DomainError as exc:
+            log.warning("could not end show %s after its publisher left: %s", show_id, exc)
+        if ended is not None:
+            await shows.announce_state(self._publisher, ended)  # ends the stream below
+        else:
+            await self._ended(show_id)
+
+    async def _ended(self, show_id: int) -> None:
+        await self.registry.end(show_id)
+        await self._publisher.publish(show_id, LiveEvent.STREAM_STATE, {"state": "ended"})
+
+    async def publish(self, show_id: int, event: LiveEvent, payload: dict[str, Any]) -> None:
+        """Hears every live event; the stream follows its show wherever it was moved."""
+        if event is not LiveEvent.SHOW_STATE:
+            return
+        state = payload.get("state")
+        if state == ShowState.LIVE.value:
+            broadcast = self.registry.get(show_id)
+            if broadcast is not None:
+                broadcast.live = True
+        elif state in (ShowState.ENDED.value, ShowState.CANCELLED.value):
+            await self._ended(show_id)
+
+    async def resume_live_shows(self) -> None:
+        """At start, shows left live by a previous run get the usual grace period for
+        their publisher to come back."""
+        async with self._sessionmaker() as session:
+            live = await shows.shows_in_state(session, ShowState.LIVE, limit=10_000)
+        for show in live:
+            broadcast = self.registry.get_or_create(show.id)
+            broadcast.live = True
+            broadcast.start_grace()
+
+    async def close(self) -> None:
+        await self.registry.close_all()
