@@ -73,14 +73,17 @@ def serve_baseline(port: int) -> None:
     app = web.Application()
     sio.attach(app)
 
-    @sio.on("join")
     async def join(sid: str, data: dict[str, Any]) -> None:
         await sio.enter_room(sid, f"show:{data['show_id']}")
         await sio.emit("joined", {"show_id": data["show_id"]}, to=sid)
 
-    @sio.on("send_message")
     async def send_message(sid: str, data: dict[str, Any]) -> None:
         await sio.emit("message", {"text": data["text"]}, room=f"show:{data['show_id']}")
+
+    # Registered by call rather than as decorators: python-socketio is untyped, and its
+    # decorator would hide the handlers' types.
+    sio.on("join", join)
+    sio.on("send_message", send_message)
 
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
@@ -489,7 +492,7 @@ async def _measure(
             await conn.ws.close()
         for task in drains:
             task.cancel()
-    latencies = sorted(x for r in reports for x in r["latencies"])
+    latencies: list[float] = sorted(x for r in reports for x in r["latencies"])
     received = [n for r in reports for n in r["received"]]
     expected = sent * len(received)
 

@@ -40,7 +40,7 @@ Handler = Callable[..., Awaitable[Any]]
 UNKNOWN_EVENT = "__unknown__"
 
 
-class ChatServer(socketio.AsyncServer):
+class ChatServer(socketio.AsyncServer):  # type: ignore[misc]  # python-socketio is untyped
     """Refuses events named like the server's own (a client may not fake `connect`)."""
 
     async def _handle_event_internal(
@@ -58,7 +58,7 @@ class ChatServer(socketio.AsyncServer):
         await super()._handle_event_internal(server, sid, eio_sid, data, namespace, id)
 
 
-class ChatNamespace(socketio.AsyncNamespace):
+class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # python-socketio is untyped
     def __init__(
         self,
         hub: ChatHub,

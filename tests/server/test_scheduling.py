@@ -11,7 +11,6 @@ from email import message_from_bytes
 from email.header import decode_header, make_header
 
 import pytest
-from aiohttp.test_utils import TestClient
 from aiosmtpd.controller import Controller
 from icalendar import Calendar
 from sqlalchemy import select
@@ -25,7 +24,7 @@ from server.notifications.models import Notification
 from server.notifications.reminders import send_due_reminders
 from server.settings import Settings
 from server.shows import service as shows
-from tests.helpers import csrf, login_as, make_merchant, make_show, make_user
+from tests.helpers import AppClient, csrf, login_as, make_merchant, make_show, make_user
 
 SEOUL = dt.timezone(dt.timedelta(hours=9))
 
@@ -34,13 +33,13 @@ def _seoul_input(value: dt.datetime) -> str:
     return value.astimezone(SEOUL).strftime("%Y-%m-%dT%H:%M")
 
 
-async def _notifications(client: TestClient, user_id: int) -> list[Notification]:
+async def _notifications(client: AppClient, user_id: int) -> list[Notification]:
     async with client.app[keys.sessionmaker]() as session:
         rows = await session.scalars(select(Notification).where(Notification.user_id == user_id))
         return list(rows)
 
 
-async def test_merchant_request_waits_for_approval_and_staff_are_told(client: TestClient) -> None:
+async def test_merchant_request_waits_for_approval_and_staff_are_told(client: AppClient) -> None:
     operator = await make_user(client.app, Role.OPERATOR)
     merchant, store = await make_merchant(client.app, "망원 떡집")
     await login_as(client, merchant)
@@ -72,7 +71,7 @@ async def test_merchant_request_waits_for_approval_and_staff_are_told(client: Te
     assert "떡 라이브" in await (await client.get("/upcoming")).text()
 
 
-async def test_overlapping_bookings_are_refused_with_a_clear_message(client: TestClient) -> None:
+async def test_overlapping_bookings_are_refused_with_a_clear_message(client: AppClient) -> None:
     merchant, store = await make_merchant(client.app, "가게 A")
     _, other_store = await make_merchant(client.app, "가게 B")
     creator = await make_user(client.app, Role.CREATOR, name="지은")
@@ -122,7 +121,7 @@ async def test_overlapping_bookings_are_refused_with_a_clear_message(client: Tes
     assert after.status == 201
 
 
-async def test_reschedule_and_cancel_need_a_reason_and_tell_everyone(client: TestClient) -> None:
+async def test_reschedule_and_cancel_need_a_reason_and_tell_everyone(client: AppClient) -> None:
     operator = await make_user(client.app, Role.OPERATOR)
     merchant, store = await make_merchant(client.app)
     shopper = await make_user(client.app)
@@ -182,7 +181,7 @@ async def test_reschedule_and_cancel_need_a_reason_and_tell_everyone(client: Tes
     assert any(n.params.get("reason") == "폭설" for n in await _notifications(client, shopper.id))
 
 
-async def test_merchant_cannot_approve_or_move_shows(client: TestClient) -> None:
+async def test_merchant_cannot_approve_or_move_shows(client: AppClient) -> None:
     merchant, store = await make_merchant(client.app)
     show = await make_show(client.app, store)
     await login_as(client, merchant)
@@ -200,7 +199,7 @@ async def test_merchant_cannot_approve_or_move_shows(client: TestClient) -> None
         assert (await shows.get_show(session, show.id)).scheduled_start == show.scheduled_start
 
 
-async def test_calendar_shows_each_role_its_own_shows(client: TestClient) -> None:
+async def test_calendar_shows_each_role_its_own_shows(client: AppClient) -> None:
     merchant, store = await make_merchant(client.app, "가게 A")
     _, other = await make_merchant(client.app, "가게 B")
     creator = await make_user(client.app, Role.CREATOR)
@@ -221,7 +220,7 @@ async def test_calendar_shows_each_role_its_own_shows(client: TestClient) -> Non
     _ = theirs
 
 
-async def test_ics_download_describes_the_show(client: TestClient) -> None:
+async def test_ics_download_describes_the_show(client: AppClient) -> None:
     _, store = await make_merchant(client.app, "나무결 공방")
     start = dt.datetime(2099, 3, 1, 10, tzinfo=dt.UTC)
     show = await make_show(client.app, store, title="도마 라이브", start=start)
@@ -314,7 +313,7 @@ class _started:
         await self.server.close()
 
 
-async def test_upcoming_page_groups_shows_by_seoul_day(client: TestClient) -> None:
+async def test_upcoming_page_groups_shows_by_seoul_day(client: AppClient) -> None:
     _, store = await make_merchant(client.app)
     tomorrow_noon = (dt.datetime.now(SEOUL) + dt.timedelta(days=1)).replace(hour=12, minute=0)
     show = await make_show(client.app, store, title="내일 점심 라이브", start=tomorrow_noon)
