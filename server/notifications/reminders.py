@@ -73,7 +73,7 @@ async def _sweep_forever(app: web.Application) -> None:
 async def reminder_context(app: web.Application) -> AsyncIterator[None]:
     smtp_url = app[keys.settings].smtp_url
     if smtp_url:
-        app[mailer_key] = Mailer(SmtpConfig.from_url(smtp_url))
+        app[mailer_key] = Mailer(SmtpConfig.from_url(smtp_url.reveal()))
     app[sweeper_key] = asyncio.create_task(_sweep_forever(app))
     yield
     app[sweeper_key].cancel()

@@ -22,7 +22,7 @@ from server.app import create_app
 from server.db import utcnow
 from server.notifications.models import Notification
 from server.notifications.reminders import send_due_reminders
-from server.settings import Settings
+from server.settings import Secret, Settings
 from server.shows import service as shows
 from tests.helpers import AppClient, csrf, login_as, make_merchant, make_show, make_user
 
@@ -266,7 +266,9 @@ async def test_reminders_arrive_in_app_and_by_email(
     settings: Settings, smtp_server: tuple[int, _Inbox]
 ) -> None:
     port, inbox = smtp_server
-    app = create_app(settings.with_(smtp_url=f"smtp://127.0.0.1:{port}?from=live@jangteo.kr"))
+    app = create_app(
+        settings.with_(smtp_url=Secret(f"smtp://127.0.0.1:{port}?from=live@jangteo.kr"))
+    )
     async with _started(app):
         _, store = await make_merchant(app)
         shopper = await make_user(app, email="minsu@example.kr")
