@@ -4,8 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 LOCK := requirements/lock.txt
-# The stamp names the lock and pyproject.toml it was installed from: a change to either
-# re-creates the environment from scratch, so it always holds exactly what the lock says.
+# The stamp's name is a checksum of pyproject.toml and the lock: a change to either (not
+# a mere touch) re-creates the environment from scratch, so it holds exactly the lock.
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 PIP := $(BIN)/python -m pip --quiet
 
@@ -14,13 +14,13 @@ PIP := $(BIN)/python -m pip --quiet
 # Every package comes from the lock, hash-checked (README, "Choices"). pip and setuptools
 # go first, so the lock's sdists (localstripe) and the project itself are built with the
 # locked back-end rather than one an isolated build would download unchecked.
-$(STAMP): pyproject.toml $(LOCK)
+$(STAMP):
 	$(PYTHON) -m venv --clear $(VENV)
 	awk '/^[^ #]/ {keep = /^(pip|setuptools)==/} keep' $(LOCK) > $(VENV)/build-tools.txt
 	$(PIP) install --require-hashes --no-deps -r $(VENV)/build-tools.txt
 	$(PIP) install --require-hashes --no-build-isolation -r $(LOCK)
 	$(PIP) install --no-deps --no-build-isolation -e .
-	$(PIP) check
+	$(PIP) check || { echo "$(LOCK) does not fit pyproject.toml: run make lock"; exit 1; }
 	touch $@
 
 # Browser modules from the npm registry, copied where the pages load them from.
@@ -63,8 +63,10 @@ settings-doc: $(STAMP)
 	$(BIN)/python scripts/settings_doc.py
 
 # Re-write the lock after editing pyproject.toml; `make lock UPGRADE=stripe` moves one
-# package (and what it needs) to its newest allowed release (README, "Upgrading").
-lock: $(STAMP)
+# package (and what it needs) to its newest allowed release (README, "Upgrading"). It
+# uses the pip-compile of an environment installed before, which an edited
+# pyproject.toml may no longer fit.
+lock:
 	$(BIN)/pip-compile $(if $(UPGRADE),--upgrade-package $(UPGRADE))
 
 clean:
