@@ -46,6 +46,8 @@ __all__ = [
     "Setting",
     "Settings",
     "SettingsError",
+    "readme_table",
+    "setting",
 ]
 
 T = TypeVar("T")
