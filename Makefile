@@ -3,15 +3,24 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+LOCK := requirements/lock.txt
+# The stamp's name is a checksum of pyproject.toml and the lock: a change to either (not
+# a mere touch) re-creates the environment from scratch, so it holds exactly the lock.
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
+PIP := $(BIN)/python -m pip --quiet
 
-.PHONY: run test lint typecheck pytest install browser messages clean
+.PHONY: run test lint typecheck pytest install browser messages settings-doc lock clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	rm -f $(VENV)/.installed-*
+# Every package comes from the lock, hash-checked (README, "Choices"). pip and setuptools
+# go first, so the lock's sdists (localstripe) and the project itself are built with the
+# locked back-end rather than one an isolated build would download unchecked.
+$(STAMP):
+	$(PYTHON) -m venv --clear $(VENV)
+	awk '/^[^ #]/ {keep = /^(pip|setuptools)==/} keep' $(LOCK) > $(VENV)/build-tools.txt
+	$(PIP) install --require-hashes --no-deps -r $(VENV)/build-tools.txt
+	$(PIP) install --require-hashes --no-build-isolation -r $(LOCK)
+	$(PIP) install --no-deps --no-build-isolation -e .
+	$(PIP) check || { echo "$(LOCK) does not fit pyproject.toml: run make lock"; exit 1; }
 	touch $@
 
 # Browser modules from the npm registry, copied where the pages load them from.
@@ -36,10 +45,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Every package that exists (and bench/), type-checked together.
-TYPED := $(sort $(dir $(wildcard server/*.py streaming/*.py chat/*.py checkout/*.py bench/*.py)))
+# mypy --strict over the packages, bench/ and tests/ ([tool.mypy] in pyproject.toml).
 typecheck: $(STAMP)
-	$(BIN)/mypy $(TYPED)
+	$(BIN)/mypy
 
 pytest: install browser
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -49,6 +57,17 @@ test: lint typecheck pytest
 # Re-extract translatable strings into each package's catalog (translations/*/LC_MESSAGES).
 messages: $(STAMP)
 	$(BIN)/python scripts/messages.py
+
+# The README's settings table, written from the declarations in server/settings.py.
+settings-doc: $(STAMP)
+	$(BIN)/python scripts/settings_doc.py
+
+# Re-write the lock after editing pyproject.toml; `make lock UPGRADE=stripe` moves one
+# package (and what it needs) to its newest allowed release (README, "Upgrading"). It
+# uses the pip-compile of an environment installed before, which an edited
+# pyproject.toml may no longer fit.
+lock:
+	$(BIN)/pip-compile $(if $(UPGRADE),--upgrade-package $(UPGRADE))
 
 clean:
 	rm -rf $(VENV) var

@@ -77,14 +77,17 @@ def serve_baseline(port: int) -> None:
     app = web.Application()
     sio.attach(app)
 
-    @sio.on(ChatCommand.JOIN)
     async def join(sid: str, data: dict[str, Any]) -> None:
         await sio.enter_room(sid, f"show:{data['show_id']}")
         await sio.emit(ChatEvent.JOINED, {"show_id": data["show_id"]}, to=sid)
 
-    @sio.on(ChatCommand.SEND_MESSAGE)
     async def send_message(sid: str, data: dict[str, Any]) -> None:
         await sio.emit("message", {"text": data["text"]}, room=f"show:{data['show_id']}")
+
+    # Registered by call rather than as decorators: python-socketio is untyped, and its
+    # decorator would hide the handlers' types.
+    sio.on(ChatCommand.JOIN, join)
+    sio.on(ChatCommand.SEND_MESSAGE, send_message)
 
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
@@ -493,7 +496,7 @@ async def _measure(
             await conn.ws.close()
         for task in drains:
             task.cancel()
-    latencies = sorted(x for r in reports for x in r["latencies"])
+    latencies: list[float] = sorted(x for r in reports for x in r["latencies"])
     received = [n for r in reports for n in r["received"]]
     expected = sent * len(received)
 

@@ -183,7 +183,7 @@ class ClipTrack(MediaStreamTrack):
     def restart(self) -> None:
         self.index = 0
 
-    async def recv(self) -> av.Packet:
+    async def recv(self) -> av.Packet[av.stream.Stream]:
         if not self.started:
             self.started = time.monotonic()
         self.pts += 1

@@ -43,7 +43,7 @@ async def _send_to_room(
                 await manager.server._send_eio_packet(eio_sid, frame)
 
 
-class FanoutManager(socketio.AsyncManager):
+class FanoutManager(socketio.AsyncManager):  # type: ignore[misc]  # python-socketio is untyped
     async def emit(
         self,
         event: str,
@@ -70,7 +70,7 @@ class FanoutManager(socketio.AsyncManager):
         await _send_to_room(self, event, data, namespace, to or room, skip_sid)
 
 
-class RedisFanoutManager(socketio.AsyncRedisManager):
+class RedisFanoutManager(socketio.AsyncRedisManager):  # type: ignore[misc]  # python-socketio is untyped
     async def _handle_emit(self, message: dict[str, Any]) -> None:
         if message.get("callback") is not None or message.get("binary"):
             await super()._handle_emit(message)

@@ -38,7 +38,7 @@ log = logging.getLogger("jangteo.chat")
 Handler = Callable[..., Awaitable[Any]]
 
 
-class ChatNamespace(socketio.AsyncNamespace):
+class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # python-socketio is untyped
     def __init__(
         self,
         hub: ChatHub,

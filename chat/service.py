@@ -27,7 +27,7 @@ from chat.models import (
 from chat.text import MAX_WORD_CHARS, clean_message, contains_banned, has_link, normalise
 from server.accounts.models import AccountStatus, Role, User
 from server.db import utcnow
-from server.errors import N_, Invalid
+from server.errors import N_, DomainError, Invalid
 from server.shows.models import Show
 from server.shows.service import can_present, get_show
 
@@ -162,7 +162,7 @@ async def active_restriction(
     return max(found, key=lambda r: r.expires_at or now, default=None)
 
 
-def restriction_error(restriction: ChatRestriction) -> errors.DomainError:
+def restriction_error(restriction: ChatRestriction) -> DomainError:
     if restriction.kind == "ban" or restriction.expires_at is None:
         return errors.Banned()
     left = restriction.expires_at - utcnow()

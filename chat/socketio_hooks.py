@@ -11,7 +11,7 @@ import socketio
 UNKNOWN_EVENT = "__unknown__"
 
 
-class ChatServer(socketio.AsyncServer):
+class ChatServer(socketio.AsyncServer):  # type: ignore[misc]  # python-socketio is untyped
     """Refuses events named like the server's own (a client may not fake `connect`)."""
 
     async def _handle_event_internal(

@@ -221,7 +221,7 @@ async def _streaming(app: web.Application) -> AsyncIterator[None]:
 
 async def _reminders(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.settings]
-    mailer = Mailer(SmtpConfig.from_url(settings.smtp_url)) if settings.smtp_url else None
+    mailer = Mailer(SmtpConfig.from_url(settings.smtp_url.reveal())) if settings.smtp_url else None
     sweeper = ReminderSweeper(
         app[keys.sessionmaker], app[keys.catalogs], settings.public_url, mailer
     )

@@ -1,78 +1,246 @@
 """One validated settings object, read from the environment or a `.env` file.
 
-Secrets are wrapped so that they never end up in a log line or a traceback.
+Each setting is declared once, as a field of `Settings`: its environment variable, how
+its text is read (and what it must look like), its default and one line of description.
+`Settings.from_env` reads them all and names the variable and what was expected when a
+value does not fit; the README's table is written from the same declarations
+(`make settings-doc`, and a test fails while the README differs). Secrets are wrapped so
+that they never end up in a log line or a traceback.
 """
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Generic, TypeVar
+
+from server.i18n import LOCALES
+from server.settings_casts import (
+    BOOLEAN,
+    DATABASE_URL,
+    ICE_SERVER_LIST,
+    PATH,
+    SECRET,
+    SMTP_URL,
+    TEXT,
+    WEB_URL,
+    Cast,
+    Secret,
+    SettingsError,
+    choice,
+    describe,
+    number,
+    url,
+    whole_number,
+)
+
+__all__ = [
+    "DEV_SECRET",
+    "LOCALSTRIPE_PORT",
+    "SETTINGS",
+    "Secret",
+    "Setting",
+    "Settings",
+    "SettingsError",
+    "readme_table",
+    "setting",
+]
+
+T = TypeVar("T")
 
 DEV_SECRET = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - refused outside development
 ENVIRONMENTS = ("development", "test", "production")
 LOCALSTRIPE_PORT = 8420
+_SETTING = "setting"
 
 
-class SettingsError(ValueError):
-    """The configuration cannot be used; the message names the variable."""
+@dataclass(frozen=True)
+class Setting(Generic[T]):
+    """One environment variable: its name, how it is read, its default and its meaning."""
+
+    env: str
+    cast: Cast[T]
+    default: T
+    doc: str
+    # A default that depends on settings declared before it: how it is worked out from
+    # their values when the variable is unset, and how the README states it.
+    derive: Callable[[Mapping[str, Any]], T] | None = None
+    default_doc: str = ""
+
+    def read(self, raw: str) -> T:
+        try:
+            return self.cast.parse(raw)
+        except ValueError:
+            shown = f", not {raw!r}" if self.cast.may_show(raw) else ""
+            raise SettingsError(f"{self.env} must be {self.cast.expected}{shown}") from None
+
+    def documented_default(self) -> str:
+        return self.default_doc or describe(self.default)
 
 
-class Secret:
-    """A string that prints as stars."""
+def setting(
+    env: str,
+    cast: Cast[T],
+    default: T,
+    doc: str,
+    *,
+    derive: Callable[[Mapping[str, Any]], T] | None = None,
+    default_doc: str = "",
+) -> T:
+    """A field of `Settings` (its default for keyword construction) carrying its `Setting`."""
+    declared = Setting(env, cast, default, doc, derive, default_doc)
+    return dataclasses.field(default=default, metadata={_SETTING: declared})
 
-    def __init__(self, value: str) -> None:
-        self._value = value
 
-    def reveal(self) -> str:
-        return self._value
+def _database_in_data_dir(values: Mapping[str, Any]) -> str:
+    return f"sqlite+aiosqlite:///{values['data_dir'] / 'jangteo.db'}"
 
-    def __bool__(self) -> bool:
-        return bool(self._value)
 
-    def __repr__(self) -> str:
-        return "Secret('**********')" if self._value else "Secret('')"
+def _url_of_port(values: Mapping[str, Any]) -> str:
+    return f"http://127.0.0.1:{values['port']}"
 
-    __str__ = __repr__
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
+def _localstripe_without_keys(values: Mapping[str, Any]) -> str:
+    return "" if values["stripe_secret_key"] else f"http://127.0.0.1:{values['localstripe_port']}"
 
 
 @dataclass(frozen=True)
 class Settings:
-    environment: str = "development"
-    database_url: str = "sqlite+aiosqlite:///var/jangteo.db"
-    redis_url: str = ""
-    secret_key: Secret = field(default_factory=lambda: Secret(DEV_SECRET))
-    public_url: str = "http://127.0.0.1:8080"
-    host: str = "127.0.0.1"
-    port: int = 8080
-    data_dir: Path = Path("var")
-    default_locale: str = "ko"
-    stripe_secret_key: Secret = field(default_factory=lambda: Secret(""))
-    stripe_publishable_key: str = ""
-    stripe_webhook_secret: Secret = field(default_factory=lambda: Secret(""))
-    # Where the Stripe SDK and the pages' Stripe.js point. Empty means Stripe itself.
-    stripe_api_base: str = ""
-    ice_servers: tuple[dict[str, Any], ...] = ()
-    max_viewers_per_show: int = 500
-    publisher_grace_seconds: float = 120.0
-    login_attempts: int = 5
-    login_window_seconds: float = 300.0
-    session_days: int = 14
-    run_migrations: bool = True
-    smtp_url: str = ""
-    # Chat: the key and channel prefix in Redis (several deployments can share one Redis)
-    # and the window in which messages are gathered into one frame per viewer.
-    chat_redis_prefix: str = "jangteo:chat:"
-    chat_batch_ms: int = 100
+    """The app's configuration; tests build it with keywords, `from_env` from variables.
+
+    A field's default for keyword construction is its declared default; only reading
+    the environment works out the defaults that depend on other settings."""
+
+    environment: str = setting(
+        "JANGTEO_ENV",
+        choice(*ENVIRONMENTS),
+        "development",
+        "`production` refuses the development secret key",
+    )
+    host: str = setting("HOST", TEXT, "127.0.0.1", "address the web server listens on")
+    port: int = setting("PORT", whole_number(1, 65535), 8080, "port the web server listens on")
+    public_url: str = setting(
+        "PUBLIC_URL",
+        WEB_URL,
+        "http://127.0.0.1:8080",
+        "the address shoppers use: links in e-mails, the chat's allowed origin, webhooks",
+        derive=_url_of_port,
+        default_doc="`http://127.0.0.1:` and `PORT`",
+    )
+    data_dir: Path = setting(
+        "DATA_DIR", PATH, Path("var"), "folder of the SQLite database, uploads and recordings"
+    )
+    database_url: str = setting(
+        "DATABASE_URL",
+        DATABASE_URL,
+        "sqlite+aiosqlite:///var/jangteo.db",
+        "the database: SQLite (aiosqlite) or PostgreSQL (asyncpg)",
+        derive=_database_in_data_dir,
+        default_doc="SQLite file `jangteo.db` in `DATA_DIR`",
+    )
+    redis_url: str = setting(
+        "REDIS_URL",
+        url("redis", "rediss", "unix"),
+        "",
+        "Redis shared by several server processes (chat rooms, counters); "
+        "empty: one process, chat fan-out in memory",
+    )
+    secret_key: Secret = setting(
+        "SECRET_KEY",
+        SECRET,
+        Secret(DEV_SECRET),
+        "signs sessions and CSRF tokens; at least 32 characters in production",
+        default_doc="a development key, refused when `JANGTEO_ENV=production`",
+    )
+    default_locale: str = setting(
+        "DEFAULT_LOCALE", choice(*LOCALES), "ko", "language of a visitor who chose none"
+    )
+    session_days: int = setting("SESSION_DAYS", whole_number(1), 14, "days a sign-in lasts")
+    login_attempts: int = setting(
+        "LOGIN_ATTEMPTS",
+        whole_number(1),
+        5,
+        "failed sign-ins allowed per address and per e-mail in `LOGIN_WINDOW_SECONDS`",
+    )
+    login_window_seconds: float = setting(
+        "LOGIN_WINDOW_SECONDS", number(above=0), 300.0, "window of `LOGIN_ATTEMPTS`"
+    )
+    run_migrations: bool = setting(
+        "RUN_MIGRATIONS", BOOLEAN, True, "apply the database migrations at start-up"
+    )
+    smtp_url: Secret = setting(
+        "SMTP_URL",
+        SMTP_URL,
+        Secret(""),
+        "where reminder e-mails go (`from=` names the sender, `starttls=1` upgrades); "
+        "empty: reminders only in the app",
+    )
+    stripe_secret_key: Secret = setting(
+        "STRIPE_SECRET_KEY", SECRET, Secret(""), "Stripe's secret key; empty: localstripe"
+    )
+    stripe_publishable_key: str = setting(
+        "STRIPE_PUBLISHABLE_KEY", TEXT, "", "Stripe's publishable key, used by the pages"
+    )
+    stripe_webhook_secret: Secret = setting(
+        "STRIPE_WEBHOOK_SECRET",
+        SECRET,
+        Secret(""),
+        "signing secret of Stripe's webhook; empty with localstripe (made up at start)",
+    )
+    localstripe_port: int = setting(
+        "LOCALSTRIPE_PORT",
+        whole_number(1, 65535),
+        LOCALSTRIPE_PORT,
+        "port of the localstripe sandbox started beside the server",
+    )
+    stripe_api_base: str = setting(
+        "STRIPE_API_BASE",
+        WEB_URL,
+        "",
+        "where the Stripe SDK and the pages' Stripe.js point; empty: Stripe itself",
+        derive=_localstripe_without_keys,
+        default_doc="`http://127.0.0.1:` and `LOCALSTRIPE_PORT` without "
+        "`STRIPE_SECRET_KEY`, else empty",
+    )
+    ice_servers: tuple[dict[str, Any], ...] = setting(
+        "ICE_SERVERS",
+        ICE_SERVER_LIST,
+        (),
+        "STUN/TURN servers handed to the players (`urls`, `username`, `credential`)",
+    )
+    max_viewers_per_show: int = setting(
+        "MAX_VIEWERS_PER_SHOW", whole_number(1), 500, "WebRTC viewers one show accepts"
+    )
+    publisher_grace_seconds: float = setting(
+        "PUBLISHER_GRACE_SECONDS",
+        number(at_least=0),
+        120.0,
+        "how long a show whose publisher dropped stays live, waiting for it to return",
+    )
+    chat_redis_prefix: str = setting(
+        "CHAT_REDIS_PREFIX",
+        TEXT,
+        "jangteo:chat:",
+        "prefix of chat's Redis keys and channel (several deployments can share a Redis)",
+    )
+    chat_batch_ms: int = setting(
+        "CHAT_BATCH_MS",
+        whole_number(1),
+        100,
+        "window in which chat messages are gathered into one frame per viewer",
+    )
+
+    def __post_init__(self) -> None:
+        if self.environment == "production" and (
+            self.secret_key.reveal() == DEV_SECRET or len(self.secret_key.reveal()) < 32
+        ):
+            raise SettingsError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
 
     @property
     def uses_localstripe(self) -> bool:
@@ -89,6 +257,7 @@ class Settings:
     def from_env(
         cls, environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
     ) -> Settings:
+        """The process environment over the `.env` file (if there is one)."""
         values: dict[str, str] = {}
         if env_file is not None and Path(env_file).is_file():
             values.update(_read_env_file(Path(env_file)))
@@ -97,68 +266,44 @@ class Settings:
 
     @classmethod
     def from_mapping(cls, env: Mapping[str, str]) -> Settings:
-        def get(name: str, default: str = "") -> str:
-            return env.get(name, default).strip()
-
-        environment = get("JANGTEO_ENV", "development")
-        if environment not in ENVIRONMENTS:
-            raise SettingsError(f"JANGTEO_ENV must be one of {ENVIRONMENTS}, not {environment!r}")
-        secret = get("SECRET_KEY", DEV_SECRET)
-        if environment == "production" and (secret == DEV_SECRET or len(secret) < 32):
-            raise SettingsError(
-                "SECRET_KEY must be set to a random value of at least 32 characters in production"
-            )
-        data_dir = Path(get("DATA_DIR", "var"))
-        database_url = get("DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir / 'jangteo.db'}"
-        database_url = _async_driver(database_url)
-        port = _int(get("PORT", "8080"), "PORT")
-        ice_raw = get("ICE_SERVERS", "[]")
-        try:
-            ice = json.loads(ice_raw)
-        except json.JSONDecodeError as exc:
-            raise SettingsError(f"ICE_SERVERS must be a JSON list: {exc}") from exc
-        if not isinstance(ice, list) or not all(isinstance(s, dict) and "urls" in s for s in ice):
-            raise SettingsError('ICE_SERVERS must be a JSON list of {"urls": ...} objects')
-        stripe_key = get("STRIPE_SECRET_KEY")
-        return cls(
-            environment=environment,
-            database_url=database_url,
-            redis_url=get("REDIS_URL"),
-            secret_key=Secret(secret),
-            public_url=get("PUBLIC_URL", f"http://127.0.0.1:{port}").rstrip("/"),
-            host=get("HOST", "127.0.0.1"),
-            port=port,
-            data_dir=data_dir,
-            default_locale=get("DEFAULT_LOCALE", "ko"),
-            stripe_secret_key=Secret(stripe_key),
-            stripe_publishable_key=get("STRIPE_PUBLISHABLE_KEY"),
-            stripe_webhook_secret=Secret(get("STRIPE_WEBHOOK_SECRET")),
-            stripe_api_base=get(
-                "STRIPE_API_BASE", "" if stripe_key else f"http://127.0.0.1:{LOCALSTRIPE_PORT}"
-            ),
-            ice_servers=tuple(ice),
-            max_viewers_per_show=_int(get("MAX_VIEWERS_PER_SHOW", "500"), "MAX_VIEWERS_PER_SHOW"),
-            publisher_grace_seconds=float(get("PUBLISHER_GRACE_SECONDS", "120")),
-            smtp_url=get("SMTP_URL"),
-            chat_redis_prefix=get("CHAT_REDIS_PREFIX", "jangteo:chat:"),
-            chat_batch_ms=_int(get("CHAT_BATCH_MS", "100"), "CHAT_BATCH_MS"),
-        )
+        """Every declared variable; one that is unset or empty takes its default."""
+        values: dict[str, Any] = {}
+        for name, declared in SETTINGS.items():
+            raw = env.get(declared.env, "").strip()
+            if raw:
+                values[name] = declared.read(raw)
+            elif declared.derive is not None:
+                values[name] = declared.derive(values)
+            else:
+                values[name] = declared.default
+        return cls(**values)
 
 
-def _int(raw: str, name: str) -> int:
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be an integer, not {raw!r}") from exc
+def _declarations() -> dict[str, Setting[Any]]:
+    found: dict[str, Setting[Any]] = {}
+    for item in dataclasses.fields(Settings):
+        declared = item.metadata.get(_SETTING)
+        if not isinstance(declared, Setting):
+            raise TypeError(f"Settings.{item.name} must be declared with setting(...)")
+        found[item.name] = declared
+    return found
 
 
-def _async_driver(url: str) -> str:
-    """Accept the usual URL spellings and pick the async driver for them."""
-    if url.startswith(("postgres://", "postgresql://")):
-        return "postgresql+asyncpg://" + url.split("://", 1)[1]
-    if url.startswith("sqlite:///"):
-        return "sqlite+aiosqlite:///" + url.split(":///", 1)[1]
-    return url
+# Field name → declaration, in declaration order (a derived default reads earlier ones).
+SETTINGS: Mapping[str, Setting[Any]] = MappingProxyType(_declarations())
+
+
+def readme_table() -> str:
+    """The README's table of variables, written from the declarations."""
+    rows = [
+        "| variable | default | must be | what it sets |",
+        "|---|---|---|---|",
+        *(
+            f"| `{s.env}` | {s.documented_default()} | {s.cast.expected} | {s.doc} |"
+            for s in SETTINGS.values()
+        ),
+    ]
+    return "\n".join(rows) + "\n"
 
 
 def _read_env_file(path: Path) -> dict[str, str]:

@@ -7,19 +7,20 @@ import asyncio
 import shutil
 import subprocess
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
 from argon2 import PasswordHasher
+from pytest_aiohttp import AiohttpClient
 
 from server.accounts import passwords
 from server.app import create_app
 from server.db import make_engine
 from server.migrate import upgrade
 from server.settings import Settings
+from tests.helpers import AppClient
 
 
 def base_settings(tmp_path: Path, database_url: str) -> Settings:
@@ -107,7 +108,5 @@ async def app(settings: Settings) -> web.Application:
 
 
 @pytest.fixture
-async def client(
-    app: web.Application, aiohttp_client: Callable[..., AsyncIterator[TestClient]]
-) -> TestClient:
-    return await aiohttp_client(app)  # type: ignore[no-any-return, misc]
+async def client(app: web.Application, aiohttp_client: AiohttpClient) -> AppClient:
+    return await aiohttp_client(app)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Any
+from typing import TypeAlias
 
-from aiohttp import web
-from aiohttp.test_utils import TestClient
+from aiohttp import ClientResponse, web
+from aiohttp.test_utils import TestClient, TestServer
 
 from server import keys
 from server.accounts import service as accounts
@@ -17,6 +17,13 @@ from server.events import RecordingPublisher
 from server.security import CSRF_COOKIE, csrf_token_for
 from server.shows import service as shows
 from server.shows.models import Show
+
+# The test client of an app built by `create_app` (pytest-aiohttp's `aiohttp_client(app)`).
+AppClient: TypeAlias = TestClient[web.Request, web.Application]
+# Another browser on an app already served, with its own cookies
+# (`aiohttp_client(client.server)`): pytest-aiohttp types it without the app.
+ServerClient: TypeAlias = TestClient[web.Request, None]
+Browser: TypeAlias = AppClient | ServerClient
 
 PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)
@@ -78,14 +85,21 @@ async def make_show(
         )
 
 
-def csrf(client: TestClient) -> str:
+def app_of(client: Browser) -> web.Application:
+    """The app behind a browser of either kind."""
+    server = client.server
+    assert isinstance(server, TestServer)
+    return server.app
+
+
+def csrf(client: Browser) -> str:
     """The CSRF token a page would carry for this client's cookie jar."""
     seed = next((c.value for c in client.session.cookie_jar if c.key == CSRF_COOKIE), None)
     assert seed, "no CSRF cookie yet: GET a page first"
-    return csrf_token_for(client.app[keys.settings].secret_key.reveal(), seed)
+    return csrf_token_for(app_of(client)[keys.settings].secret_key.reveal(), seed)
 
 
-async def login(client: TestClient, email: str, password: str = PASSWORD) -> Any:
+async def login(client: Browser, email: str, password: str = PASSWORD) -> ClientResponse:
     await client.get("/login")
     return await client.post(
         "/login",
@@ -94,7 +108,7 @@ async def login(client: TestClient, email: str, password: str = PASSWORD) -> Any
     )
 
 
-async def login_as(client: TestClient, user: User) -> None:
+async def login_as(client: Browser, user: User) -> None:
     resp = await login(client, user.email)
     assert resp.status == 303, await resp.text()
 

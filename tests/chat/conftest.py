@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 import socketio
 from aiohttp import web
-from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from server.accounts.models import User
 from server.events import ChatCommand, ChatEvent
 from server.security import SESSION_COOKIE
-from tests.helpers import login_as
+from tests.helpers import AppClient, ServerClient, login_as
 
 WAIT = 10.0  # generous: other engineers load the same two cores
 
@@ -51,7 +51,8 @@ class ChatClient:
     async def join(self, show_id: int) -> dict[str, Any]:
         start = len(self.received)
         await self.emit(ChatCommand.JOIN, {"show_id": show_id})
-        return await self.wait_for(ChatEvent.JOINED, after=start)
+        joined: dict[str, Any] = await self.wait_for(ChatEvent.JOINED, after=start)
+        return joined
 
     async def wait_for(
         self, event: str, where: Callable[[Any], bool] = lambda _: True, after: int = 0
@@ -88,14 +89,14 @@ Connect = Callable[..., Awaitable[ChatClient]]
 
 
 @pytest.fixture
-async def served(app: web.Application, aiohttp_client: Any) -> TestClient:
+async def served(app: web.Application, aiohttp_client: AiohttpClient) -> AppClient:
     """The app on a loopback port (one server per app: reuse `served.server`)."""
-    client: TestClient = await aiohttp_client(app)
+    client: AppClient = await aiohttp_client(app)
     return client
 
 
 @pytest.fixture
-async def connect(served: TestClient, aiohttp_client: Any) -> AsyncIterator[Connect]:
+async def connect(served: AppClient, aiohttp_client: AiohttpClient) -> AsyncIterator[Connect]:
     """connect(user=None) → a joined-ready ChatClient signed in as `user` (or anonymous)."""
     clients: list[ChatClient] = []
     server_client = served
@@ -103,7 +104,7 @@ async def connect(served: TestClient, aiohttp_client: Any) -> AsyncIterator[Conn
     async def make(user: User | None = None, *, locale: str | None = None) -> ChatClient:
         cookie = ""
         if user is not None:
-            http: TestClient = await aiohttp_client(server_client.server)
+            http: ServerClient = await aiohttp_client(server_client.server)
             await login_as(http, user)
             token = next(c.value for c in http.session.cookie_jar if c.key == SESSION_COOKIE)
             cookie = f"{SESSION_COOKIE}={token}"

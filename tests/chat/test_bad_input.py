@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from pytest_aiohttp import AiohttpClient
 from sqlalchemy import select
 
 from chat.models import ChatMessage
@@ -209,7 +210,7 @@ async def test_a_frame_beyond_the_size_limit_drops_only_that_socket(
 
 
 async def test_a_page_of_another_site_cannot_connect(
-    app: web.Application, aiohttp_client: Any
+    app: web.Application, aiohttp_client: AiohttpClient
 ) -> None:
     """Same origin only: a browser on another site is refused at the handshake."""
     http = await aiohttp_client(app)

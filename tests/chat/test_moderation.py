@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
-from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 from sqlalchemy import select
 
 from chat.models import ChatMessage, ModerationAction
@@ -13,7 +11,7 @@ from server import keys
 from server.accounts.models import Role
 from server.events import ChatCommand, ChatEvent
 from tests.chat.conftest import Connect
-from tests.helpers import login_as, make_merchant, make_show, make_user
+from tests.helpers import AppClient, ServerClient, login_as, make_merchant, make_show, make_user
 
 
 async def _audit(app: web.Application) -> list[tuple[str, int | None]]:
@@ -237,7 +235,7 @@ async def test_flood_control_mutes_after_three_quick_messages(
 
 
 async def test_staff_read_the_moderation_log_and_shoppers_cannot(
-    app: web.Application, connect: Connect, served: TestClient, aiohttp_client: Any
+    app: web.Application, connect: Connect, served: AppClient, aiohttp_client: AiohttpClient
 ) -> None:
     merchant, store = await make_merchant(app)
     show = await make_show(app, store)
@@ -249,7 +247,7 @@ async def test_staff_read_the_moderation_log_and_shoppers_cannot(
     )
     await host.wait_for(ChatEvent.DONE)
 
-    http = await aiohttp_client(served.server)
+    http: ServerClient = await aiohttp_client(served.server)
     await login_as(http, merchant)
     resp = await http.get(f"/api/shows/{show.id}/chat/moderation-log")
     assert resp.status == 200
@@ -257,7 +255,7 @@ async def test_staff_read_the_moderation_log_and_shoppers_cannot(
     assert entry["action"] == "timeout" and entry["actor_id"] == merchant.id
     assert entry["target_user_id"] == troll.id and entry["detail"] == "3 min"
 
-    shopper_http = await aiohttp_client(served.server)
+    shopper_http: ServerClient = await aiohttp_client(served.server)
     await login_as(shopper_http, troll)
     denied = await shopper_http.get(f"/api/shows/{show.id}/chat/moderation-log")
     assert denied.status == 403

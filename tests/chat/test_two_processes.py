@@ -11,19 +11,18 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
 import redis.asyncio as aioredis
-from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from server.app import create_app
 from server.events import ChatCommand, ChatEvent
 from server.security import SESSION_COOKIE
 from tests.chat.conftest import ChatClient
 from tests.conftest import base_settings
-from tests.helpers import login_as, make_merchant, make_show, make_user
+from tests.helpers import AppClient, login_as, make_merchant, make_show, make_user
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,13 +96,13 @@ async def test_message_posted_on_one_process_reaches_the_other(
     prefix: str,
     servers: list[str],
     tmp_path: Path,
-    aiohttp_client: Any,
+    aiohttp_client: AiohttpClient,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("CHAT_REDIS_PREFIX", prefix)
     # A third, in-test app on the same database creates the accounts and the show.
     app = create_app(base_settings(tmp_path, pg_url))
-    http: TestClient = await aiohttp_client(app)
+    http: AppClient = await aiohttp_client(app)
     _, store = await make_merchant(app)
     show = await make_show(app, store)
     shopper = await make_user(app, name="두 번째 서버")

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from checkout import catalog
 from checkout.config import CheckoutConfig
@@ -22,7 +22,16 @@ from server.localstripe_process import localstripe_settings
 from server.settings import Settings
 from server.shows import service as shows
 from server.shows.models import Show
-from tests.helpers import login_as, make_merchant, make_show, make_user, record_events, recorder
+from tests.helpers import (
+    AppClient,
+    ServerClient,
+    login_as,
+    make_merchant,
+    make_show,
+    make_user,
+    record_events,
+    recorder,
+)
 from tests.localstripe import free_port, localstripe_url
 
 __all__ = ["localstripe_url"]
@@ -32,13 +41,13 @@ __all__ = ["localstripe_url"]
 class Shop:
     """A live show with one pinned product, and ways to act as its people."""
 
-    client: TestClient
+    client: AppClient
     merchant: User
     store: Store
     show: Show
     product_id: int
     stripe: str
-    make_client: Callable[..., Any]
+    make_client: Callable[[], Awaitable[ServerClient]]
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -47,15 +56,15 @@ class Shop:
 
     @property
     def published(self) -> list[tuple[int, str, dict[str, Any]]]:
-        return self.app[recorder].published
+        return self.client.app[recorder].published
 
-    async def shopper(self, name: str | None = None) -> tuple[TestClient, User]:
+    async def shopper(self, name: str | None = None) -> tuple[ServerClient, User]:
         user = await make_user(self.app, Role.SHOPPER, name=name)
         client = await self.make_client()
         await login_as(client, user)
         return client, user
 
-    async def as_merchant(self) -> TestClient:
+    async def as_merchant(self) -> ServerClient:
         client = await self.make_client()
         await login_as(client, self.merchant)
         return client
@@ -64,7 +73,7 @@ class Shop:
 async def build_shop(
     settings: Settings,
     stripe: str,
-    aiohttp_client: Any,
+    aiohttp_client: AiohttpClient,
     stock: int = 5,
     price: int = 15000,
     sweep_every: float = 3600,
@@ -76,7 +85,7 @@ async def build_shop(
     app[config] = CheckoutConfig(
         sweep_every_seconds=sweep_every, webhook_name=f"test-{uuid.uuid4().hex[:10]}"
     )
-    client: TestClient = await aiohttp_client(app, server_kwargs={"port": port})
+    client: AppClient = await aiohttp_client(app, server_kwargs={"port": port})
     merchant, store = await make_merchant(app, "망원 반찬")
     show = await make_show(app, store, start=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
     async with app[keys.sessionmaker].begin() as session:
@@ -92,9 +101,8 @@ async def build_shop(
         await catalog.pin(session, merchant, live_show, product.id)
         show = await shows.get_show_fresh(session, show.id)
 
-    async def make_client() -> TestClient:
-        other: TestClient = await aiohttp_client(client.server)
-        return other
+    async def make_client() -> ServerClient:
+        return await aiohttp_client(client.server)
 
     return Shop(
         client=client,
@@ -108,7 +116,7 @@ async def build_shop(
 
 
 @pytest.fixture
-async def shop(settings: Settings, localstripe_url: str, aiohttp_client: Any) -> Shop:
+async def shop(settings: Settings, localstripe_url: str, aiohttp_client: AiohttpClient) -> Shop:
     return await build_shop(settings, localstripe_url, aiohttp_client)
 
 

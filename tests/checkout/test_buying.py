@@ -7,18 +7,17 @@ import asyncio
 from typing import Any
 
 import aiohttp
-from aiohttp.test_utils import TestClient
 
 from checkout import catalog
 from server import keys
 from server.keys import checkout_config as config
 from server.localstripe_process import LOCALSTRIPE_KEY
 from tests.checkout.conftest import Shop, order_body
-from tests.helpers import csrf
+from tests.helpers import Browser, csrf
 from tests.localstripe import TEST_CARDS, authenticate_3ds, card_token
 
 
-async def post(client: TestClient, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+async def post(client: Browser, path: str, body: dict[str, Any]) -> tuple[int, Any]:
     resp = await client.post(path, json=body, headers={"X-CSRF-Token": csrf(client)})
     return resp.status, await resp.json()
 
@@ -28,7 +27,7 @@ async def stock_of(shop: Shop) -> int:
         return (await catalog.get_product(session, shop.product_id)).available
 
 
-async def wait_for_status(client: TestClient, order_id: int, status: str) -> dict[str, Any]:
+async def wait_for_status(client: Browser, order_id: int, status: str) -> dict[str, Any]:
     body: dict[str, Any] = {}
     for _ in range(100):
         body = await (await client.get(f"/api/orders/{order_id}")).json()

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from aiohttp.test_utils import TestClient
-
 from checkout import catalog
 from server import keys
 from server.accounts import service as accounts
 from server.demo import seed
 from server.shows import service as shows
+from tests.helpers import AppClient
 
 
-async def test_demo_stores_have_products_in_their_line_ups(client: TestClient) -> None:
+async def test_demo_stores_have_products_in_their_line_ups(client: AppClient) -> None:
     app = client.app
     async with app[keys.sessionmaker].begin() as session:
         assert await seed(session)

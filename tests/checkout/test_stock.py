@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Any
 
+from pytest_aiohttp import AiohttpClient
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -25,7 +25,7 @@ async def _orders_by_status(shop: Shop) -> dict[str, int]:
 
 
 async def test_twenty_shoppers_for_five_units_never_oversell(
-    any_db_settings: Settings, localstripe_url: str, aiohttp_client: Any
+    any_db_settings: Settings, localstripe_url: str, aiohttp_client: AiohttpClient
 ) -> None:
     shop = await build_shop(any_db_settings, localstripe_url, aiohttp_client, stock=5)
     shoppers = [await shop.shopper() for _ in range(20)]
@@ -46,7 +46,7 @@ async def test_twenty_shoppers_for_five_units_never_oversell(
 
 
 async def test_flash_sale_cap_and_per_shopper_limit_hold_under_load(
-    any_db_settings: Settings, localstripe_url: str, aiohttp_client: Any
+    any_db_settings: Settings, localstripe_url: str, aiohttp_client: AiohttpClient
 ) -> None:
     shop = await build_shop(any_db_settings, localstripe_url, aiohttp_client, stock=100)
     merchant = await shop.as_merchant()
@@ -121,7 +121,7 @@ async def test_expired_reservations_go_back_on_sale(shop: Shop) -> None:
 
 
 async def test_the_sweeper_runs_by_itself(
-    settings: Settings, localstripe_url: str, aiohttp_client: Any
+    settings: Settings, localstripe_url: str, aiohttp_client: AiohttpClient
 ) -> None:
     shop = await build_shop(settings, localstripe_url, aiohttp_client, sweep_every=0.05)
     client, _ = await shop.shopper()
@@ -138,7 +138,7 @@ async def test_the_sweeper_runs_by_itself(
 
 
 async def test_check_constraint_refuses_negative_stock(
-    any_db_settings: Settings, localstripe_url: str, aiohttp_client: Any
+    any_db_settings: Settings, localstripe_url: str, aiohttp_client: AiohttpClient
 ) -> None:
     shop = await build_shop(any_db_settings, localstripe_url, aiohttp_client, stock=1)
     try:

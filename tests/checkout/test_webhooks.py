@@ -10,7 +10,7 @@ import json
 import time
 from typing import Any
 
-from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 from sqlalchemy import func, select
 
 from checkout import orders
@@ -22,6 +22,7 @@ from server.keys import payment_gateway as gateway
 from server.settings import Settings
 from tests.checkout.conftest import Shop, build_shop, order_body
 from tests.checkout.test_buying import post, stock_of, wait_for_status
+from tests.helpers import ServerClient
 from tests.localstripe import TEST_CARDS, authenticate_3ds, card_token
 
 
@@ -59,7 +60,7 @@ def intent_event(
 
 async def deliver(shop: Shop, event: dict[str, Any], **kw: Any) -> tuple[int, Any]:
     payload, headers = signed(shop, event, **kw)
-    anonymous: TestClient = await shop.make_client()
+    anonymous = await shop.make_client()
     resp = await anonymous.post(WEBHOOK_PATH, data=payload, headers=headers)
     return resp.status, await resp.json()
 
@@ -69,7 +70,7 @@ async def events_stored(shop: Shop) -> int:
         return int(await session.scalar(select(func.count(PaymentEvent.id))) or 0)
 
 
-async def pending_order(shop: Shop, quantity: int = 1) -> tuple[TestClient, int]:
+async def pending_order(shop: Shop, quantity: int = 1) -> tuple[ServerClient, int]:
     client, _ = await shop.shopper()
     status, body = await post(
         client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id, quantity)
@@ -94,7 +95,7 @@ async def test_signed_success_marks_paid_once_and_replays_change_nothing(shop: S
 
 
 async def test_concurrent_deliveries_of_one_event_apply_it_once(
-    any_db_settings: Settings, localstripe_url: str, aiohttp_client: Any
+    any_db_settings: Settings, localstripe_url: str, aiohttp_client: AiohttpClient
 ) -> None:
     shop = await build_shop(any_db_settings, localstripe_url, aiohttp_client)
     _, order_id = await pending_order(shop)

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
 from server import keys
 from server.accounts.models import AccountStatus, Role, User
 from server.security import SESSION_COOKIE
-from tests.helpers import PASSWORD, csrf, login, login_as, make_user
+from tests.helpers import PASSWORD, AppClient, csrf, login, login_as, make_user
 
 
-async def _user_count(client: TestClient) -> int:
+async def _user_count(client: AppClient) -> int:
     async with client.app[keys.sessionmaker]() as session:
         return int(await session.scalar(select(func.count(User.id))) or 0)
 
 
-async def test_shopper_signs_up_and_is_signed_in(client: TestClient) -> None:
+async def test_shopper_signs_up_and_is_signed_in(client: AppClient) -> None:
     await client.get("/signup")
     resp = await client.post(
         "/signup",
@@ -35,7 +34,7 @@ async def test_shopper_signs_up_and_is_signed_in(client: TestClient) -> None:
     assert me["email"] == "minsu@example.kr" and me["role"] == "shopper"
 
 
-async def test_duplicate_email_is_refused_in_korean_and_keeps_the_form(client: TestClient) -> None:
+async def test_duplicate_email_is_refused_in_korean_and_keeps_the_form(client: AppClient) -> None:
     await make_user(client.app, email="taken@example.kr")
     before = await _user_count(client)
     await client.get("/signup")
@@ -56,7 +55,7 @@ async def test_duplicate_email_is_refused_in_korean_and_keeps_the_form(client: T
     assert await _user_count(client) == before
 
 
-async def test_wrong_password_gets_a_clear_message_and_no_session(client: TestClient) -> None:
+async def test_wrong_password_gets_a_clear_message_and_no_session(client: AppClient) -> None:
     user = await make_user(client.app)
     resp = await login(client, user.email, "wrong-password")
     assert resp.status == 401
@@ -64,7 +63,7 @@ async def test_wrong_password_gets_a_clear_message_and_no_session(client: TestCl
     assert not any(c.key == SESSION_COOKIE for c in client.session.cookie_jar)
 
 
-async def test_english_is_selectable(client: TestClient) -> None:
+async def test_english_is_selectable(client: AppClient) -> None:
     user = await make_user(client.app)
     await client.get("/login")
     await client.post("/lang", data={"locale": "en", "_csrf": csrf(client), "next": "/login"})
@@ -72,7 +71,7 @@ async def test_english_is_selectable(client: TestClient) -> None:
     assert "The e-mail or password is wrong." in await resp.text()
 
 
-async def test_missing_csrf_token_changes_nothing(client: TestClient) -> None:
+async def test_missing_csrf_token_changes_nothing(client: AppClient) -> None:
     await client.get("/signup")
     before = await _user_count(client)
     resp = await client.post(
@@ -89,7 +88,7 @@ async def test_missing_csrf_token_changes_nothing(client: TestClient) -> None:
     assert await _user_count(client) == before
 
 
-async def test_session_is_rotated_at_login_and_cookie_is_httponly_lax(client: TestClient) -> None:
+async def test_session_is_rotated_at_login_and_cookie_is_httponly_lax(client: AppClient) -> None:
     user = await make_user(client.app)
     first = await login(client, user.email)
     second = await login(client, user.email)
@@ -98,7 +97,7 @@ async def test_session_is_rotated_at_login_and_cookie_is_httponly_lax(client: Te
     assert a["httponly"] and a["samesite"] == "Lax"
 
 
-async def test_sign_out_ends_the_session(client: TestClient) -> None:
+async def test_sign_out_ends_the_session(client: AppClient) -> None:
     user = await make_user(client.app)
     await login_as(client, user)
     assert (await client.get("/api/me")).status == 200
@@ -106,7 +105,7 @@ async def test_sign_out_ends_the_session(client: TestClient) -> None:
     assert (await client.get("/api/me")).status == 401
 
 
-async def test_login_is_rate_limited(client: TestClient) -> None:
+async def test_login_is_rate_limited(client: AppClient) -> None:
     user = await make_user(client.app)
     for _ in range(5):
         await login(client, user.email, "wrong")
@@ -115,7 +114,7 @@ async def test_login_is_rate_limited(client: TestClient) -> None:
     assert "로그인 시도가 너무 많습니다" in await resp.text()
 
 
-async def test_merchant_application_waits_for_operator_approval(client: TestClient) -> None:
+async def test_merchant_application_waits_for_operator_approval(client: AppClient) -> None:
     await client.get("/signup?as=merchant")
     resp = await client.post(
         "/signup",
@@ -143,7 +142,7 @@ async def test_merchant_application_waits_for_operator_approval(client: TestClie
     assert (await login(client, "shop@example.kr")).status == 303
 
 
-async def test_shopper_cannot_open_the_operator_console(client: TestClient) -> None:
+async def test_shopper_cannot_open_the_operator_console(client: AppClient) -> None:
     shopper = await make_user(client.app)
     await login_as(client, shopper)
     resp = await client.get("/ops")
@@ -153,9 +152,10 @@ async def test_shopper_cannot_open_the_operator_console(client: TestClient) -> N
     resp = await client.post(f"/ops/accounts/{pending.id}/approve", data={"_csrf": csrf(client)})
     assert resp.status == 403
     async with client.app[keys.sessionmaker]() as session:
-        assert (await session.get(User, pending.id)).status is AccountStatus.PENDING
+        still_pending = await session.get(User, pending.id)
+        assert still_pending is not None and still_pending.status is AccountStatus.PENDING
 
 
-async def test_anonymous_visitor_is_sent_to_sign_in(client: TestClient) -> None:
+async def test_anonymous_visitor_is_sent_to_sign_in(client: AppClient) -> None:
     resp = await client.get("/ops", allow_redirects=False)
     assert resp.status == 303 and resp.headers["Location"] == "/login?next=/ops"

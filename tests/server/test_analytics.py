@@ -7,8 +7,6 @@ import csv
 import datetime as dt
 import io
 
-from aiohttp.test_utils import TestClient
-
 from chat.models import ChatMessage
 from checkout.models import Order, OrderLine, OrderStatus, Product
 from server import keys
@@ -19,12 +17,12 @@ from server.db import utcnow
 from server.events import LiveEvent
 from server.shows import service as shows
 from server.shows.models import Show
-from tests.helpers import login_as, make_merchant, make_show, make_user
+from tests.helpers import AppClient, login_as, make_merchant, make_show, make_user
 
 T0 = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)  # 19:00 in Seoul
 
 
-async def _seed_finished_show(client: TestClient, store: Store, buyers: list[User]) -> Show:
+async def _seed_finished_show(client: AppClient, store: Store, buyers: list[User]) -> Show:
     """A one-hour show: 4 unique viewers, samples 2/6/4, 3 messages (1 deleted), 2 paid
     orders by 2 buyers (₩15,000 + ₩30,000, the second refunded ₩5,000), 1 pending."""
     app = client.app
@@ -113,7 +111,7 @@ async def _seed_finished_show(client: TestClient, store: Store, buyers: list[Use
     return show
 
 
-async def test_show_numbers_from_a_seeded_show(client: TestClient) -> None:
+async def test_show_numbers_from_a_seeded_show(client: AppClient) -> None:
     merchant, store = await make_merchant(client.app)
     buyers = [await make_user(client.app), await make_user(client.app)]
     show = await _seed_finished_show(client, store, buyers)
@@ -147,7 +145,7 @@ async def test_show_numbers_from_a_seeded_show(client: TestClient) -> None:
     assert rows[1][10] == "40000" and rows[1][12] == "50.0"
 
 
-async def test_numbers_are_only_for_the_store_and_operators(client: TestClient) -> None:
+async def test_numbers_are_only_for_the_store_and_operators(client: AppClient) -> None:
     _, store = await make_merchant(client.app, "가게 A")
     other, _ = await make_merchant(client.app, "가게 B")
     show = await _seed_finished_show(client, store, [await make_user(client.app)] * 2)
@@ -166,7 +164,7 @@ async def test_numbers_are_only_for_the_store_and_operators(client: TestClient) 
     assert "₩" in platform
 
 
-async def test_journal_keeps_live_events_with_their_offset(client: TestClient) -> None:
+async def test_journal_keeps_live_events_with_their_offset(client: AppClient) -> None:
     _, store = await make_merchant(client.app)
     show = await make_show(client.app, store)
     async with client.app[keys.sessionmaker].begin() as session:
@@ -183,7 +181,7 @@ async def test_journal_keeps_live_events_with_their_offset(client: TestClient) -
     assert events[0].offset_ms is not None and events[0].offset_ms >= 0
 
 
-async def test_sampler_and_presence_feed_the_numbers(client: TestClient) -> None:
+async def test_sampler_and_presence_feed_the_numbers(client: AppClient) -> None:
     _, store = await make_merchant(client.app)
     show = await make_show(client.app, store)
     async with client.app[keys.sessionmaker].begin() as session:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
+from pytest_aiohttp import AiohttpClient
 
 from server.app import create_app
 from server.settings import Settings
@@ -53,7 +52,7 @@ def test_production_without_a_secret_refuses_to_start(tmp_path: Path) -> None:
 
 
 async def test_unexpected_errors_show_a_friendly_500(
-    settings: Settings, aiohttp_client: Callable[..., Any]
+    settings: Settings, aiohttp_client: AiohttpClient
 ) -> None:
     app = create_app(settings)
 

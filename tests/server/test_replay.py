@@ -6,18 +6,16 @@ from __future__ import annotations
 import asyncio
 import json
 
-from aiohttp.test_utils import TestClient
-
 from chat.models import ChatMessage
 from server import keys
 from server.accounts.models import Role
 from server.events import LiveEvent
 from server.shows import service as shows
 from streaming.recording import recording_path
-from tests.helpers import csrf, login_as, make_merchant, make_show, make_user
+from tests.helpers import AppClient, csrf, login_as, make_merchant, make_show, make_user
 
 
-async def _run_show(client: TestClient) -> tuple[int, object]:
+async def _run_show(client: AppClient) -> tuple[int, object]:
     merchant, store = await make_merchant(client.app)
     show = await make_show(client.app, store, title="녹화 방송")
     async with client.app[keys.sessionmaker].begin() as session:
@@ -49,7 +47,7 @@ async def _run_show(client: TestClient) -> tuple[int, object]:
     return show.id, merchant
 
 
-async def test_replay_page_timeline_chat_and_recording(client: TestClient) -> None:
+async def test_replay_page_timeline_chat_and_recording(client: AppClient) -> None:
     show_id, _ = await _run_show(client)
     page = await (await client.get(f"/shows/{show_id}")).text()
     assert 'data-testid="replay-video"' in page
@@ -72,7 +70,7 @@ async def test_replay_page_timeline_chat_and_recording(client: TestClient) -> No
     assert ranged.status == 206 and await ranged.read() == b"\x1a\x45\xdf\xa3"
 
 
-async def test_merchant_hides_the_replay(client: TestClient) -> None:
+async def test_merchant_hides_the_replay(client: AppClient) -> None:
     show_id, merchant = await _run_show(client)
     await login_as(client, merchant)  # type: ignore[arg-type]
     resp = await client.post(
@@ -93,7 +91,7 @@ async def test_merchant_hides_the_replay(client: TestClient) -> None:
     ).status == 403
 
 
-async def test_no_replay_before_the_show_ends(client: TestClient) -> None:
+async def test_no_replay_before_the_show_ends(client: AppClient) -> None:
     _, store = await make_merchant(client.app)
     show = await make_show(client.app, store)
     assert (await client.get(f"/shows/{show.id}/recording.webm")).status == 404

@@ -11,7 +11,6 @@ from email import message_from_bytes
 from email.header import decode_header, make_header
 
 import pytest
-from aiohttp.test_utils import TestClient
 from aiosmtpd.controller import Controller
 from icalendar import Calendar
 from sqlalchemy import select
@@ -22,9 +21,9 @@ from server.accounts.models import Role
 from server.app import create_app
 from server.db import utcnow
 from server.notifications.models import Notification
-from server.settings import Settings
+from server.settings import Secret, Settings
 from server.shows import service as shows
-from tests.helpers import csrf, login_as, make_merchant, make_show, make_user
+from tests.helpers import AppClient, csrf, login_as, make_merchant, make_show, make_user
 
 SEOUL = dt.timezone(dt.timedelta(hours=9))
 
@@ -33,13 +32,13 @@ def _seoul_input(value: dt.datetime) -> str:
     return value.astimezone(SEOUL).strftime("%Y-%m-%dT%H:%M")
 
 
-async def _notifications(client: TestClient, user_id: int) -> list[Notification]:
+async def _notifications(client: AppClient, user_id: int) -> list[Notification]:
     async with client.app[keys.sessionmaker]() as session:
         rows = await session.scalars(select(Notification).where(Notification.user_id == user_id))
         return list(rows)
 
 
-async def test_merchant_request_waits_for_approval_and_staff_are_told(client: TestClient) -> None:
+async def test_merchant_request_waits_for_approval_and_staff_are_told(client: AppClient) -> None:
     operator = await make_user(client.app, Role.OPERATOR)
     merchant, store = await make_merchant(client.app, "망원 떡집")
     await login_as(client, merchant)
@@ -71,7 +70,7 @@ async def test_merchant_request_waits_for_approval_and_staff_are_told(client: Te
     assert "떡 라이브" in await (await client.get("/upcoming")).text()
 
 
-async def test_overlapping_bookings_are_refused_with_a_clear_message(client: TestClient) -> None:
+async def test_overlapping_bookings_are_refused_with_a_clear_message(client: AppClient) -> None:
     merchant, store = await make_merchant(client.app, "가게 A")
     _, other_store = await make_merchant(client.app, "가게 B")
     creator = await make_user(client.app, Role.CREATOR, name="지은")
@@ -121,7 +120,7 @@ async def test_overlapping_bookings_are_refused_with_a_clear_message(client: Tes
     assert after.status == 201
 
 
-async def test_reschedule_and_cancel_need_a_reason_and_tell_everyone(client: TestClient) -> None:
+async def test_reschedule_and_cancel_need_a_reason_and_tell_everyone(client: AppClient) -> None:
     operator = await make_user(client.app, Role.OPERATOR)
     merchant, store = await make_merchant(client.app)
     shopper = await make_user(client.app)
@@ -181,7 +180,7 @@ async def test_reschedule_and_cancel_need_a_reason_and_tell_everyone(client: Tes
     assert any(n.params.get("reason") == "폭설" for n in await _notifications(client, shopper.id))
 
 
-async def test_merchant_cannot_approve_or_move_shows(client: TestClient) -> None:
+async def test_merchant_cannot_approve_or_move_shows(client: AppClient) -> None:
     merchant, store = await make_merchant(client.app)
     show = await make_show(client.app, store)
     await login_as(client, merchant)
@@ -199,7 +198,7 @@ async def test_merchant_cannot_approve_or_move_shows(client: TestClient) -> None
         assert (await shows.get_show(session, show.id)).scheduled_start == show.scheduled_start
 
 
-async def test_calendar_shows_each_role_its_own_shows(client: TestClient) -> None:
+async def test_calendar_shows_each_role_its_own_shows(client: AppClient) -> None:
     merchant, store = await make_merchant(client.app, "가게 A")
     _, other = await make_merchant(client.app, "가게 B")
     creator = await make_user(client.app, Role.CREATOR)
@@ -220,7 +219,7 @@ async def test_calendar_shows_each_role_its_own_shows(client: TestClient) -> Non
     _ = theirs
 
 
-async def test_ics_download_describes_the_show(client: TestClient) -> None:
+async def test_ics_download_describes_the_show(client: AppClient) -> None:
     _, store = await make_merchant(client.app, "나무결 공방")
     start = dt.datetime(2099, 3, 1, 10, tzinfo=dt.UTC)
     show = await make_show(client.app, store, title="도마 라이브", start=start)
@@ -266,7 +265,9 @@ async def test_reminders_arrive_in_app_and_by_email(
     settings: Settings, smtp_server: tuple[int, _Inbox]
 ) -> None:
     port, inbox = smtp_server
-    app = create_app(settings.with_(smtp_url=f"smtp://127.0.0.1:{port}?from=live@jangteo.kr"))
+    app = create_app(
+        settings.with_(smtp_url=Secret(f"smtp://127.0.0.1:{port}?from=live@jangteo.kr"))
+    )
     async with _started(app):
         _, store = await make_merchant(app)
         shopper = await make_user(app, email="minsu@example.kr")
@@ -313,7 +314,7 @@ class _started:
         await self.server.close()
 
 
-async def test_upcoming_page_groups_shows_by_seoul_day(client: TestClient) -> None:
+async def test_upcoming_page_groups_shows_by_seoul_day(client: AppClient) -> None:
     _, store = await make_merchant(client.app)
     tomorrow_noon = (dt.datetime.now(SEOUL) + dt.timedelta(days=1)).replace(hour=12, minute=0)
     show = await make_show(client.app, store, title="내일 점심 라이브", start=tomorrow_noon)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from server import keys
 from server.accounts.models import AccountStatus, Role, User
@@ -16,7 +16,7 @@ from server.shows import lifecycle
 from server.shows import service as shows
 from server.shows.errors import IllegalTransition
 from server.shows.models import Show, ShowState
-from tests.helpers import csrf, login_as, make_merchant, make_show, make_user
+from tests.helpers import AppClient, csrf, login_as, make_merchant, make_show, make_user
 
 
 async def _state(app: web.Application, show_id: int) -> ShowState:
@@ -28,7 +28,7 @@ def test_lifecycle_allows_only_the_documented_moves() -> None:
     show = Show(id=7, state=ShowState.SCHEDULED)
     now = utcnow()
     lifecycle.apply(show, "start", now)
-    assert show.state is ShowState.LIVE and show.started_at == now
+    assert (show.state, show.started_at) == (ShowState.LIVE, now)
     with pytest.raises(IllegalTransition) as err:
         lifecycle.apply(show, "cancel", now)
     assert str(err.value) == "Cannot cancel show 7: it is live."
@@ -39,7 +39,7 @@ def test_lifecycle_allows_only_the_documented_moves() -> None:
             lifecycle.apply(show, action, now)
 
 
-async def test_merchant_plans_a_show_from_the_console(client: TestClient) -> None:
+async def test_merchant_plans_a_show_from_the_console(client: AppClient) -> None:
     merchant, store = await make_merchant(client.app)
     creator = await make_user(client.app, Role.CREATOR)
     async with client.app[keys.sessionmaker].begin() as session:
@@ -75,7 +75,7 @@ def page_show_id(page: str) -> int:
     return int(page.split('data-show-id="')[1].split('"')[0])
 
 
-async def test_bad_show_form_keeps_what_was_typed(client: TestClient) -> None:
+async def test_bad_show_form_keeps_what_was_typed(client: AppClient) -> None:
     merchant, store = await make_merchant(client.app)
     await login_as(client, merchant)
     resp = await client.post(
@@ -93,7 +93,7 @@ async def test_bad_show_form_keeps_what_was_typed(client: TestClient) -> None:
     assert await (await client.get("/api/shows")).json() == []
 
 
-async def test_merchant_cannot_edit_another_stores_show(client: TestClient) -> None:
+async def test_merchant_cannot_edit_another_stores_show(client: AppClient) -> None:
     _, store_a = await make_merchant(client.app, "가게 A")
     other, _ = await make_merchant(client.app, "가게 B")
     show = await make_show(client.app, store_a, title="A의 방송")
@@ -123,7 +123,7 @@ async def test_merchant_cannot_edit_another_stores_show(client: TestClient) -> N
     assert detail["title"] == "A의 방송" and detail["state"] == "scheduled"
 
 
-async def test_illegal_transition_is_refused_with_the_state(client: TestClient) -> None:
+async def test_illegal_transition_is_refused_with_the_state(client: AppClient) -> None:
     merchant, store = await make_merchant(client.app)
     show = await make_show(client.app, store)
     await login_as(client, merchant)
@@ -143,7 +143,7 @@ async def test_illegal_transition_is_refused_with_the_state(client: TestClient) 
     assert again.status == 409
 
 
-async def test_api_refuses_a_post_without_csrf_header(client: TestClient) -> None:
+async def test_api_refuses_a_post_without_csrf_header(client: AppClient) -> None:
     merchant, _store = await make_merchant(client.app)
     await login_as(client, merchant)
     resp = await client.post(
@@ -154,7 +154,7 @@ async def test_api_refuses_a_post_without_csrf_header(client: TestClient) -> Non
     assert await (await client.get("/api/shows")).json() == []
 
 
-async def test_api_validates_show_input(client: TestClient) -> None:
+async def test_api_validates_show_input(client: AppClient) -> None:
     merchant, store = await make_merchant(client.app)
     await login_as(client, merchant)
     headers = {"X-CSRF-Token": csrf(client)}
@@ -192,7 +192,7 @@ async def test_api_validates_show_input(client: TestClient) -> None:
     assert (await created.json())["store"]["id"] == store.id
 
 
-async def test_creator_sees_only_assigned_shows_and_their_studio(client: TestClient) -> None:
+async def test_creator_sees_only_assigned_shows_and_their_studio(client: AppClient) -> None:
     _, store = await make_merchant(client.app)
     mine = await make_user(client.app, Role.CREATOR, name="지은")
     other = await make_user(client.app, Role.CREATOR, name="다른 크리에이터")
@@ -205,7 +205,7 @@ async def test_creator_sees_only_assigned_shows_and_their_studio(client: TestCli
     assert (await client.get(f"/studio/shows/{not_mine.id}")).status == 403
 
 
-async def test_home_lists_live_upcoming_and_recent(client: TestClient) -> None:
+async def test_home_lists_live_upcoming_and_recent(client: AppClient) -> None:
     _, store = await make_merchant(client.app)
     upcoming = await make_show(client.app, store, title="곧 할 방송")
     live = await make_show(client.app, store, title="지금 방송")
@@ -218,7 +218,7 @@ async def test_home_lists_live_upcoming_and_recent(client: TestClient) -> None:
     assert upcoming.title in upcoming_part
 
 
-async def test_unknown_pages_and_api_paths_answer_in_kind(client: TestClient) -> None:
+async def test_unknown_pages_and_api_paths_answer_in_kind(client: AppClient) -> None:
     page = await client.get("/no-such-page")
     assert page.status == 404 and "찾으시는 페이지가 없습니다" in await page.text()
     api = await client.get("/api/no-such-thing")
@@ -228,13 +228,13 @@ async def test_unknown_pages_and_api_paths_answer_in_kind(client: TestClient) ->
     assert (await missing_show.json())["error"]["message"] == "999번 방송이 없습니다."
 
 
-async def test_healthz_reports_the_database(client: TestClient) -> None:
+async def test_healthz_reports_the_database(client: AppClient) -> None:
     resp = await client.get("/healthz")
     assert resp.status == 200
     assert (await resp.json())["database"] == "ok"
 
 
-async def test_openapi_documents_every_api_route(client: TestClient) -> None:
+async def test_openapi_documents_every_api_route(client: AppClient) -> None:
     from server.openapi import api_routes
 
     spec = await (await client.get("/api/openapi.json")).json()
@@ -246,12 +246,12 @@ async def test_openapi_documents_every_api_route(client: TestClient) -> None:
 
 @pytest.mark.postgres
 async def test_accounts_and_shows_work_on_postgresql(
-    any_db_settings: Settings, aiohttp_client: object
+    any_db_settings: Settings, aiohttp_client: AiohttpClient
 ) -> None:
     from server.app import create_app
 
     app = create_app(any_db_settings)
-    client: TestClient = await aiohttp_client(app)
+    client: AppClient = await aiohttp_client(app)
     merchant, _store = await make_merchant(app, "부산 어묵")
     await login_as(client, merchant)
     created = await client.post(
@@ -271,7 +271,7 @@ async def test_accounts_and_shows_work_on_postgresql(
     assert show.store.name == "부산 어묵"
 
 
-async def test_suspended_user_is_signed_out(client: TestClient) -> None:
+async def test_suspended_user_is_signed_out(client: AppClient) -> None:
     user = await make_user(client.app)
     await login_as(client, user)
     async with client.app[keys.sessionmaker].begin() as session:
@@ -282,7 +282,7 @@ async def test_suspended_user_is_signed_out(client: TestClient) -> None:
     _ = User
 
 
-async def test_cover_image_is_resized_and_bad_files_are_refused(client: TestClient) -> None:
+async def test_cover_image_is_resized_and_bad_files_are_refused(client: AppClient) -> None:
     import io
 
     from aiohttp import FormData

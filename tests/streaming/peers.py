@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import av
-from aiohttp.test_utils import TestClient
 from aiortc import (
     MediaStreamTrack,
     RTCConfiguration,
@@ -17,6 +16,8 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
+
+from tests.helpers import AppClient
 
 # Loopback only: no STUN server (aiortc would otherwise use a public one).
 NO_ICE = RTCConfiguration(iceServers=[])
@@ -84,7 +85,7 @@ class Publisher:
 
     async def publish(
         self,
-        client: TestClient,
+        client: AppClient,
         show_id: int,
         *,
         key: str | None = None,
@@ -147,7 +148,7 @@ class Viewer:
         await self.pc.setLocalDescription(await self.pc.createOffer())
         return str(self.pc.localDescription.sdp)
 
-    async def watch(self, client: TestClient, show_id: int) -> Any:
+    async def watch(self, client: AppClient, show_id: int) -> Any:
         offer = await self.offer()
         resp = await client.post(
             f"/shows/{show_id}/whep", data=offer, headers={"Content-Type": SDP}

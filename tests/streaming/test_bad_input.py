@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from server.accounts.models import Role
 from server.i18n import LOCALE_COOKIE
 from server.settings import Settings
 from server.shows.models import Show
-from tests.helpers import csrf, login_as, make_merchant, make_show, make_user
+from tests.helpers import AppClient, csrf, login_as, make_merchant, make_show, make_user
 from tests.streaming.conftest import streaming_client
 from tests.streaming.peers import SDP, Publisher, Viewer, until
 
@@ -29,12 +29,12 @@ async def peers() -> AsyncIterator[list[Any]]:
 
 
 @pytest.fixture
-async def english(client: TestClient) -> TestClient:
+async def english(client: AppClient) -> AppClient:
     client.session.cookie_jar.update_cookies({LOCALE_COOKIE: "en"})
     return client
 
 
-async def _show(client: TestClient) -> Show:
+async def _show(client: AppClient) -> Show:
     creator = await make_user(client.app, Role.CREATOR)
     _, store = await make_merchant(client.app)
     return await make_show(client.app, store, [creator])
@@ -47,7 +47,7 @@ async def _error(resp: Any, status: int, code: str) -> str:
     return str(body["error"]["message"])
 
 
-async def _whip(client: TestClient, show: Show, body: str, **headers: str) -> Any:
+async def _whip(client: AppClient, show: Show, body: str, **headers: str) -> Any:
     return await client.post(
         f"/shows/{show.id}/whip",
         data=body,
@@ -55,7 +55,7 @@ async def _whip(client: TestClient, show: Show, body: str, **headers: str) -> An
     )
 
 
-async def _publishing(client: TestClient, show: Show, peers: list[Any]) -> tuple[Publisher, Viewer]:
+async def _publishing(client: AppClient, show: Show, peers: list[Any]) -> tuple[Publisher, Viewer]:
     publisher, viewer = Publisher(), Viewer()
     peers.extend([publisher, viewer])
     assert (await publisher.publish(client, show.id, key=show.stream_key)).status == 201
@@ -77,7 +77,7 @@ async def _still_running(viewer: Viewer) -> None:
         (NO_MEDIA_OFFER, "no audio or video"),
     ],
 )
-async def test_unusable_offers_are_refused(english: TestClient, body: str, reason: str) -> None:
+async def test_unusable_offers_are_refused(english: AppClient, body: str, reason: str) -> None:
     show = await _show(english)
     message = await _error(await _whip(english, show, body), 400, "bad_offer")
     assert reason in message
@@ -85,14 +85,14 @@ async def test_unusable_offers_are_refused(english: TestClient, body: str, reaso
     assert (await (await english.get(f"/shows/{show.id}/stream")).json())["state"] == "scheduled"
 
 
-async def test_garbage_inside_a_media_section_is_refused(english: TestClient) -> None:
+async def test_garbage_inside_a_media_section_is_refused(english: AppClient) -> None:
     body = NO_MEDIA_OFFER + "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\n"
     await _error(await _whip(english, show := await _show(english), body), 400, "bad_offer")
     assert (await (await english.get(f"/shows/{show.id}/stream")).json())["publishing"] is False
 
 
 async def test_offer_without_a_usable_codec_is_refused(
-    english: TestClient, peers: list[Any]
+    english: AppClient, peers: list[Any]
 ) -> None:
     show = await _show(english)
     publisher = Publisher()
@@ -106,7 +106,7 @@ async def test_offer_without_a_usable_codec_is_refused(
     assert "VP8" in message
 
 
-async def test_sdp_must_be_sent_as_application_sdp(english: TestClient) -> None:
+async def test_sdp_must_be_sent_as_application_sdp(english: AppClient) -> None:
     show = await _show(english)
     resp = await english.post(
         f"/shows/{show.id}/whip",
@@ -116,7 +116,7 @@ async def test_sdp_must_be_sent_as_application_sdp(english: TestClient) -> None:
     await _error(resp, 415, "unsupported_media_type")
 
 
-async def test_wrong_stream_key_is_401(english: TestClient, peers: list[Any]) -> None:
+async def test_wrong_stream_key_is_401(english: AppClient, peers: list[Any]) -> None:
     show = await _show(english)
     publisher = Publisher()
     peers.append(publisher)
@@ -126,14 +126,14 @@ async def test_wrong_stream_key_is_401(english: TestClient, peers: list[Any]) ->
     await _error(resp, 401, "wrong_stream_key")
 
 
-async def test_publishing_without_signing_in_is_401(english: TestClient, peers: list[Any]) -> None:
+async def test_publishing_without_signing_in_is_401(english: AppClient, peers: list[Any]) -> None:
     show = await _show(english)
     publisher = Publisher()
     peers.append(publisher)
     await _error(await publisher.publish(english, show.id), 401, "unauthorized")
 
 
-async def test_another_creators_show_is_403(english: TestClient, peers: list[Any]) -> None:
+async def test_another_creators_show_is_403(english: AppClient, peers: list[Any]) -> None:
     show = await _show(english)
     stranger = await make_user(english.app, Role.CREATOR)
     await login_as(english, stranger)
@@ -144,7 +144,7 @@ async def test_another_creators_show_is_403(english: TestClient, peers: list[Any
 
 
 async def test_signed_in_presenter_needs_the_csrf_token(
-    english: TestClient, peers: list[Any]
+    english: AppClient, peers: list[Any]
 ) -> None:
     creator = await make_user(english.app, Role.CREATOR)
     _, store = await make_merchant(english.app)
@@ -158,7 +158,7 @@ async def test_signed_in_presenter_needs_the_csrf_token(
 
 
 async def test_second_publisher_is_409_and_the_show_goes_on(
-    english: TestClient, peers: list[Any]
+    english: AppClient, peers: list[Any]
 ) -> None:
     show = await _show(english)
     _, viewer = await _publishing(english, show, peers)
@@ -172,7 +172,7 @@ async def test_second_publisher_is_409_and_the_show_goes_on(
 
 
 async def test_watching_a_show_that_is_not_live_is_409_with_its_state(
-    english: TestClient, peers: list[Any]
+    english: AppClient, peers: list[Any]
 ) -> None:
     show = await _show(english)
     viewer = Viewer()
@@ -181,7 +181,7 @@ async def test_watching_a_show_that_is_not_live_is_409_with_its_state(
     assert "scheduled" in message
 
 
-async def test_the_state_is_named_in_korean_too(client: TestClient, peers: list[Any]) -> None:
+async def test_the_state_is_named_in_korean_too(client: AppClient, peers: list[Any]) -> None:
     show = await _show(client)
     viewer = Viewer()
     peers.append(viewer)
@@ -189,7 +189,7 @@ async def test_the_state_is_named_in_korean_too(client: TestClient, peers: list[
     assert "라이브 중이 아니에요" in message
 
 
-async def test_publishing_to_an_ended_show_is_409(english: TestClient, peers: list[Any]) -> None:
+async def test_publishing_to_an_ended_show_is_409(english: AppClient, peers: list[Any]) -> None:
     creator = await make_user(english.app, Role.CREATOR)
     _, store = await make_merchant(english.app)
     show = await make_show(english.app, store, [creator])
@@ -209,7 +209,7 @@ async def test_publishing_to_an_ended_show_is_409(english: TestClient, peers: li
 
 
 async def test_too_many_viewers_is_503_and_the_viewers_keep_watching(
-    settings: Settings, aiohttp_client: Callable[..., Any], peers: list[Any]
+    settings: Settings, aiohttp_client: AiohttpClient, peers: list[Any]
 ) -> None:
     client = await streaming_client(aiohttp_client, settings.with_(max_viewers_per_show=1))
     client.session.cookie_jar.update_cookies({LOCALE_COOKIE: "en"})
@@ -222,13 +222,13 @@ async def test_too_many_viewers_is_503_and_the_viewers_keep_watching(
     await _still_running(viewer)
 
 
-async def test_delete_of_an_unknown_session_is_404(english: TestClient) -> None:
+async def test_delete_of_an_unknown_session_is_404(english: AppClient) -> None:
     show = await _show(english)
     resp = await english.delete(f"/shows/{show.id}/whep/nope")
     await _error(resp, 404, "session_not_found")
 
 
-async def test_viewer_delete_ends_only_that_viewer(english: TestClient, peers: list[Any]) -> None:
+async def test_viewer_delete_ends_only_that_viewer(english: AppClient, peers: list[Any]) -> None:
     show = await _show(english)
     _, viewer = await _publishing(english, show, peers)
     other = Viewer()
@@ -241,7 +241,7 @@ async def test_viewer_delete_ends_only_that_viewer(english: TestClient, peers: l
 
 
 async def test_a_burst_of_viewers_never_overshoots_the_limit(
-    settings: Settings, aiohttp_client: Callable[..., Any], peers: list[Any]
+    settings: Settings, aiohttp_client: AiohttpClient, peers: list[Any]
 ) -> None:
     client = await streaming_client(aiohttp_client, settings.with_(max_viewers_per_show=2))
     show = await _show(client)

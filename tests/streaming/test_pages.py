@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from typing import Any
 
-from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from server.accounts.models import Role
 from server.settings import Settings
-from tests.helpers import csrf, login_as, make_merchant, make_show, make_user
+from tests.helpers import AppClient, csrf, login_as, make_merchant, make_show, make_user
 from tests.streaming.conftest import streaming_client
 
 ICE = ({"urls": "turn:turn.example.kr:3478", "username": "u", "credential": "p"},)
@@ -27,7 +25,7 @@ def _config(html: str, css_class: str) -> dict[str, object]:
 
 
 async def test_show_page_has_the_player_with_ice_servers(
-    settings: Settings, aiohttp_client: Callable[..., Any]
+    settings: Settings, aiohttp_client: AiohttpClient
 ) -> None:
     client = await streaming_client(aiohttp_client, settings.with_(ice_servers=ICE))
     _, store = await make_merchant(client.app)
@@ -41,7 +39,7 @@ async def test_show_page_has_the_player_with_ice_servers(
     assert "곧 시작" in str(config["text"])
 
 
-async def test_studio_shows_whip_url_and_key_only_to_presenters(client: TestClient) -> None:
+async def test_studio_shows_whip_url_and_key_only_to_presenters(client: AppClient) -> None:
     creator = await make_user(client.app, Role.CREATOR)
     _, store = await make_merchant(client.app)
     show = await make_show(client.app, store, [creator])
@@ -55,7 +53,7 @@ async def test_studio_shows_whip_url_and_key_only_to_presenters(client: TestClie
     assert show.stream_key not in viewer_html
 
 
-async def test_regenerating_the_stream_key_refuses_the_old_one(client: TestClient) -> None:
+async def test_regenerating_the_stream_key_refuses_the_old_one(client: AppClient) -> None:
     creator = await make_user(client.app, Role.CREATOR)
     _, store = await make_merchant(client.app)
     show = await make_show(client.app, store, [creator])
@@ -75,7 +73,7 @@ async def test_regenerating_the_stream_key_refuses_the_old_one(client: TestClien
     assert old.status == 401
 
 
-async def test_only_presenters_regenerate_the_key_or_end_the_show(client: TestClient) -> None:
+async def test_only_presenters_regenerate_the_key_or_end_the_show(client: AppClient) -> None:
     _, store = await make_merchant(client.app)
     show = await make_show(client.app, store)
     shopper = await make_user(client.app, Role.SHOPPER)

@@ -7,13 +7,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
 from aiortc import RTCSessionDescription
 
 from server import keys
 from server.accounts.models import Role
 from server.shows import service as shows
-from tests.helpers import csrf, login_as, make_merchant, make_show, make_user
+from tests.helpers import AppClient, csrf, login_as, make_merchant, make_show, make_user
 from tests.streaming.peers import SDP, Publisher, Viewer, until
 
 
@@ -25,13 +24,13 @@ async def peers() -> AsyncIterator[list[Any]]:
         await peer.close()
 
 
-async def _state(client: TestClient, show_id: int) -> str:
+async def _state(client: AppClient, show_id: int) -> str:
     async with client.app[keys.sessionmaker]() as session:
         return (await shows.get_show(session, show_id)).state.value
 
 
 async def test_rehearsal_is_for_staff_until_it_goes_public(
-    client: TestClient, peers: list[Any]
+    client: AppClient, peers: list[Any]
 ) -> None:
     creator = await make_user(client.app, Role.CREATOR)
     merchant, store = await make_merchant(client.app)
@@ -85,7 +84,7 @@ async def test_rehearsal_is_for_staff_until_it_goes_public(
 
 
 async def test_an_unapproved_show_cannot_go_live_by_publishing(
-    client: TestClient, peers: list[Any]
+    client: AppClient, peers: list[Any]
 ) -> None:
     merchant, store = await make_merchant(client.app)
     async with client.app[keys.sessionmaker].begin() as session:
@@ -111,7 +110,7 @@ async def test_an_unapproved_show_cannot_go_live_by_publishing(
 
 
 async def test_ending_the_show_from_the_api_stops_the_stream(
-    client: TestClient, peers: list[Any]
+    client: AppClient, peers: list[Any]
 ) -> None:
     creator = await make_user(client.app, Role.CREATOR)
     merchant, store = await make_merchant(client.app)
