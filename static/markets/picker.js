@@ -1,0 +1,27 @@
+// Narrows the market list as the merchant types, with the server's Korean search
+// (initial consonants and half-typed syllables included).
+for (const picker of document.querySelectorAll("[data-market-picker]")) {
+  const search = picker.querySelector(".market-picker-search");
+  const select = picker.querySelector("select");
+  search.hidden = false;
+  let asked = 0;
+  search.addEventListener("input", async () => {
+    const ask = ++asked;
+    const query = search.value.trim();
+    let keep = null;
+    if (query) {
+      const response = await fetch(`/api/markets?${new URLSearchParams({ q: query })}`);
+      if (!response.ok || ask !== asked) return;
+      keep = new Set((await response.json()).map((m) => String(m.id)));
+    }
+    let first = null;
+    for (const option of select.querySelectorAll("optgroup option")) {
+      option.hidden = keep !== null && !keep.has(option.value);
+      if (!option.hidden && first === null) first = option;
+    }
+    for (const group of select.querySelectorAll("optgroup")) {
+      group.hidden = [...group.children].every((o) => o.hidden);
+    }
+    if (keep !== null && first !== null) first.selected = true;
+  });
+}
