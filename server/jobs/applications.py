@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from server.accounts.models import Role, User
 from server.db import utcnow
 from server.errors import N_, Forbidden
+from server.i18n import format_krw
 from server.jobs import hiring, queries
 from server.jobs.errors import ApplicationNotFound, BadJobInput, JobConflict
 from server.jobs.models import Application, ApplicationStatus, Job, JobStatus
@@ -18,6 +19,17 @@ from server.jobs.postings import get_job, require_poster
 from server.shows.models import Show
 
 MAX_MESSAGE = 1000
+# One sentence per role, so a notice never shows a role's code inside a sentence.
+APPLIED = {
+    "host": N_("%(name)s applied to host “%(title)s”."),
+    "camera": N_("%(name)s applied to film “%(title)s”."),
+    "writer": N_("%(name)s applied to write for “%(title)s”."),
+}
+HIRED = {
+    "host": N_("You will host “%(title)s” (%(pay)s)."),
+    "camera": N_("You will film “%(title)s” (%(pay)s)."),
+    "writer": N_("You will write for “%(title)s” (%(pay)s)."),
+}
 
 
 async def apply(
@@ -50,10 +62,9 @@ async def apply(
     await session.flush()
     outbox.tell(
         [job.posted_by],
-        N_("%(name)s applied to be %(role)s for “%(title)s”."),
+        APPLIED[role],
         f"/jobs/{job.id}/applicants",
         name=actor.display_name,
-        role=role,
         title=job.show.title,
     )
     return application
@@ -155,11 +166,10 @@ async def hire(
     application.decided_at = utcnow()
     outbox.tell(
         [application.creator_id],
-        N_("You were hired as %(role)s for “%(title)s” (%(pay)s)."),
+        HIRED[role],
         f"/studio/shows/{job.show_id}",
-        role=role,
         title=job.show.title,
-        pay=f"₩{job.pay_for(role) or 0:,}",
+        pay=format_krw(job.pay_for(role)),
     )
     if {r.role for r in job.roles} <= hired | {role}:
         await _fill(session, outbox, job)

@@ -133,9 +133,8 @@ async def post_job(
     job = await get_job(session, job.id)
     outbox.tell(
         await _matching_creators(session, job),
-        N_("New job: %(roles)s for “%(title)s” at %(store)s."),
+        N_("New job for “%(title)s” at %(store)s: see the roles and the pay."),
         f"/jobs/{job.id}",
-        roles=", ".join(r.role for r in job.roles),
         title=show.title,
         store=show.store.name,
     )

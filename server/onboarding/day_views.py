@@ -138,7 +138,7 @@ async def open_slot(request: web.Request) -> web.StreamResponse:
             await slots.open_slot(
                 session,
                 operator,
-                start or dt.datetime.min.replace(tzinfo=dt.UTC),
+                start,
                 int(duration) if duration.isdigit() else 0,
                 form_str(form, "note"),
             )

@@ -24,10 +24,16 @@ from server.shows.models import MAX_DURATION_MINUTES, Approval, Show
 
 
 async def open_slot(
-    session: AsyncSession, actor: User, start: dt.datetime, duration_minutes: int, note: str = ""
+    session: AsyncSession,
+    actor: User,
+    start: dt.datetime | None,
+    duration_minutes: int,
+    note: str = "",
 ) -> OpenSlot:
     if actor.role is not Role.OPERATOR:
         raise Forbidden(N_("Only operators can open slots."))
+    if start is None:
+        raise BadGuideInput(N_("Enter the start date and time."), field="starts_at")
     if start <= utcnow():
         raise BadGuideInput(N_("The start time is in the past."), field="starts_at")
     if not 5 <= duration_minutes <= MAX_DURATION_MINUTES:
