@@ -18,11 +18,13 @@ from server.markets.models import Market
 
 
 def _fields(market: Market) -> tuple[str, ...]:
+    # Each speciality and each word of the address on its own: initials run across
+    # the spaces and commas of one field ("어묵, 유부" would answer ㅁㅇ).
     return (
         market.name.lower(),
         market.district.lower(),
-        market.address.lower(),
-        market.specialities.lower(),
+        *market.address.lower().split(),
+        *(s.lower() for s in market.speciality_list),
     )
 
 

@@ -110,6 +110,14 @@ async def all_markets(session: AsyncSession) -> list[Market]:
     return sorted(await session.scalars(select(Market)), key=_province_order)
 
 
+def by_province(markets: Sequence[Market]) -> list[tuple[str, list[Market]]]:
+    """Markets in region order, grouped by 시/도 (for a picker's option groups)."""
+    groups: dict[str, list[Market]] = {}
+    for market in sorted(markets, key=_province_order):
+        groups.setdefault(market.province, []).append(market)
+    return list(groups.items())
+
+
 async def market_of_store(session: AsyncSession, store_id: int) -> Market | None:
     return await session.scalar(
         select(Market)

@@ -49,7 +49,7 @@ async def _signup_page(
 ) -> web.Response:
     async with request.app[keys.sessionmaker]() as session:
         all_markets = await markets.all_markets(session)
-    context: dict[str, Any] = {"form": form, "markets": all_markets}
+    context: dict[str, Any] = {"form": form, "markets": markets.by_province(all_markets)}
     context.update(extra or {})
     return render(request, "onboarding/signup.html", context, status=status)
 

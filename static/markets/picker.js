@@ -8,20 +8,19 @@ for (const picker of document.querySelectorAll("[data-market-picker]")) {
   search.addEventListener("input", async () => {
     const ask = ++asked;
     const query = search.value.trim();
-    let keep = null;
+    let found = null;
     if (query) {
       const response = await fetch(`/api/markets?${new URLSearchParams({ q: query })}`);
       if (!response.ok || ask !== asked) return;
-      keep = new Set((await response.json()).map((m) => String(m.id)));
+      found = (await response.json()).map((m) => String(m.id));
     }
-    let first = null;
     for (const option of select.querySelectorAll("optgroup option")) {
-      option.hidden = keep !== null && !keep.has(option.value);
-      if (!option.hidden && first === null) first = option;
+      option.hidden = found !== null && !found.includes(option.value);
     }
     for (const group of select.querySelectorAll("optgroup")) {
       group.hidden = [...group.children].every((o) => o.hidden);
     }
-    if (keep !== null && first !== null) first.selected = true;
+    // The best match (the server lists name matches first) is chosen for them.
+    if (found !== null && found.length) select.value = found[0];
   });
 }
