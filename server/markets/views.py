@@ -9,8 +9,11 @@ from urllib.parse import quote
 from aiohttp import web
 
 from server import keys
-from server.http import form_str, json_response, redirect, render
+from server.accounts.models import Role, Store, User
+from server.errors import N_, DomainError
+from server.http import form_str, json_response, redirect, render, require_user, translations
 from server.markets import service
+from server.markets.errors import BadMarketInput
 from server.markets.models import Market
 from server.markets.regions import PROVINCES
 from server.openapi import documented
@@ -158,3 +161,46 @@ async def search_api(request: web.Request) -> web.Response:
             query=filters["q"],
         )
     return json_response([market_json(x.market, x.stores, x.live) for x in listings])
+
+
+# --- a merchant chooses their store's market ------------------------------------------------
+
+
+async def _my_market_page(
+    request: web.Request, user: User, extra: dict[str, Any] | None = None, status: int = 200
+) -> web.Response:
+    async with request.app[keys.sessionmaker]() as session:
+        current = await service.market_of_store(session, user.store_id or -1)
+        grouped = service.by_province(await service.all_markets(session))
+    context: dict[str, Any] = {
+        "markets": grouped,
+        "current": current,
+        "selected": str(current.id) if current else "none",
+    }
+    context.update(extra or {})
+    return render(request, "markets/my_market.html", context, status=status)
+
+
+@routes.get("/merchant/market", name="my_market")
+async def my_market(request: web.Request) -> web.Response:
+    user = require_user(request, Role.MERCHANT)
+    return await _my_market_page(request, user)
+
+
+@routes.post("/merchant/market")
+async def choose_market(request: web.Request) -> web.StreamResponse:
+    user = require_user(request, Role.MERCHANT)
+    form = await request.post()
+    raw = form_str(form, "market_id")
+    try:
+        async with request.app[keys.sessionmaker].begin() as session:
+            store = await session.get(Store, user.store_id or -1)
+            if store is None:
+                raise BadMarketInput(N_("Choose a market from the list."), field="market_id")
+            await service.set_store_market(session, store, int(raw) if raw.isdigit() else None)
+    except DomainError as exc:
+        if exc.status != 422:
+            raise
+        error = {"error": exc.translate(translations(request).gettext)}
+        return await _my_market_page(request, user, error, status=422)
+    return redirect("/merchant/market?flash=saved")

@@ -237,3 +237,26 @@ async def test_home_strip_puts_the_visitors_region_first(client: TestClient) -> 
     assert unquote(near.headers["Location"]).startswith("/markets/서울-마포구-망원시장")
     home = strip(await (await client.get("/")).text())
     assert home.index(titles["망원시장"]) < home.index(titles["자갈치시장"])
+
+
+async def test_a_merchant_moves_their_store_between_markets(client: TestClient) -> None:
+    await _seed(client)
+    merchant, store = await make_merchant(client.app, "떡집")
+    creator = await make_user(client.app, Role.CREATOR)
+    async with client.app[keys.sessionmaker]() as session:
+        jagalchi = (await markets.directory(session, query="자갈치"))[0].market
+    await login_as(client, creator)
+    assert (await client.get("/merchant/market")).status == 403
+    await client.post("/logout", data={"_csrf": csrf(client)})
+    await login_as(client, merchant)
+    resp = await client.post(
+        "/merchant/market", data={"market_id": str(jagalchi.id), "_csrf": csrf(client)}
+    )
+    assert "자갈치시장 · 부산 중구" in await resp.text()
+    bad = await client.post("/merchant/market", data={"market_id": "999", "_csrf": csrf(client)})
+    assert bad.status == 422 and "목록에서 시장을 고르세요" in await bad.text()
+    await client.post("/merchant/market", data={"market_id": "none", "_csrf": csrf(client)})
+    async with client.app[keys.sessionmaker]() as session:
+        stored = await session.get(Store, store.id)
+        assert await markets.market_of_store(session, store.id) is None
+    assert stored is not None and stored.market == "" and stored.region == "부산 중구"
