@@ -44,6 +44,15 @@ async def _as(client: TestClient, user: User) -> None:
     await login_as(client, user)
 
 
+@pytest.fixture
+async def db_client(any_db_settings: Settings, aiohttp_client: Any) -> TestClient:
+    """A client of the app on SQLite, then on PostgreSQL."""
+    from server.app import create_app
+
+    client: TestClient = await aiohttp_client(create_app(any_db_settings))
+    return client
+
+
 async def _post(client: TestClient, path: str, data: dict[str, Any]) -> Any:
     return await client.post(path, data={**data, "_csrf": csrf(client)}, allow_redirects=False)
 
@@ -127,7 +136,8 @@ async def test_creators_browse_by_role_region_and_day(client: TestClient) -> Non
     assert not await titles(date=(start.date() + dt.timedelta(days=1)).isoformat())
 
 
-async def test_the_job_lifecycle_from_posting_to_reviews(client: TestClient) -> None:
+async def test_the_job_lifecycle_from_posting_to_reviews(db_client: TestClient) -> None:
+    client = db_client
     operator = await make_user(client.app, Role.OPERATOR)
     merchant, store = await make_merchant(client.app, "할매 반찬")
     other, _ = await make_merchant(client.app, "남의 가게")

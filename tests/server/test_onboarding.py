@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 from typing import Any
 
+import pytest
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
@@ -20,8 +21,18 @@ from server.markets.demo import seed_markets
 from server.markets.models import Market
 from server.onboarding import slots
 from server.onboarding.errors import SlotTaken
+from server.settings import Settings
 from server.shows.models import Approval, Show
 from tests.helpers import PASSWORD, csrf, login_as, make_merchant, make_show, make_user
+
+
+@pytest.fixture
+async def db_client(any_db_settings: Settings, aiohttp_client: Any) -> TestClient:
+    """A client of the app on SQLite, then on PostgreSQL."""
+    from server.app import create_app
+
+    client: TestClient = await aiohttp_client(create_app(any_db_settings))
+    return client
 
 
 async def _post(client: TestClient, path: str, data: dict[str, Any]) -> Any:
@@ -80,7 +91,8 @@ async def test_products_from_the_phone_and_the_guides_progress(client: TestClien
     assert 'data-step="products" data-done="1"' in start and "방송 시간 고르기" in start
 
 
-async def test_an_open_slot_books_an_approved_show_once(client: TestClient) -> None:
+async def test_an_open_slot_books_an_approved_show_once(db_client: TestClient) -> None:
+    client = db_client
     operator = await make_user(client.app, Role.OPERATOR)
     first, _ = await make_merchant(client.app, "첫째 가게")
     second, _ = await make_merchant(client.app, "둘째 가게")
