@@ -5,8 +5,9 @@ existing `.po` files, keeping every translation already made.
     python scripts/messages.py chat     # only chat.po
 
 Each package owns its catalog: `server` (the core pages), `streaming`, `chat`,
-`checkout`. Templates under templates/<package>/ belong to that package; the rest of
-templates/ belongs to `server`.
+`checkout`, and the server sub-packages that keep their own (`markets`, `jobs`,
+`onboarding`: their code under server/<name>/). Templates under templates/<package>/
+belong to that package; the rest of templates/ belongs to `server`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("server", "streaming", "chat", "checkout")
+PACKAGES = ("server", "streaming", "chat", "checkout", "markets", "jobs", "onboarding")
+# Sub-packages of server with a catalog of their own, and where their code lives.
+SUBPACKAGES = {
+    "markets": "server/markets",
+    "jobs": "server/jobs",
+    "onboarding": "server/onboarding",
+}
 # English is the language of the source strings, so only Korean needs a catalog.
 LOCALES = ("ko",)
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
@@ -38,17 +45,19 @@ def _templates_of(package: str) -> list[Path]:
 
 def extract(package: str) -> Catalog:
     catalog = Catalog(project="jangteo-live", fuzzy=False)
-    source = ROOT / package
+    folder = SUBPACKAGES.get(package, package)
+    source = ROOT / folder
+    own_catalogs = tuple(f"{name}/" for name in SUBPACKAGES) if package == "server" else ()
     if source.is_dir():
         for filename, lineno, message, comments, context in extract_from_dir(
             source,
             method_map=[("**.py", "python")],
             keywords=KEYWORDS,
         ):
-            if "migrations" not in filename:
+            if "migrations" not in filename and not filename.startswith(own_catalogs):
                 catalog.add(
                     message,
-                    locations=[(f"{package}/{filename}", lineno)],
+                    locations=[(f"{folder}/{filename}", lineno)],
                     auto_comments=comments,
                     context=context,
                 )

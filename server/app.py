@@ -14,6 +14,7 @@ it builds through their constructors, and disposes of what it made when the app 
     checkout   → sold-out memo, reservation sweeper
     streaming  → broadcast registry (ShowStreams, subscribes third)
     reminders  → reminder sweeper, mailer
+    jobs       → job notifier (in-app and e-mail), review prompter (subscribes to the bus)
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from checkout import pages as checkout_pages
 from checkout import views as checkout_views
 from checkout.config import CheckoutConfig
 from checkout.payments import StripeGateway
+from checkout.showcase import add_quick_product, products_of_stores
 from checkout.soldout import SoldOutMemo
 from checkout.stats import sales_figures
 from server import keys
@@ -53,11 +55,20 @@ from server.db import make_engine, make_sessionmaker
 from server.events import LiveEventBus
 from server.http import error_middleware
 from server.i18n import Catalogs
+from server.jobs import profile_views as job_profile_views
+from server.jobs import review_views as job_review_views
+from server.jobs import views as job_views
+from server.jobs.notices import JobNotifier
+from server.jobs.reviews import ReviewPrompter
+from server.markets import ops_views as market_ops_views
+from server.markets import views as market_views
 from server.media import media_root
 from server.migrate import upgrade
 from server.notifications import views as notification_views
 from server.notifications.mail import Mailer, SmtpConfig
 from server.notifications.reminders import SWEEP_SECONDS, ReminderSweeper
+from server.onboarding import day_views as onboarding_day_views
+from server.onboarding import views as onboarding_views
 from server.security import session_middleware
 from server.settings import Settings
 from server.shows import calendar_views
@@ -86,6 +97,8 @@ def create_app(settings: Settings) -> web.Application:
     app[keys.figure_sources] = FigureSources(chat=chat_figures, sales=sales_figures)
     app[keys.replay_chat] = replay_messages
     app[keys.checkout_config] = CheckoutConfig()
+    app[keys.store_products] = products_of_stores
+    app[keys.quick_product] = add_quick_product
     # The Socket.IO server must exist before start-up: attaching it adds its routes.
     app[keys.chat_server] = make_chat_server(settings)
     app[keys.chat_server].attach(app)
@@ -100,6 +113,7 @@ def create_app(settings: Settings) -> web.Application:
             _checkout,
             _streaming,
             _reminders,
+            _jobs,
             _settle,
         ]
     )
@@ -107,7 +121,9 @@ def create_app(settings: Settings) -> web.Application:
 
 
 def _add_routes(app: web.Application) -> None:
-    setup_templates(app, jinja2.FileSystemLoader(str(ROOT / "templates")))
+    env = setup_templates(app, jinja2.FileSystemLoader(str(ROOT / "templates")))
+    env.filters.update(market_views.TEMPLATE_FILTERS)
+    env.globals.update(market_views.TEMPLATE_GLOBALS)
     app.router.add_static("/static/", ROOT / "static", name="static")
     app.router.add_static("/media/", media_root(app[keys.settings].data_dir), name="media")
     for table in (
@@ -123,6 +139,13 @@ def _add_routes(app: web.Application) -> None:
         streaming_views.routes,
         streaming_replay.routes,
         analytics_views.routes,
+        market_views.routes,
+        market_ops_views.routes,
+        job_views.routes,
+        job_profile_views.routes,
+        job_review_views.routes,
+        onboarding_views.routes,
+        onboarding_day_views.routes,
     ):
         app.router.add_routes(table)
 
@@ -219,15 +242,31 @@ async def _streaming(app: web.Application) -> AsyncIterator[None]:
     await streams.close()
 
 
+def _mailer(settings: Settings) -> Mailer | None:
+    """E-mail goes out only when SMTP_URL is set (smtplib per message, nothing held open)."""
+    return Mailer(SmtpConfig.from_url(settings.smtp_url.reveal())) if settings.smtp_url else None
+
+
 async def _reminders(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.settings]
-    mailer = Mailer(SmtpConfig.from_url(settings.smtp_url.reveal())) if settings.smtp_url else None
+    mailer = _mailer(settings)
     sweeper = ReminderSweeper(
         app[keys.sessionmaker], app[keys.catalogs], settings.public_url, mailer
     )
     app[keys.reminders] = sweeper
     async with running("reminder sweeper", SWEEP_SECONDS, sweeper.send_due_reminders):
         yield
+
+
+async def _jobs(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.settings]
+    mailer = _mailer(settings)
+    notifier = JobNotifier(app[keys.sessionmaker], app[keys.catalogs], settings.public_url, mailer)
+    app[keys.job_notifier] = notifier
+    prompter = ReviewPrompter(notifier)
+    app[keys.live_events].subscribe(prompter)  # after streaming: asks for reviews at the end
+    yield
+    app[keys.live_events].unsubscribe(prompter)
 
 
 async def _settle(app: web.Application) -> AsyncIterator[None]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 log = logging.getLogger("jangteo.background")
 
@@ -24,15 +24,28 @@ async def repeat(
             log.exception("background round failed", extra={"job": name})
 
 
-@contextlib.asynccontextmanager
-async def running(
-    name: str, every_seconds: float, one_round: Callable[[], Awaitable[object]]
-) -> AsyncIterator[asyncio.Task[None]]:
-    """The repeating job for as long as the block runs; cancelled and awaited after."""
-    task = asyncio.create_task(repeat(name, every_seconds, one_round), name=name)
-    try:
-        yield task
-    finally:
-        task.cancel()
+class running:  # lower case: it reads as a verb at the call site, `async with running(...)`
+    """The repeating job for as long as the block runs; cancelled and awaited after.
+
+    A class rather than `contextlib.asynccontextmanager`: a cleanup context that is
+    closed with `aclose()` (start-up failed further on) throws GeneratorExit through
+    this block, and the wait for the cancelled task must still be allowed to suspend."""
+
+    def __init__(
+        self, name: str, every_seconds: float, one_round: Callable[[], Awaitable[object]]
+    ) -> None:
+        self._name = name
+        self._every_seconds = every_seconds
+        self._one_round = one_round
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> asyncio.Task[None]:
+        job = repeat(self._name, self._every_seconds, self._one_round)
+        self._task = asyncio.create_task(job, name=self._name)
+        return self._task
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await task
+            await self._task

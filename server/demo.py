@@ -12,6 +12,9 @@ from checkout.demo import seed_products
 from server.accounts import service as accounts
 from server.accounts.models import AccountStatus, Role, User
 from server.db import utcnow
+from server.jobs.demo import seed_jobs
+from server.markets.demo import seed_markets
+from server.onboarding.demo import seed_slots
 from server.shows import lifecycle
 from server.shows import service as shows
 
@@ -136,4 +139,7 @@ async def seed(session: AsyncSession) -> bool:
     lifecycle.apply(finished, "end", utcnow() - dt.timedelta(days=3) + dt.timedelta(hours=1))
     await session.flush()
     await seed_products(session, operator)
+    await seed_markets(session, {"halmae-banchan": "망원시장"})
+    await seed_jobs(session)
+    await seed_slots(session, operator)
     return True

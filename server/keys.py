@@ -22,7 +22,10 @@ from server.analytics.interfaces import FigureSources, PresenceLog
 from server.analytics.presence import ViewerSampler
 from server.events import LiveEventBus
 from server.i18n import Catalogs
+from server.jobs.notices import JobNotifier
+from server.markets.interfaces import StoreProductsSource
 from server.notifications.reminders import ReminderSweeper
+from server.onboarding.interfaces import QuickProductMaker
 from server.settings import Settings
 from server.shows.replay import ReplayChatSource
 from streaming.registry import BroadcastRegistry
@@ -39,6 +42,9 @@ chat_server = web.AppKey("chat_server", ChatServer)
 figure_sources = web.AppKey("figure_sources", FigureSources)
 replay_chat: web.AppKey[ReplayChatSource] = web.AppKey("replay_chat")
 checkout_config = web.AppKey("checkout_config", CheckoutConfig)
+# Checkout's products for a market's page and the first-show guide.
+store_products: web.AppKey[StoreProductsSource] = web.AppKey("store_products")
+quick_product: web.AppKey[QuickProductMaker] = web.AppKey("quick_product")
 
 # --- resources, made in their cleanup context ----------------------------------------------
 engine = web.AppKey("engine", AsyncEngine)
@@ -50,6 +56,7 @@ sold_out = web.AppKey("sold_out", SoldOutMemo)
 broadcasts = web.AppKey("broadcasts", BroadcastRegistry)
 viewer_sampler = web.AppKey("viewer_sampler", ViewerSampler)
 reminders = web.AppKey("reminders", ReminderSweeper)
+job_notifier = web.AppKey("job_notifier", JobNotifier)
 
 # --- per request, set by the session middleware ----------------------------------------------
 request_user: web.RequestKey[User | None] = web.RequestKey("user")

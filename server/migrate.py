@@ -16,6 +16,9 @@ VERSION_FOLDERS = (
     "streaming/migrations",
     "chat/migrations",
     "checkout/migrations",
+    "server/markets/migrations",
+    "server/jobs/migrations",
+    "server/onboarding/migrations",
 )
 # Any fixed number: it names the PostgreSQL advisory lock that keeps two processes
 # starting at once from migrating the same database twice.

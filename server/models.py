@@ -8,7 +8,10 @@ from checkout import models as checkout_models
 from server.accounts import models as accounts_models
 from server.analytics import models as analytics_models
 from server.db import Base
+from server.jobs import models as job_models
+from server.markets import models as market_models
 from server.notifications import models as notification_models
+from server.onboarding import models as onboarding_models
 from server.shows import models as shows_models
 
 __all__ = [
@@ -17,6 +20,9 @@ __all__ = [
     "analytics_models",
     "chat_models",
     "checkout_models",
+    "job_models",
+    "market_models",
     "notification_models",
+    "onboarding_models",
     "shows_models",
 ]
