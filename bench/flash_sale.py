@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import signal
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -346,6 +348,22 @@ async def run_backend(
     }
 
 
+@contextlib.asynccontextmanager
+async def localstripe() -> AsyncIterator[str]:
+    """A localstripe for the run, on a free port; yields its URL."""
+    port = free_port()
+    process = spawn(
+        [sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
+        dict(os.environ),
+    )
+    try:
+        await wait_up(f"http://127.0.0.1:{port}/js.stripe.com/v3/")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def _psql(sql: str) -> None:
     subprocess.run(
         [
@@ -374,15 +392,8 @@ async def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgres")
     args = parser.parse_args()
 
-    stripe_port = free_port()
-    stripe = f"http://127.0.0.1:{stripe_port}"
-    process = spawn(
-        [sys.executable, "-m", "localstripe", "--port", str(stripe_port), "--from-scratch"],
-        dict(os.environ),
-    )
     results = []
-    try:
-        await wait_up(f"{stripe}/js.stripe.com/v3/")
+    async with localstripe() as stripe:
         for backend in args.backends.split(","):
             if backend == "sqlite":
                 with tempfile.TemporaryDirectory() as tmp:
@@ -400,9 +411,6 @@ async def main() -> None:
                     )
                 finally:
                     _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
     print(
         f"\nflash sale: {args.shoppers} shoppers at once, {args.units} units, "
