@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_request import FileField
 
-from checkout import catalog, flows, orders
+from checkout import catalog, orders
 from checkout.errors import OrderNotFound
 from checkout.models import OrderStatus
 from server import keys
@@ -333,7 +333,7 @@ async def refund_form(request: web.Request) -> web.StreamResponse:
     async with request.app[keys.sessionmaker]() as session:
         order = await orders.order_of_store(session, user, order_id)
     try:
-        await flows.refund(request.app, user, order_id, form_str(form, "amount"))
+        await request.app[keys.checkout].refund(user, order_id, form_str(form, "amount"))
     except DomainError as exc:
         return await _orders_error(request, user, order.store_id, exc)
     return redirect(f"/merchant/orders{_suffix(user, order.store_id)}")

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from checkout import catalog, flows, orders
+from checkout import catalog, orders
 from checkout.models import FlashSale, Order, OrderStatus, Product
 from server import keys
 from server.settings import Settings
@@ -103,12 +103,12 @@ async def test_expired_reservations_go_back_on_sale(shop: Shop) -> None:
         client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id, 3)
     )
     assert await stock_of(shop) == 2
-    assert await flows.sweep_once(shop.app) == 0  # not yet expired
+    assert await shop.app[keys.checkout].sweep_once() == 0  # not yet expired
     async with shop.app[keys.sessionmaker].begin() as session:
         await session.execute(
             update(Order).values(reserved_until=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
         )
-    assert await flows.sweep_once(shop.app) == 1
+    assert await shop.app[keys.checkout].sweep_once() == 1
     assert await stock_of(shop) == 5
     body = await (await client.get(f"/api/orders/{order['id']}")).json()
     assert body["status"] == "cancelled"
@@ -117,7 +117,7 @@ async def test_expired_reservations_go_back_on_sale(shop: Shop) -> None:
         client, f"/api/orders/{order['id']}/pay", {"card_token": "tok_anything"}
     )
     assert status == 409 and body["error"]["code"] == "order_not_payable"
-    assert await flows.sweep_once(shop.app) == 0  # releasing twice returns nothing twice
+    assert await shop.app[keys.checkout].sweep_once() == 0  # releasing twice returns nothing twice
 
 
 async def test_the_sweeper_runs_by_itself(
@@ -183,7 +183,7 @@ async def test_a_sale_that_runs_out_of_time_ends_for_everyone(shop: Shop) -> Non
         await session.execute(
             update(FlashSale).values(ends_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
         )
-    assert await flows.announce_ended_sales(shop.app, started, dt.datetime.now(dt.UTC)) == 1
+    assert await shop.app[keys.checkout].announce_ended_sales(started, dt.datetime.now(dt.UTC)) == 1
     ended = [p for _, name, p in shop.published if name == "sale:ended"]
     assert ended and ended[0]["sale_id"] == state["sale"]["id"]
     # After the sale the regular price applies again, decided by the server.
