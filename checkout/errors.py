@@ -94,7 +94,7 @@ class EventNotApplied(DomainError):
     """A payment event that failed for a reason other than being a duplicate: the one
     answer that is a 5xx on purpose, so that Stripe delivers the event again."""
 
-    template = N_("The payment event %(event_id)s could not be applied; send it again later.")
+    template = N_("This payment event could not be applied; send it again later.")
     status = 500
     code = "event_not_applied"
 

@@ -88,7 +88,7 @@ class PaymentEvents:
                 "stripe event not applied; Stripe will deliver it again",
                 extra={"event": event_id, "type": kind},
             )
-            raise EventNotApplied(event_id=event_id) from exc
+            raise EventNotApplied() from exc
 
     async def _apply(self, event_id: str, kind: str, obj: dict[str, Any]) -> str:
         known = _event_type(kind)
