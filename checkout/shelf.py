@@ -49,13 +49,12 @@ class Shelf:
 
     async def state(self, show_id: int) -> ShelfState:
         async with self._db() as session:
-            return await self._state(session, show_id)
+            return await self._state(session, await shows.get_show(session, show_id))
 
-    async def _state(self, session: AsyncSession, show_id: int) -> ShelfState:
-        show = await shows.get_show(session, show_id)
-        items = await catalog.lineup(session, show_id)
+    async def _state(self, session: AsyncSession, show: Show) -> ShelfState:
+        items = await catalog.lineup(session, show.id)
         pinned = next((i.product for i in items if i.pinned_at is not None), None)
-        sale = await catalog.running_sale(session, show_id, pinned.id) if pinned else None
+        sale = await catalog.running_sale(session, show.id, pinned.id) if pinned else None
         return ShelfState(show.state.value, pinned, sale, [i.product for i in items])
 
     async def presenting(self, user: User, show_id: int) -> Show:
@@ -69,13 +68,13 @@ class Shelf:
         async with self._db.begin() as session:
             show = await shows.get_show(session, show_id)
             await catalog.add_to_lineup(session, user, show, product_id)
-            return await self._state(session, show_id)
+            return await self._state(session, show)
 
     async def pin(self, user: User, show_id: int, product_id: int) -> ShelfState:
         async with self._db.begin() as session:
             show = await shows.get_show(session, show_id)
             await catalog.pin(session, user, show, product_id)
-            state = await self._state(session, show_id)
+            state = await self._state(session, show)
         await self._announce.pinned(show_id, state.pinned, state.sale)
         return state
 
@@ -83,7 +82,7 @@ class Shelf:
         async with self._db.begin() as session:
             show = await shows.get_show(session, show_id)
             await catalog.unpin(session, user, show)
-            state = await self._state(session, show_id)
+            state = await self._state(session, show)
         await self._announce.unpinned(show_id)
         return state
 
@@ -101,7 +100,7 @@ class Shelf:
                 minutes=wanted.minutes,
                 per_shopper=wanted.per_shopper,
             )
-            state = await self._state(session, show_id)
+            state = await self._state(session, show)
         await self._announce.pinned(show_id, state.pinned, state.sale)
         await self._announce.sale_started(sale)
         return state
@@ -110,7 +109,7 @@ class Shelf:
         async with self._db.begin() as session:
             show = await shows.get_show(session, show_id)
             ended = await catalog.end_sale(session, user, show)
-            state = await self._state(session, show_id)
+            state = await self._state(session, show)
         for sale in ended:
             await self._announce.sale_ended(sale)
         return state
@@ -126,6 +125,6 @@ class Shelf:
             )
             await catalog.add_to_lineup(session, user, show, product.id)
             await catalog.pin(session, user, show, product.id)
-            state = await self._state(session, show_id)
+            state = await self._state(session, show)
         await self._announce.pinned(show_id, state.pinned, None)
         return state
