@@ -5,8 +5,9 @@ sessionmaker, the payment gateway, the live-event publisher and `CheckoutConfig`
 parse a request, call one method and render what it returns. Other domains (the crew's
 cue sheet) pin products and start flash sales through the same methods.
 
-The work is done by small collaborators, each in its own module: `Shelf` (line-up, pin,
-flash sales), reserving (`reserving.place_order`), `Paying` (pay, give up, refund),
+The work is done by small collaborators, each in its own module: `Desk` (products and
+orders for merchants and shoppers), `Shelf` (line-up, pin, flash sales), reserving
+(`reserving.place_order`), `Paying` (pay, give up, refund),
 `PaymentEvents` (Stripe's webhook, a handler table), `Sweeper` (expiry, ended sales,
 the start-up reconciliation), `Settlement` (a payment's outcome applied to its order)
 and `Announcer` (what viewers hear).
@@ -23,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from checkout import catalog, reserving
 from checkout.announce import Announcer
 from checkout.config import CheckoutConfig
+from checkout.desk import Desk, Receipt
 from checkout.errors import SoldOut
-from checkout.models import Order
+from checkout.models import Order, Product
 from checkout.paying import Paying, Payment
 from checkout.payment_events import PaymentEvents
 from checkout.payments import PaymentGateway
@@ -33,7 +35,7 @@ from checkout.settling import Settlement
 from checkout.shelf import SaleInput, Shelf, ShelfState
 from checkout.soldout import SoldOutMemo
 from checkout.sweeping import Reconciled, Sweeper
-from server.accounts.models import User
+from server.accounts.models import Store, User
 from server.events import EventPublisher
 from server.shows.models import Show
 
@@ -54,6 +56,7 @@ class Checkout:
         announcer = Announcer(publisher, self._sold_out)
         settlement = Settlement(sessionmaker, gateway, announcer)
         self._announce = announcer
+        self._desk = Desk(sessionmaker)
         self._shelf = Shelf(sessionmaker, announcer)
         self._paying = Paying(sessionmaker, gateway, settlement)
         self._events = PaymentEvents(sessionmaker, gateway, settlement)
@@ -62,6 +65,57 @@ class Checkout:
     @property
     def sweep_every_seconds(self) -> float:
         return self._config.sweep_every_seconds
+
+    # --- products and orders (merchants, shoppers) ----------------------------------------
+
+    async def product(self, product_id: int) -> Product:
+        return await self._desk.product(product_id)
+
+    async def product_and_store(self, product_id: int) -> tuple[Product, Store]:
+        return await self._desk.product_and_store(product_id)
+
+    async def product_to_edit(self, user: User, product_id: int) -> Product:
+        return await self._desk.product_to_edit(user, product_id)
+
+    async def products_of_store(self, store_id: int) -> list[Product]:
+        return await self._desk.products_of_store(store_id)
+
+    async def store_and_products(self, store_id: int) -> tuple[Store, list[Product]]:
+        return await self._desk.store_and_products(store_id)
+
+    async def create_product(
+        self, user: User, store_id: int, data: catalog.ProductInput, image: str | None = None
+    ) -> Product:
+        return await self._desk.create_product(user, store_id, data, image)
+
+    async def update_product(
+        self, user: User, product_id: int, data: catalog.ProductInput, image: str | None = None
+    ) -> Product:
+        return await self._desk.update_product(user, product_id, data, image)
+
+    async def order_of_shopper(self, user: User, order_id: int) -> Order:
+        return await self._desk.order_of_shopper(user, order_id)
+
+    async def order_of_store(self, user: User, order_id: int) -> Order:
+        return await self._desk.order_of_store(user, order_id)
+
+    async def orders_of_shopper(self, user: User) -> list[Order]:
+        return await self._desk.orders_of_shopper(user)
+
+    async def store_orders(self, store_id: int, status: str = "") -> tuple[Store, list[Order]]:
+        return await self._desk.store_orders(store_id, status)
+
+    async def sales_of_show(self, user: User, show_id: int) -> list[tuple[Order, str]]:
+        """The show's paid orders with each buyer's name, for its presenters."""
+        return await self._desk.sales_of_show(user, show_id)
+
+    async def advance_order(
+        self, user: User, order_id: int, status: str, tracking_number: str = ""
+    ) -> Order:
+        return await self._desk.advance_order(user, order_id, status, tracking_number)
+
+    async def receipt(self, user: User, order_id: int) -> Receipt:
+        return await self._desk.receipt(user, order_id)
 
     # --- the shelf (presenters) -------------------------------------------------------------
 

@@ -9,12 +9,11 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_request import FileField
 
-from checkout import catalog, live, orders, reserving
+from checkout import catalog, live, reserving
 from checkout.errors import BadCheckoutInput
 from checkout.payments import WEBHOOK_PATH
 from checkout.shelf import SaleInput, ShelfState
 from server import keys
-from server.accounts.models import User
 from server.db import utcnow
 from server.errors import N_
 from server.http import json_response, read_json, require_user
@@ -109,8 +108,7 @@ def _product_input(data: dict[str, Any]) -> catalog.ProductInput:
 @routes.get("/api/stores/{store_id:\\d+}/products")
 @documented("A store's products", tags=TAGS, response_schema={"type": "array"})
 async def list_products(request: web.Request) -> web.Response:
-    async with request.app[keys.sessionmaker]() as session:
-        products = await catalog.products_of_store(session, _int_param(request, "store_id"))
+    products = await request.app[keys.checkout].products_of_store(_int_param(request, "store_id"))
     return json_response([live.product_json(p) for p in products])
 
 
@@ -125,10 +123,10 @@ async def list_products(request: web.Request) -> web.Response:
 )
 async def create_product(request: web.Request) -> web.Response:
     user = require_user(request)
-    catalog.check_store(user, _int_param(request, "store_id"))
     data = _product_input(await read_json(request))
-    async with request.app[keys.sessionmaker].begin() as session:
-        product = await catalog.create_product(session, user, _int_param(request, "store_id"), data)
+    product = await request.app[keys.checkout].create_product(
+        user, _int_param(request, "store_id"), data
+    )
     return json_response(live.product_json(product), status=201)
 
 
@@ -137,8 +135,7 @@ async def create_product(request: web.Request) -> web.Response:
     "One product", tags=TAGS, response_schema=OBJECT, responses={200: "OK", 404: "No such product"}
 )
 async def get_product(request: web.Request) -> web.Response:
-    async with request.app[keys.sessionmaker]() as session:
-        product = await catalog.get_product(session, _int_param(request, "product_id"))
+    product = await request.app[keys.checkout].product(_int_param(request, "product_id"))
     return json_response(live.product_json(product))
 
 
@@ -153,11 +150,10 @@ async def get_product(request: web.Request) -> web.Response:
 )
 async def update_product(request: web.Request) -> web.Response:
     user = require_user(request)
-    async with request.app[keys.sessionmaker].begin() as session:
-        product = await catalog.get_product(session, _int_param(request, "product_id"))
-        catalog.check_store(user, product.store_id)
-        data = _product_input(await read_json(request))
-        product = await catalog.update_product(session, user, product, data)
+    data = _product_input(await read_json(request))
+    product = await request.app[keys.checkout].update_product(
+        user, _int_param(request, "product_id"), data
+    )
     return json_response(live.product_json(product))
 
 
@@ -429,8 +425,7 @@ async def cancel(request: web.Request) -> web.Response:
 )
 async def get_order(request: web.Request) -> web.Response:
     user = require_user(request)
-    async with request.app[keys.sessionmaker]() as session:
-        order = await orders.order_of_shopper(session, user, _int_param(request, "order_id"))
+    order = await request.app[keys.checkout].order_of_shopper(user, _int_param(request, "order_id"))
     return json_response(live.order_json(order))
 
 
@@ -440,8 +435,7 @@ async def get_order(request: web.Request) -> web.Response:
 )
 async def my_orders(request: web.Request) -> web.Response:
     user = require_user(request)
-    async with request.app[keys.sessionmaker]() as session:
-        mine = await orders.orders_of_user(session, user.id)
+    mine = await request.app[keys.checkout].orders_of_shopper(user)
     return json_response([live.order_json(o) for o in mine])
 
 
@@ -457,14 +451,8 @@ async def my_orders(request: web.Request) -> web.Response:
 )
 async def show_orders(request: web.Request) -> web.Response:
     user = require_user(request)
-    show = await request.app[keys.checkout].presenting(user, _int_param(request, "show_id"))
-    async with request.app[keys.sessionmaker]() as session:
-        found = await orders.orders_of_store(session, show.store_id, show_id=show.id)
-        buyers = {o.user_id: await session.get(User, o.user_id) for o in found}
-    paid = [o for o in found if o.paid_at is not None]
-    return json_response(
-        [live.feed_json(o, getattr(buyers[o.user_id], "display_name", "")) for o in paid]
-    )
+    sales = await request.app[keys.checkout].sales_of_show(user, _int_param(request, "show_id"))
+    return json_response([live.feed_json(order, buyer) for order, buyer in sales])
 
 
 @routes.post("/api/merchant/orders/{order_id:\\d+}/status")
@@ -482,11 +470,12 @@ async def show_orders(request: web.Request) -> web.Response:
 async def order_status(request: web.Request) -> web.Response:
     user = require_user(request)
     data = await read_json(request)
-    async with request.app[keys.sessionmaker].begin() as session:
-        order = await orders.order_of_store(session, user, _int_param(request, "order_id"))
-        order = await orders.advance(
-            session, user, order, str(data.get("status", "")), str(data.get("tracking_number", ""))
-        )
+    order = await request.app[keys.checkout].advance_order(
+        user,
+        _int_param(request, "order_id"),
+        str(data.get("status", "")),
+        str(data.get("tracking_number", "")),
+    )
     return json_response(live.order_json(order))
 
 
