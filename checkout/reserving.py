@@ -173,6 +173,53 @@ def _variant(product: Product, variant_id: int | None) -> Variant | None:
     return None
 
 
+def _lines_of(
+    show: Show, found: dict[int, _OnScreen], lines: Sequence[LineRequest]
+) -> list[tuple[OrderLine, _OnScreen, Variant | None]]:
+    """Each requested line checked and priced (the sale price while a sale runs)."""
+    priced = []
+    for request in lines:
+        item = _buyable(show, found, request.product_id)
+        product, sale = item.product, item.sale
+        quantity = catalog.parse_int(request.quantity, "quantity", 1, product.per_order_limit)
+        variant = _variant(product, request.variant_id)
+        line = OrderLine(
+            product_id=product.id,
+            variant_id=variant.id if variant else None,
+            sale_id=sale.id if sale else None,
+            quantity=quantity,
+            unit_price=sale.price if sale else product.price,
+            product_name=product.name,
+            variant_name=variant.name if variant else "",
+        )
+        priced.append((line, item, variant))
+    return priced
+
+
+def _new_order(
+    user: User, show: Show, refund_policy: str, shipping: Shipping, hold: dt.timedelta
+) -> Order:
+    now = utcnow()
+    return Order(
+        user_id=user.id,
+        store_id=show.store_id,
+        show_id=show.id,
+        status=OrderStatus.PENDING,
+        total=0,
+        currency=CURRENCY,
+        reserved_until=now + hold,
+        refund_policy=refund_policy,
+        show_offset_seconds=(
+            int((now - show.started_at).total_seconds()) if show.started_at else None
+        ),
+        recipient_name=shipping.name,
+        phone=shipping.phone,
+        postcode=shipping.postcode,
+        address=shipping.address,
+        address_detail=shipping.address_detail,
+    )
+
+
 async def place_order(
     session: AsyncSession,
     user: User,
@@ -186,56 +233,21 @@ async def place_order(
     rolls back)."""
     shipping = check_shipping(shipping)
     check_lines(lines)
-    now = utcnow()
     show, refund_policy = await _show_and_policy(session, show_id)
-    found = await _on_screen(session, show, [line.product_id for line in lines], now)
-    order_lines: list[OrderLine] = []
-    takes: list[tuple[_OnScreen, Variant | None, int]] = []
-    for request in lines:
-        item = _buyable(show, found, request.product_id)
-        product, sale = item.product, item.sale
-        quantity = catalog.parse_int(request.quantity, "quantity", 1, product.per_order_limit)
-        variant = _variant(product, request.variant_id)
-        takes.append((item, variant, quantity))
-        order_lines.append(
-            OrderLine(
-                product_id=product.id,
-                variant_id=variant.id if variant else None,
-                sale_id=sale.id if sale else None,
-                quantity=quantity,
-                unit_price=sale.price if sale else product.price,
-                product_name=product.name,
-                variant_name=variant.name if variant else "",
-            )
-        )
-    order = Order(
-        user_id=user.id,
-        store_id=show.store_id,
-        show_id=show.id,
-        status=OrderStatus.PENDING,
-        total=sum(line.subtotal for line in order_lines),
-        currency=CURRENCY,
-        reserved_until=now + hold,
-        refund_policy=refund_policy,
-        show_offset_seconds=(
-            int((now - show.started_at).total_seconds()) if show.started_at else None
-        ),
-        recipient_name=shipping.name,
-        phone=shipping.phone,
-        postcode=shipping.postcode,
-        address=shipping.address,
-        address_detail=shipping.address_detail,
-    )
-    order.lines = order_lines
+    found = await _on_screen(session, show, [line.product_id for line in lines], utcnow())
+    priced = _lines_of(show, found, lines)
+    order = _new_order(user, show, refund_policy, shipping, hold)
+    order.lines = [line for line, _, _ in priced]
     order.refunds = []
+    order.total = sum(line.subtotal for line in order.lines)
     session.add(order)
     await session.flush()
     news: dict[int, StockNews] = {}
-    for item, variant, quantity in takes:
+    for line, item, variant in priced:
         sale = item.sale
         if sale is not None:
-            sale = await stock.claim_sale(session, sale, user.id, quantity, item.product.name)
-        left = await stock.take(session, item.product, variant, quantity)
+            sale = await stock.claim_sale(session, sale, user.id, line.quantity, line.product_name)
+        left = await stock.take(session, item.product, variant, line.quantity)
         news[item.product.id] = StockNews(item.product.id, left, sale)
     return Reservation(order, list(news.values()))
 

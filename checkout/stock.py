@@ -63,11 +63,11 @@ async def take(
     left = (await session.execute(stmt, execution_options=NO_SYNC)).scalar()
     if left is None:
         raise SoldOut(name=product.name, product_id=product.id)
-    if variant is None:
-        return int(left)
+    # What the statement returned, kept on the loaded row for the next line of the order.
+    set_committed_value(variant if variant is not None else product, "stock", int(left))
     # The other options as read in this transaction: exact on SQLite (one writer at a
     # time), at worst a moment old on PostgreSQL. Only viewers' news depends on it.
-    return int(left) + sum(v.stock for v in product.variants if v.id != variant.id)
+    return product.available
 
 
 async def give_back(session: AsyncSession, line: OrderLine) -> None:

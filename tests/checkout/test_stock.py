@@ -190,3 +190,29 @@ async def test_a_sale_that_runs_out_of_time_ends_for_everyone(shop: Shop) -> Non
     client, _ = await shop.shopper()
     _, order = await post(client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id))
     assert order["total"] == 15000
+
+
+async def test_viewers_hear_the_units_left_after_an_order_of_two_options(shop: Shop) -> None:
+    merchant = await shop.as_merchant()
+    _, product = await post(
+        merchant,
+        f"/api/stores/{shop.store.id}/products",
+        {
+            "name": "원목 도마",
+            "price": 39000,
+            "variants": [{"name": "소", "stock": 3}, {"name": "대", "stock": 2}],
+        },
+    )
+    await post(merchant, f"/api/shows/{shop.show.id}/lineup", {"product_id": product["id"]})
+    await post(merchant, f"/api/shows/{shop.show.id}/pin", {"product_id": product["id"]})
+    small, large = (v["id"] for v in product["variants"])
+    client, _ = await shop.shopper()
+    body = order_body(product["id"])
+    body["items"] = [
+        {"product_id": product["id"], "variant_id": small, "quantity": 1},
+        {"product_id": product["id"], "variant_id": large, "quantity": 2},
+    ]
+    status, order = await post(client, f"/api/shows/{shop.show.id}/orders", body)
+    assert status == 201, order
+    news = [p for _, name, p in shop.published if name == "stock:changed"]
+    assert news[-1] == {**news[-1], "product_id": product["id"], "available": 2}
