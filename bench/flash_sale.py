@@ -16,17 +16,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -36,181 +33,23 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checkout import catalog  # noqa: E402
+from bench import round_trips  # noqa: E402
+from bench.shoppers import (  # noqa: E402
+    SECRET,
+    Outcome,
+    buy,
+    card_tokens,
+    free_port,
+    localstripe,
+    psql,
+    seed,
+    spawn,
+    wait_up,
+)
 from checkout.models import FlashSale, Order, OrderLine, OrderStatus, Product  # noqa: E402
-from server.accounts import service as accounts  # noqa: E402
-from server.accounts.models import AccountStatus, Role, User  # noqa: E402
 from server.db import make_engine, make_sessionmaker  # noqa: E402
 from server.localstripe_process import LOCALSTRIPE_KEY  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
-from server.security import CSRF_COOKIE, SESSION_COOKIE, csrf_token_for  # noqa: E402
-from server.shows import service as shows  # noqa: E402
-
-CARD = "4242424242424242"
-SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"  # a throwaway run's key
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def wait_up(url: str) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(100):
-            try:
-                async with http.get(url) as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
-
-
-@dataclass
-class Shopper:
-    cookie: str
-    csrf: str
-    token: str = ""
-
-
-@dataclass
-class Outcome:
-    latencies: list[float] = field(default_factory=list)
-    paid: int = 0
-    sold_out: int = 0
-    other: dict[str, int] = field(default_factory=dict)
-
-
-async def seed(
-    sessionmaker: async_sessionmaker[AsyncSession], secret: str, shoppers: int, units: int
-) -> tuple[int, int, list[Shopper]]:
-    async with sessionmaker.begin() as session:
-        store = await accounts.create_store(session, name="벤치 반찬", refund_policy="7일")
-        merchant = User(
-            email="merchant@bench.kr",
-            password_hash="!",
-            display_name="사장님",
-            role=Role.MERCHANT,
-            status=AccountStatus.ACTIVE,
-            store_id=store.id,
-        )
-        session.add(merchant)
-        await session.flush()
-        # Created as an operator would, so the show is approved and may go live.
-        operator = User(id=0, role=Role.OPERATOR, status=AccountStatus.ACTIVE)
-        show = await shows.create_show(
-            session,
-            operator,
-            store_id=store.id,
-            title="타임 특가 벤치",
-            scheduled_start=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1),
-        )
-        await shows.transition(session, merchant, show, "start")
-        product = await catalog.create_product(
-            session,
-            merchant,
-            store.id,
-            catalog.ProductInput(name="김장 김치 2kg", price=30000, stock=units),
-        )
-        await catalog.add_to_lineup(session, merchant, show, product.id)
-        await catalog.start_sale(
-            session,
-            merchant,
-            show,
-            product_id=product.id,
-            price=19900,
-            cap=units,
-            minutes=30,
-            per_shopper=1,
-        )
-        users = [
-            User(
-                email=f"s{i}@bench.kr",
-                password_hash="!",
-                display_name=f"쇼퍼{i}",
-                role=Role.SHOPPER,
-                status=AccountStatus.ACTIVE,
-            )
-            for i in range(shoppers)
-        ]
-        session.add_all(users)
-        await session.flush()
-        people = []
-        for user in users:
-            token = await accounts.open_session(session, user, 1)
-            seed_value = uuid.uuid4().hex
-            people.append(
-                Shopper(
-                    cookie=f"{SESSION_COOKIE}={token}; {CSRF_COOKIE}={seed_value}",
-                    csrf=csrf_token_for(secret, seed_value),
-                )
-            )
-        return show.id, product.id, people
-
-
-async def card_tokens(stripe: str, people: list[Shopper]) -> None:
-    async with aiohttp.ClientSession() as http:
-
-        async def one(person: Shopper) -> None:
-            async with http.post(
-                f"{stripe}/v1/tokens",
-                data={
-                    "card[number]": CARD,
-                    "card[exp_month]": "12",
-                    "card[exp_year]": "2034",
-                    "card[cvc]": "123",
-                    "key": "pk_test_localstripe",
-                },
-            ) as resp:
-                person.token = (await resp.json())["id"]
-
-        for start in range(0, len(people), 50):
-            await asyncio.gather(*[one(p) for p in people[start : start + 50]])
-
-
-async def buy(
-    http: aiohttp.ClientSession,
-    base: str,
-    show_id: int,
-    product_id: int,
-    person: Shopper,
-    outcome: Outcome,
-) -> None:
-    headers = {"Cookie": person.cookie, "X-CSRF-Token": person.csrf}
-    started = time.perf_counter()
-    async with http.post(
-        f"{base}/api/shows/{show_id}/orders",
-        headers=headers,
-        json={
-            "items": [{"product_id": product_id, "quantity": 1}],
-            "name": "김민수",
-            "phone": "010-1234-5678",
-            "postcode": "04001",
-            "address": "서울 마포구 망원로 1",
-        },
-    ) as resp:
-        body = await resp.json()
-        if resp.status != 201:
-            code = body.get("error", {}).get("code", str(resp.status))
-            if code == "sold_out":
-                outcome.sold_out += 1
-            else:
-                outcome.other[code] = outcome.other.get(code, 0) + 1
-            outcome.latencies.append(time.perf_counter() - started)
-            return
-    async with http.post(
-        f"{base}/api/orders/{body['id']}/pay", headers=headers, json={"card_token": person.token}
-    ) as resp:
-        paid = await resp.json()
-        if resp.status == 200 and paid.get("status") == "paid":
-            outcome.paid += 1
-        else:
-            code = paid.get("error", {}).get("code", paid.get("status", str(resp.status)))
-            outcome.other[code] = outcome.other.get(code, 0) + 1
-    outcome.latencies.append(time.perf_counter() - started)
 
 
 async def naive_baseline(
@@ -244,11 +83,6 @@ async def naive_baseline(
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
-
-
-def spawn(args: list[str], env: dict[str, str], log: str = "") -> subprocess.Popen[bytes]:
-    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - the child's
-    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 async def start_server(
@@ -346,43 +180,21 @@ async def run_backend(
     }
 
 
-def _psql(sql: str) -> None:
-    subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "test",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-c",
-            sql,
-        ],
-        check=True,
-        capture_output=True,
-    )
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shoppers", type=int, default=500)
     parser.add_argument("--units", type=int, default=50)
     parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument(
+        "--round-trip-orders",
+        type=int,
+        default=5,
+        help="orders paid one by one to count database round trips (0: skip)",
+    )
     args = parser.parse_args()
 
-    stripe_port = free_port()
-    stripe = f"http://127.0.0.1:{stripe_port}"
-    process = spawn(
-        [sys.executable, "-m", "localstripe", "--port", str(stripe_port), "--from-scratch"],
-        dict(os.environ),
-    )
     results = []
-    try:
-        await wait_up(f"{stripe}/js.stripe.com/v3/")
+    async with localstripe() as stripe:
         for backend in args.backends.split(","):
             if backend == "sqlite":
                 with tempfile.TemporaryDirectory() as tmp:
@@ -392,17 +204,19 @@ async def main() -> None:
                     )
             elif backend == "postgres":
                 name = f"jt_bench_{uuid.uuid4().hex[:8]}"
-                _psql(f'CREATE DATABASE "{name}"')
+                psql(f'CREATE DATABASE "{name}"')
                 try:
                     url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
                     results.append(
                         await run_backend("postgres", url, stripe, args.shoppers, args.units)
                     )
                 finally:
-                    _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+                    psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        trips = (
+            await round_trips.count(args.backends.split(","), stripe, args.round_trip_orders)
+            if args.round_trip_orders
+            else {}
+        )
 
     print(
         f"\nflash sale: {args.shoppers} shoppers at once, {args.units} units, "
@@ -441,6 +255,12 @@ async def main() -> None:
         "goal (DESIGN.md): exactly as many paid orders as units, 0 oversold, every "
         "other shopper told sold out, 0 dangling reservations"
     )
+    if trips:
+        print(
+            f"\nround trips: {args.round_trip_orders} orders bought and paid one by one, every "
+            "statement the buy, the payment and its webhook send (bench/round_trips.py)"
+        )
+        print("\n".join(round_trips.report(trips)))
 
 
 if __name__ == "__main__":

@@ -90,6 +90,15 @@ class BadSignature(DomainError):
     code = "bad_signature"
 
 
+class EventNotApplied(DomainError):
+    """A payment event that failed for a reason other than being a duplicate: the one
+    answer that is a 5xx on purpose, so that Stripe delivers the event again."""
+
+    template = N_("This payment event could not be applied; send it again later.")
+    status = 500
+    code = "event_not_applied"
+
+
 # Status names used in messages, listed so the catalogs carry them.
 STATUS_WORDS = (
     N_("pending"),

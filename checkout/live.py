@@ -1,19 +1,15 @@
-"""What live viewers hear about products, and the JSON shapes pages and the API share.
+"""The JSON shapes that live events, pages and the API share.
 
-Event names are in server/events.py (documented in docs/events.md); the publisher
-handed over by the factory decides how they reach the show's room.
+Event names are in server/events.py (documented in docs/events.md); checkout's
+`Announcer` (checkout/announce.py) publishes them through the bus it was given.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from aiohttp import web
-
 from checkout.models import FlashSale, Order, Product
-from server import keys
 from server.db import utcnow
-from server.events import LiveEvent
 from server.i18n import format_krw
 from server.media import thumb_path
 
@@ -96,13 +92,3 @@ def feed_json(order: Order, buyer_name: str) -> dict[str, Any]:
         ],
         "paid_at": (order.paid_at or utcnow()).isoformat(),
     }
-
-
-async def publish(
-    app: web.Application, show_id: int | None, event: LiveEvent, payload: dict[str, Any]
-) -> None:
-    if show_id is None:
-        return
-    await app[keys.live_events].publish(
-        show_id, event, {"server_time": utcnow().isoformat(), **payload}
-    )

@@ -10,19 +10,17 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_request import FileField
 
-from checkout import catalog, flows, orders
-from checkout.errors import OrderNotFound
+from checkout import catalog
 from checkout.models import OrderStatus
 from server import keys
-from server.accounts import service as accounts
 from server.accounts.models import Role, User
 from server.errors import N_, DomainError, Forbidden
 from server.http import form_str, redirect, render, require_user, translations
 from server.i18n import format_seoul
 from server.media import save_image
-from server.shows import service as shows
 
 routes = web.RouteTableDef()
+PRODUCT_FIELDS = ("name", "description", "price", "stock", "per_order_limit", "variants")
 
 
 def _store_id_of(user: User, request: web.Request) -> int:
@@ -41,9 +39,8 @@ def _suffix(user: User, store_id: int) -> str:
 
 @routes.get("/products/{product_id:\\d+}", name="product")
 async def product_page(request: web.Request) -> web.Response:
-    async with request.app[keys.sessionmaker]() as session:
-        product = await catalog.get_product(session, int(request.match_info["product_id"]))
-        store = await accounts.get_store(session, product.store_id)
+    checkout = request.app[keys.checkout]
+    product, store = await checkout.product_and_store(int(request.match_info["product_id"]))
     return render(request, "checkout/product.html", {"product": product, "store": store})
 
 
@@ -97,9 +94,7 @@ async def _products_page(
     extra: dict[str, Any] | None = None,
     status: int = 200,
 ) -> web.Response:
-    async with request.app[keys.sessionmaker]() as session:
-        store = await accounts.get_store(session, store_id)
-        products = await catalog.products_of_store(session, store_id)
+    store, products = await request.app[keys.checkout].store_and_products(store_id)
     context = {
         "store": store,
         "products": products,
@@ -125,8 +120,7 @@ async def create_product(request: web.Request) -> web.StreamResponse:
     try:
         data = _product_form(form)
         image = _photo(request, form)
-        async with request.app[keys.sessionmaker].begin() as session:
-            await catalog.create_product(session, user, store_id, data, image)
+        await request.app[keys.checkout].create_product(user, store_id, data, image)
     except DomainError as exc:
         if isinstance(exc, Forbidden):
             raise
@@ -136,17 +130,7 @@ async def create_product(request: web.Request) -> web.StreamResponse:
             store_id,
             {
                 "error": exc.translate(translations(request).gettext),
-                "form": {
-                    k: form_str(form, k)
-                    for k in (
-                        "name",
-                        "description",
-                        "price",
-                        "stock",
-                        "per_order_limit",
-                        "variants",
-                    )
-                },
+                "form": {k: form_str(form, k) for k in PRODUCT_FIELDS},
             },
             status=exc.status,
         )
@@ -159,9 +143,8 @@ async def create_product(request: web.Request) -> web.StreamResponse:
 @routes.get("/merchant/products/{product_id:\\d+}/edit", name="edit_product")
 async def edit_product_page(request: web.Request) -> web.Response:
     user = require_user(request, Role.MERCHANT, Role.OPERATOR)
-    async with request.app[keys.sessionmaker]() as session:
-        product = await catalog.get_product(session, int(request.match_info["product_id"]))
-    catalog.check_store(user, product.store_id)
+    checkout = request.app[keys.checkout]
+    product = await checkout.product_to_edit(user, int(request.match_info["product_id"]))
     form = {
         "name": product.name,
         "description": product.description,
@@ -176,37 +159,23 @@ async def edit_product_page(request: web.Request) -> web.Response:
 @routes.post("/merchant/products/{product_id:\\d+}/edit")
 async def edit_product(request: web.Request) -> web.StreamResponse:
     user = require_user(request, Role.MERCHANT, Role.OPERATOR)
+    checkout = request.app[keys.checkout]
+    product = await checkout.product_to_edit(user, int(request.match_info["product_id"]))
     form = await request.post()
-    async with request.app[keys.sessionmaker].begin() as session:
-        product = await catalog.get_product(session, int(request.match_info["product_id"]))
-        catalog.check_store(user, product.store_id)
-        try:
-            await catalog.update_product(
-                session, user, product, _product_form(form), _photo(request, form)
-            )
-        except DomainError as exc:
-            await session.rollback()
-            return await _products_page(
-                request,
-                user,
-                product.store_id,
-                {
-                    "error": exc.translate(translations(request).gettext),
-                    "edit": product,
-                    "form": {
-                        k: form_str(form, k)
-                        for k in (
-                            "name",
-                            "description",
-                            "price",
-                            "stock",
-                            "per_order_limit",
-                            "variants",
-                        )
-                    },
-                },
-                status=exc.status,
-            )
+    try:
+        await checkout.update_product(user, product.id, _product_form(form), _photo(request, form))
+    except DomainError as exc:
+        return await _products_page(
+            request,
+            user,
+            product.store_id,
+            {
+                "error": exc.translate(translations(request).gettext),
+                "edit": product,
+                "form": {k: form_str(form, k) for k in PRODUCT_FIELDS},
+            },
+            status=exc.status,
+        )
     suffix = _suffix(user, product.store_id)
     return redirect(f"/merchant/products{suffix}{'&' if suffix else '?'}flash=saved")
 
@@ -220,9 +189,7 @@ async def _store_orders(request: web.Request) -> tuple[User, int, list[Any], Any
     status = request.query.get("status", "")
     if status not in {s.value for s in OrderStatus}:
         status = ""
-    async with request.app[keys.sessionmaker]() as session:
-        store = await accounts.get_store(session, store_id)
-        found = await orders.orders_of_store(session, store_id, status=status)
+    store, found = await request.app[keys.checkout].store_orders(store_id, status)
     return user, store_id, found, store
 
 
@@ -313,15 +280,15 @@ async def merchant_orders_csv(request: web.Request) -> web.Response:
 async def order_status_form(request: web.Request) -> web.StreamResponse:
     user = require_user(request, Role.MERCHANT, Role.OPERATOR)
     form = await request.post()
-    async with request.app[keys.sessionmaker].begin() as session:
-        order = await orders.order_of_store(session, user, int(request.match_info["order_id"]))
-        try:
-            await orders.advance(
-                session, user, order, form_str(form, "status"), form_str(form, "tracking_number")
-            )
-        except DomainError as exc:
-            await session.rollback()
-            return await _orders_error(request, user, order.store_id, exc)
+    checkout = request.app[keys.checkout]
+    # Read first: a refused move is answered on the store's own orders page.
+    order = await checkout.order_of_store(user, int(request.match_info["order_id"]))
+    try:
+        await checkout.advance_order(
+            user, order.id, form_str(form, "status"), form_str(form, "tracking_number")
+        )
+    except DomainError as exc:
+        return await _orders_error(request, user, order.store_id, exc)
     return redirect(f"/merchant/orders{_suffix(user, order.store_id)}")
 
 
@@ -329,11 +296,11 @@ async def order_status_form(request: web.Request) -> web.StreamResponse:
 async def refund_form(request: web.Request) -> web.StreamResponse:
     user = require_user(request, Role.MERCHANT, Role.OPERATOR)
     form = await request.post()
-    order_id = int(request.match_info["order_id"])
-    async with request.app[keys.sessionmaker]() as session:
-        order = await orders.order_of_store(session, user, order_id)
+    checkout = request.app[keys.checkout]
+    # Read first: a refused refund is answered on the store's own orders page.
+    order = await checkout.order_of_store(user, int(request.match_info["order_id"]))
     try:
-        await flows.refund(request.app, user, order_id, form_str(form, "amount"))
+        await checkout.refund(user, order.id, form_str(form, "amount"))
     except DomainError as exc:
         return await _orders_error(request, user, order.store_id, exc)
     return redirect(f"/merchant/orders{_suffix(user, order.store_id)}")
@@ -342,9 +309,7 @@ async def refund_form(request: web.Request) -> web.StreamResponse:
 async def _orders_error(
     request: web.Request, user: User, store_id: int, exc: DomainError
 ) -> web.Response:
-    async with request.app[keys.sessionmaker]() as session:
-        store = await accounts.get_store(session, store_id)
-        found = await orders.orders_of_store(session, store_id)
+    store, found = await request.app[keys.checkout].store_orders(store_id)
     return render(
         request,
         "checkout/merchant_orders.html",
@@ -366,19 +331,16 @@ async def _orders_error(
 @routes.get("/orders", name="my_orders")
 async def my_orders(request: web.Request) -> web.Response:
     user = require_user(request)
-    async with request.app[keys.sessionmaker]() as session:
-        mine = await orders.orders_of_user(session, user.id)
+    mine = await request.app[keys.checkout].orders_of_shopper(user)
     return render(request, "checkout/orders.html", {"orders": mine})
 
 
 @routes.get("/orders/{order_id:\\d+}", name="receipt")
 async def receipt(request: web.Request) -> web.Response:
     user = require_user(request)
-    order_id = int(request.match_info["order_id"])
-    async with request.app[keys.sessionmaker]() as session:
-        order = await orders.get_order(session, order_id)
-        if order.user_id != user.id and not catalog.can_manage_store(user, order.store_id):
-            raise OrderNotFound(order_id=order_id)
-        store = await accounts.get_store(session, order.store_id)
-        show = await shows.get_show(session, order.show_id) if order.show_id else None
-    return render(request, "checkout/receipt.html", {"order": order, "store": store, "show": show})
+    found = await request.app[keys.checkout].receipt(user, int(request.match_info["order_id"]))
+    return render(
+        request,
+        "checkout/receipt.html",
+        {"order": found.order, "store": found.store, "show": found.show},
+    )

@@ -4,10 +4,15 @@ In development and tests the same Stripe SDK talks to localstripe (a Stripe API
 sandbox started beside the server). Two localstripe gaps are bridged here, in one
 place: it cannot turn a card token into a PaymentMethod, so the token's card is used
 as the payment method; and webhooks are registered through its `_config` endpoint.
+
+A payment is made in two calls, `create` (unconfirmed) then `confirm`, so that the
+caller can store the PaymentIntent's id between them: whatever happens to the process
+after that, the charge can be found again from the order (docs/checkout.md).
 """
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import secrets
@@ -16,8 +21,8 @@ from typing import Any, Protocol
 
 import aiohttp
 import stripe
-from stripe._base_address import BaseAddresses
 
+from checkout import stripe_hooks
 from checkout.errors import BadSignature, PaymentDeclined, PaymentUnavailable
 from server.settings import Settings
 
@@ -25,23 +30,55 @@ log = logging.getLogger("jangteo.payments")
 WEBHOOK_PATH = "/api/checkout/stripe-webhook"
 
 
+class PaymentStatus(enum.StrEnum):
+    """Where a payment stands, as far as checkout needs to know."""
+
+    SUCCEEDED = "succeeded"
+    REQUIRES_ACTION = "requires_action"  # 3-D Secure: the shopper must answer the bank
+    REQUIRES_CONFIRMATION = "requires_confirmation"  # created, not confirmed: no money yet
+    PROCESSING = "processing"  # the outcome comes later: ask again, never release
+    FAILED = "failed"  # declined or failed authentication: no money taken
+    CANCELED = "canceled"
+
+    @classmethod
+    def of_intent(cls, raw: str) -> PaymentStatus:
+        """A PaymentIntent's status; anything unexpected is treated as still processing,
+        so that nothing is released on a payment we do not understand."""
+        if raw == "requires_payment_method":
+            return cls.FAILED
+        try:
+            return cls(raw)
+        except ValueError:
+            return cls.PROCESSING
+
+    @property
+    def settled(self) -> bool:
+        """Whether the payment has its final outcome."""
+        return self in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELED)
+
+
 @dataclass(frozen=True)
 class PaymentResult:
     intent_id: str
-    # succeeded | requires_action | processing | failed | canceled
-    status: str
+    status: PaymentStatus
     client_secret: str = ""
 
 
 class PaymentGateway(Protocol):
-    async def pay(
+    async def create(
         self, *, order_id: int, amount: int, currency: str, card_token: str, idempotency_key: str
     ) -> PaymentResult:
-        """Create and confirm a payment for an order; raise PaymentDeclined on a decline."""
+        """Create an unconfirmed payment for an order (nothing is charged yet); raise
+        PaymentDeclined when the card cannot be used."""
+
+    async def confirm(self, intent_id: str) -> PaymentResult:
+        """Charge a created payment; raise PaymentDeclined on a decline."""
 
     async def retrieve(self, intent_id: str) -> PaymentResult: ...
 
-    async def cancel(self, intent_id: str) -> None: ...
+    async def cancel(self, intent_id: str) -> PaymentResult:
+        """Stop a payment that has not succeeded; answers where it stands afterwards
+        (succeeded when it went through before it could be stopped)."""
 
     async def refund(self, *, intent_id: str, amount: int, idempotency_key: str) -> str:
         """Refund `amount` of a payment; return the refund id."""
@@ -55,8 +92,12 @@ class PaymentGateway(Protocol):
     async def close(self) -> None: ...
 
 
-def _status(raw: str) -> str:
-    return "failed" if raw == "requires_payment_method" else raw
+def _result(intent: Any) -> PaymentResult:
+    return PaymentResult(
+        str(intent.id),
+        PaymentStatus.of_intent(str(intent.status)),
+        str(intent.client_secret or ""),
+    )
 
 
 class StripeGateway:
@@ -75,12 +116,9 @@ class StripeGateway:
             else f"whsec_{secrets.token_hex(16)}"
         )
         self._http = stripe.AIOHTTPClient()
-        base: BaseAddresses | None = (
-            {"api": settings.stripe_api_base} if settings.stripe_api_base else None
-        )
         self._client = stripe.StripeClient(
             self._secret_key or "sk_test_missing",
-            base_addresses=base,
+            base_addresses=stripe_hooks.base_addresses(settings.stripe_api_base),
             http_client=self._http,
             max_network_retries=2,
         )
@@ -111,49 +149,59 @@ class StripeGateway:
         )
         return str(method.id)
 
-    async def pay(
+    async def create(
         self, *, order_id: int, amount: int, currency: str, card_token: str, idempotency_key: str
     ) -> PaymentResult:
         try:
             method = await self._payment_method(card_token)
+            # The payment method goes in here, not in `confirm`: localstripe refuses a
+            # `payment_method` argument there.
             intent = await self._client.v1.payment_intents.create_async(
                 {
                     "amount": amount,
                     "currency": currency,
                     "payment_method": method,
-                    "confirm": True,
                     "metadata": {"order_id": str(order_id), "shop": self.instance},
                 },
                 {"idempotency_key": idempotency_key},
             )
-        except stripe.CardError as exc:
-            raise PaymentDeclined() from exc
-        except stripe.InvalidRequestError as exc:
+        except (stripe.CardError, stripe.InvalidRequestError) as exc:
             log.warning("payment refused", extra={"order_id": order_id, "error": str(exc)})
             raise PaymentDeclined() from exc
         except stripe.StripeError as exc:
             log.exception("payment service error", extra={"order_id": order_id})
             raise PaymentUnavailable() from exc
-        return PaymentResult(
-            str(intent.id), _status(str(intent.status)), str(intent.client_secret or "")
-        )
+        return _result(intent)
+
+    async def confirm(self, intent_id: str) -> PaymentResult:
+        try:
+            intent = await self._client.v1.payment_intents.confirm_async(intent_id)
+        except stripe.CardError as exc:
+            raise PaymentDeclined() from exc
+        except stripe.InvalidRequestError:
+            # Confirmed (or cancelled) by another request already: say where it stands.
+            return await self.retrieve(intent_id)
+        except stripe.StripeError as exc:
+            log.exception("payment service error", extra={"intent": intent_id})
+            raise PaymentUnavailable() from exc
+        return _result(intent)
 
     async def retrieve(self, intent_id: str) -> PaymentResult:
         try:
             intent = await self._client.v1.payment_intents.retrieve_async(intent_id)
         except stripe.StripeError as exc:
             raise PaymentUnavailable() from exc
-        return PaymentResult(
-            str(intent.id), _status(str(intent.status)), str(intent.client_secret or "")
-        )
+        return _result(intent)
 
-    async def cancel(self, intent_id: str) -> None:
+    async def cancel(self, intent_id: str) -> PaymentResult:
         try:
-            await self._client.v1.payment_intents.cancel_async(intent_id)
+            intent = await self._client.v1.payment_intents.cancel_async(intent_id)
         except stripe.InvalidRequestError:
-            pass  # already succeeded, failed or cancelled: nothing to stop
+            # Succeeded, failed or cancelled already: nothing to stop; say which.
+            return await self.retrieve(intent_id)
         except stripe.StripeError as exc:
             raise PaymentUnavailable() from exc
+        return _result(intent)
 
     async def refund(self, *, intent_id: str, amount: int, idempotency_key: str) -> str:
         try:

@@ -11,7 +11,7 @@ it builds through their constructors, and disposes of what it made when the app 
     chat       → hub (room fan-out, storage), namespace; subscribes to the bus first
     analytics  → journal (subscribes second), presence log, viewer sampler
     payments   → payment gateway (Stripe or localstripe), webhook registration
-    checkout   → sold-out memo, reservation sweeper
+    checkout   → the Checkout service (reconciles payments a crash left), its sweeper
     streaming  → broadcast registry (ShowStreams, subscribes third)
     reminders  → reminder sweeper, mailer
     jobs       → job notifier (in-app and e-mail), review prompter (subscribes to the bus)
@@ -34,13 +34,13 @@ from chat.namespace import ChatNamespace
 from chat.replay import replay_messages
 from chat.socket_server import make_chat_server, make_chat_state
 from chat.stats import HubViewerCounter, chat_figures
-from checkout import flows as checkout_flows
 from checkout import pages as checkout_pages
+from checkout import stripe_hooks
 from checkout import views as checkout_views
 from checkout.config import CheckoutConfig
 from checkout.payments import StripeGateway
+from checkout.service import Checkout
 from checkout.showcase import add_quick_product, products_of_stores
-from checkout.soldout import SoldOutMemo
 from checkout.stats import sales_figures
 from server import keys
 from server.accounts import views as account_views
@@ -205,6 +205,8 @@ async def _analytics(app: web.Application) -> AsyncIterator[None]:
 
 async def _payments(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.settings]
+    # Fails the start, naming stripe's version, if an upgrade removed what we rely on.
+    stripe_hooks.self_test()
     webhook_name = app[keys.checkout_config].webhook_name
     gateway = StripeGateway(settings, instance=webhook_name)
     app[keys.payment_gateway] = gateway
@@ -218,10 +220,20 @@ async def _payments(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _checkout(app: web.Application) -> AsyncIterator[None]:
-    app[keys.sold_out] = SoldOutMemo()
-    sweeper = checkout_flows.Sweeper(app)
-    every = app[keys.checkout_config].sweep_every_seconds
-    async with running("reservation sweeper", every, sweeper.one_round):
+    checkout = Checkout(
+        app[keys.sessionmaker],
+        app[keys.payment_gateway],
+        app[keys.live_events],
+        app[keys.checkout_config],
+    )
+    app[keys.checkout] = checkout
+    try:
+        # Payments a crash left between the charge and its outcome, before any request.
+        await checkout.reconcile()
+    except Exception:
+        # The shop still opens: the sweeper and the shoppers' retries ask again.
+        log.exception("payment reconciliation failed at start-up")
+    async with running("reservation sweeper", checkout.sweep_every_seconds, checkout.sweep):
         yield
 
 

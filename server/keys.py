@@ -15,7 +15,7 @@ from chat.hub import ChatHub
 from chat.socketio_hooks import ChatServer
 from checkout.config import CheckoutConfig
 from checkout.payments import PaymentGateway
-from checkout.soldout import SoldOutMemo
+from checkout.service import Checkout
 from server.accounts.models import User
 from server.accounts.ratelimit import LoginRateLimiter
 from server.analytics.interfaces import FigureSources, PresenceLog
@@ -52,7 +52,8 @@ sessionmaker: web.AppKey[async_sessionmaker[AsyncSession]] = web.AppKey("session
 chat_hub = web.AppKey("chat_hub", ChatHub)
 presence: web.AppKey[PresenceLog] = web.AppKey("presence")
 payment_gateway: web.AppKey[PaymentGateway] = web.AppKey("payment_gateway")
-sold_out = web.AppKey("sold_out", SoldOutMemo)
+# Checkout's one service (web-free): views call it; the crew's cue sheet will too.
+checkout = web.AppKey("checkout", Checkout)
 broadcasts = web.AppKey("broadcasts", BroadcastRegistry)
 viewer_sampler = web.AppKey("viewer_sampler", ViewerSampler)
 reminders = web.AppKey("reminders", ReminderSweeper)

@@ -95,3 +95,35 @@ async def authenticate_3ds(base: str, client_secret: str, success: bool = True) 
         ) as resp,
     ):
         assert resp.status == 200, await resp.text()
+
+
+async def intents_of(base: str, shop: str) -> list[dict[str, Any]]:
+    """Every PaymentIntent localstripe holds for one installation (metadata `shop`), all
+    pages of the list."""
+    found: list[dict[str, Any]] = []
+    after = ""
+    async with aiohttp.ClientSession() as http:
+        while True:
+            query = f"limit=100&starting_after={after}" if after else "limit=100"
+            async with http.get(
+                f"{base}/v1/payment_intents?{query}",
+                headers={"Authorization": "Bearer sk_test_localstripe"},
+            ) as resp:
+                page: dict[str, Any] = await resp.json()
+            found += [pi for pi in page["data"] if (pi.get("metadata") or {}).get("shop") == shop]
+            if not page.get("has_more") or not page["data"]:
+                return found
+            after = page["data"][-1]["id"]
+
+
+async def mute_webhooks(base: str, name: str) -> None:
+    """Point a registered webhook at a closed port: its events are lost, as they are while
+    the server is down (localstripe never retries)."""
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{base}/_config/webhooks/{name}",
+            data={"url": "http://127.0.0.1:9/lost", "secret": "whsec_lost"},
+        ) as resp,
+    ):
+        assert resp.status == 200, await resp.text()

@@ -6,7 +6,6 @@ import datetime as dt
 
 from sqlalchemy import update
 
-from checkout import flows
 from checkout.models import Order
 from checkout.soldout import SoldOutMemo
 from server import keys
@@ -44,7 +43,7 @@ async def test_a_released_unit_is_on_sale_again_at_once(shop: Shop) -> None:
         await session.execute(
             update(Order).values(reserved_until=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
         )
-    assert await flows.sweep_once(shop.app) == 1
+    assert await shop.app[keys.checkout].sweep_once() == 1
     assert await stock_of(shop) == 5
     status, _ = await post(late, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id))
     assert status == 201

@@ -10,7 +10,7 @@ from pytest_aiohttp import AiohttpClient
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from checkout import catalog, flows, orders
+from checkout import catalog, orders
 from checkout.models import FlashSale, Order, OrderStatus, Product
 from server import keys
 from server.settings import Settings
@@ -103,12 +103,12 @@ async def test_expired_reservations_go_back_on_sale(shop: Shop) -> None:
         client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id, 3)
     )
     assert await stock_of(shop) == 2
-    assert await flows.sweep_once(shop.app) == 0  # not yet expired
+    assert await shop.app[keys.checkout].sweep_once() == 0  # not yet expired
     async with shop.app[keys.sessionmaker].begin() as session:
         await session.execute(
             update(Order).values(reserved_until=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
         )
-    assert await flows.sweep_once(shop.app) == 1
+    assert await shop.app[keys.checkout].sweep_once() == 1
     assert await stock_of(shop) == 5
     body = await (await client.get(f"/api/orders/{order['id']}")).json()
     assert body["status"] == "cancelled"
@@ -117,7 +117,7 @@ async def test_expired_reservations_go_back_on_sale(shop: Shop) -> None:
         client, f"/api/orders/{order['id']}/pay", {"card_token": "tok_anything"}
     )
     assert status == 409 and body["error"]["code"] == "order_not_payable"
-    assert await flows.sweep_once(shop.app) == 0  # releasing twice returns nothing twice
+    assert await shop.app[keys.checkout].sweep_once() == 0  # releasing twice returns nothing twice
 
 
 async def test_the_sweeper_runs_by_itself(
@@ -183,10 +183,36 @@ async def test_a_sale_that_runs_out_of_time_ends_for_everyone(shop: Shop) -> Non
         await session.execute(
             update(FlashSale).values(ends_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
         )
-    assert await flows.announce_ended_sales(shop.app, started, dt.datetime.now(dt.UTC)) == 1
+    assert await shop.app[keys.checkout].announce_ended_sales(started, dt.datetime.now(dt.UTC)) == 1
     ended = [p for _, name, p in shop.published if name == "sale:ended"]
     assert ended and ended[0]["sale_id"] == state["sale"]["id"]
     # After the sale the regular price applies again, decided by the server.
     client, _ = await shop.shopper()
     _, order = await post(client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id))
     assert order["total"] == 15000
+
+
+async def test_viewers_hear_the_units_left_after_an_order_of_two_options(shop: Shop) -> None:
+    merchant = await shop.as_merchant()
+    _, product = await post(
+        merchant,
+        f"/api/stores/{shop.store.id}/products",
+        {
+            "name": "원목 도마",
+            "price": 39000,
+            "variants": [{"name": "소", "stock": 3}, {"name": "대", "stock": 2}],
+        },
+    )
+    await post(merchant, f"/api/shows/{shop.show.id}/lineup", {"product_id": product["id"]})
+    await post(merchant, f"/api/shows/{shop.show.id}/pin", {"product_id": product["id"]})
+    small, large = (v["id"] for v in product["variants"])
+    client, _ = await shop.shopper()
+    body = order_body(product["id"])
+    body["items"] = [
+        {"product_id": product["id"], "variant_id": small, "quantity": 1},
+        {"product_id": product["id"], "variant_id": large, "quantity": 2},
+    ]
+    status, order = await post(client, f"/api/shows/{shop.show.id}/orders", body)
+    assert status == 201, order
+    news = [p for _, name, p in shop.published if name == "stock:changed"]
+    assert news[-1] == {**news[-1], "product_id": product["id"], "available": 2}

@@ -7,11 +7,14 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import time
 from typing import Any
 
+import pytest
 from pytest_aiohttp import AiohttpClient
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from checkout import orders
 from checkout.models import PaymentEvent, Refund
@@ -206,3 +209,39 @@ async def test_selling_out_is_announced_once(shop: Shop) -> None:
     names = [name for _, name, _ in shop.published]
     assert names.count("product:sold_out") == 1
     assert names.count("order:paid") == 1
+
+
+async def test_an_event_that_fails_is_a_5xx_with_its_cause_logged_not_a_duplicate(
+    shop: Shop, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A refund above the order's total breaks the CHECK on refunds: Stripe must be told
+    to deliver the event again, and the event must not be stored as seen."""
+    client, order_id = await pending_order(shop)
+    paid = intent_event(shop, "evt_paid_big", "payment_intent.succeeded", order_id, "pi_big")
+    assert (await deliver(shop, paid))[0] == 200
+    too_much = {
+        "id": "evt_refund_too_much",
+        "type": "charge.refunded",
+        "data": {
+            "object": {
+                "id": "ch_big",
+                "object": "charge",
+                "payment_intent": "pi_big",
+                "amount_refunded": 99_000,
+            }
+        },
+    }
+    for _ in range(2):  # delivered again: tried again, not taken for a duplicate
+        with caplog.at_level(logging.ERROR, logger="jangteo.checkout"):
+            status, body = await deliver(shop, too_much)
+        assert status == 500 and body["error"]["code"] == "event_not_applied", body
+    logged = [r for r in caplog.records if r.getMessage().startswith("stripe event not applied")]
+    assert len(logged) == 2 and logged[0].exc_info is not None
+    assert isinstance(logged[0].exc_info[1], IntegrityError)
+    assert getattr(logged[0], "event", None) == "evt_refund_too_much"
+    order = await (await client.get(f"/api/orders/{order_id}")).json()
+    assert order["status"] == "paid" and order["refunded_amount"] == 0
+    assert await events_stored(shop) == 1
+    # A true duplicate is still answered as one.
+    status, answer = await deliver(shop, paid)
+    assert status == 200 and answer["outcome"] == "duplicate"
