@@ -12,7 +12,7 @@ from aiohttp.web_request import FileField
 
 from checkout import catalog, flows, orders
 from checkout.errors import OrderNotFound
-from checkout.models import OrderStatus
+from checkout.models import CATEGORY_LABELS, OrderStatus
 from server import keys
 from server.accounts import service as accounts
 from server.accounts.models import Role, User
@@ -78,6 +78,7 @@ def _product_form(form: Any) -> catalog.ProductInput:
             catalog.MAX_PER_ORDER,
         ),
         variants=_variants(form_str(form, "variants")),
+        category=form_str(form, "category"),
     )
 
 
@@ -106,6 +107,7 @@ async def _products_page(
         "suffix": _suffix(user, store_id),
         "form": {},
         "edit": None,
+        "categories": CATEGORY_LABELS,
     }
     context.update(extra or {})
     return render(request, "checkout/merchant_products.html", context, status=status)
@@ -145,6 +147,7 @@ async def create_product(request: web.Request) -> web.StreamResponse:
                         "stock",
                         "per_order_limit",
                         "variants",
+                        "category",
                     )
                 },
             },
@@ -169,6 +172,7 @@ async def edit_product_page(request: web.Request) -> web.Response:
         "stock": product.stock,
         "per_order_limit": product.per_order_limit,
         "variants": "\n".join(f"{v.name}: {v.stock}" for v in product.variants),
+        "category": product.category,
     }
     return await _products_page(request, user, product.store_id, {"form": form, "edit": product})
 
@@ -202,6 +206,7 @@ async def edit_product(request: web.Request) -> web.StreamResponse:
                             "stock",
                             "per_order_limit",
                             "variants",
+                            "category",
                         )
                     },
                 },

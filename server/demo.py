@@ -1,4 +1,5 @@
-"""Demo data for `make run`: every role, two stores, an upcoming and a finished show."""
+"""Demo data for `make run`: every role, the two stores of the demo logins with an
+upcoming and a finished show, and a 90-day history of shows across more stores."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from checkout.demo import seed_products
 from server.accounts import service as accounts
 from server.accounts.models import AccountStatus, Role, User
 from server.db import utcnow
+from server.demo_history import seed_history
 from server.shows import lifecycle
 from server.shows import service as shows
 
@@ -136,4 +138,6 @@ async def seed(session: AsyncSession) -> bool:
     lifecycle.apply(finished, "end", utcnow() - dt.timedelta(days=3) + dt.timedelta(hours=1))
     await session.flush()
     await seed_products(session, operator)
+    # Ninety days of past shows over more stores, so that the insights have a history.
+    await seed_history(session, creator.id, utcnow(), DEMO_PASSWORD)
     return True

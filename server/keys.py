@@ -18,6 +18,8 @@ from checkout.payments import PaymentGateway
 from checkout.soldout import SoldOutMemo
 from server.accounts.models import User
 from server.accounts.ratelimit import LoginRateLimiter
+from server.analytics.insights.forecast.trainer import ForecastTrainer
+from server.analytics.insights.sources import SalesHistory
 from server.analytics.interfaces import FigureSources, PresenceLog
 from server.analytics.presence import ViewerSampler
 from server.events import LiveEventBus
@@ -38,6 +40,8 @@ chat_server = web.AppKey("chat_server", ChatServer)
 # What other domains hand the analytics and the replay page (functions, no state).
 figure_sources = web.AppKey("figure_sources", FigureSources)
 replay_chat: web.AppKey[ReplayChatSource] = web.AppKey("replay_chat")
+# What checkout hands the merchant insights: sales, line-ups and flash sales of past shows.
+sales_history: web.AppKey[SalesHistory] = web.AppKey("sales_history")
 checkout_config = web.AppKey("checkout_config", CheckoutConfig)
 
 # --- resources, made in their cleanup context ----------------------------------------------
@@ -49,6 +53,7 @@ payment_gateway: web.AppKey[PaymentGateway] = web.AppKey("payment_gateway")
 sold_out = web.AppKey("sold_out", SoldOutMemo)
 broadcasts = web.AppKey("broadcasts", BroadcastRegistry)
 viewer_sampler = web.AppKey("viewer_sampler", ViewerSampler)
+forecaster = web.AppKey("forecaster", ForecastTrainer)
 reminders = web.AppKey("reminders", ReminderSweeper)
 
 # --- per request, set by the session middleware ----------------------------------------------

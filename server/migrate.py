@@ -16,6 +16,7 @@ VERSION_FOLDERS = (
     "streaming/migrations",
     "chat/migrations",
     "checkout/migrations",
+    "server/analytics/insights/migrations",
 )
 # Any fixed number: it names the PostgreSQL advisory lock that keeps two processes
 # starting at once from migrating the same database twice.
