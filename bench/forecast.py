@@ -63,6 +63,10 @@ def main() -> None:
             f"{r.target:<14}{r.model:<16}{r.mape:>8.3f}{r.baseline_mape:>10.3f}"
             f"{ratio:>8.2f}{r.coverage:>13.0%}"
         )
+    print("choosing on the newest 20 % of the training shows (MAPE per candidate):")
+    for r in result.results.values():
+        scores = "  ".join(f"{name}={score:.3f}" for name, score in r.candidates.items())
+        print(f"  {r.target:<14}{scores}")
     orders = result.results["orders"]
     print(
         f"RESULT forecast shows={result.shows} mape={orders.mape:.3f} "

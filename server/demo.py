@@ -14,7 +14,6 @@ from server.accounts import service as accounts
 from server.accounts.models import AccountStatus, Role, User
 from server.db import utcnow
 from server.demo_history import seed_history
-from server.shows import lifecycle
 from server.shows import service as shows
 
 DEMO_PASSWORD = "jangteo-demo"  # noqa: S105 - printed on purpose: these are demo logins
@@ -125,17 +124,6 @@ async def seed(session: AsyncSession) -> bool:
         scheduled_start=tomorrow_7pm + dt.timedelta(days=2),
         creator_ids=[creator.id],
     )
-    finished = await shows.create_show(
-        session,
-        operator,
-        store_id=halmae.id,
-        title="지난 라이브: 명절 전 모음전",
-        scheduled_start=utcnow() - dt.timedelta(days=3),
-        creator_ids=[creator.id],
-        allow_past=True,
-    )
-    lifecycle.apply(finished, "start", utcnow() - dt.timedelta(days=3))
-    lifecycle.apply(finished, "end", utcnow() - dt.timedelta(days=3) + dt.timedelta(hours=1))
     await session.flush()
     await seed_products(session, operator)
     # Ninety days of past shows over more stores, so that the insights have a history.

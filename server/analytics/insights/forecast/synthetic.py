@@ -149,13 +149,16 @@ def generate(
             planned.append((_start(rng, store, day), store))
     planned.sort(key=lambda p: (p[0], p[1].id))
     done: dict[int, int] = {}
-    busy_until: dict[int, dt.datetime] = {}
+    busy_until: dict[int | str, dt.datetime] = {}
     shows: list[PastShow] = []
     for starts_at, store in planned:
-        if starts_at < busy_until.get(store.id, starts_at):
-            continue  # a store runs one show at a time
-        busy_until[store.id] = starts_at + dt.timedelta(hours=2)
         crew = _crew(rng, store.creators)
+        # A store runs one show at a time, and so does each creator.
+        busy: list[int | str] = [f"s{store.id}", *crew]
+        if any(starts_at < busy_until.get(k, starts_at) for k in busy):
+            continue
+        for k in busy:
+            busy_until[k] = starts_at + dt.timedelta(hours=2)
         _, price = CATEGORIES[store.category]
         plan = ShowPlan(
             store_id=store.id,
