@@ -46,7 +46,8 @@ def _round(value: float | None, digits: int = 2) -> float | None:
 
 @routes.get("/merchant/insights/best-time.csv")
 async def best_time_csv(request: web.Request) -> web.Response:
-    _, store_id = store_of_request(request)
+    _, store = await store_of_request(request)
+    store_id = store.id
     context = await best_time_context(request, store_id)
     hm, weekdays, hour = context["heatmap"], context["weekdays"], context["hour_label"]
     rows = []
@@ -81,7 +82,8 @@ async def best_time_csv(request: web.Request) -> web.Response:
 
 @routes.get("/merchant/insights/products.csv")
 async def products_csv(request: web.Request) -> web.Response:
-    _, store_id = store_of_request(request)
+    _, store = await store_of_request(request)
+    store_id = store.id
     async with request.app[keys.sessionmaker]() as session:
         sells = await report.what_sells(session, request.app[keys.sales_history], store_id)
     header = (
@@ -116,7 +118,8 @@ async def products_csv(request: web.Request) -> web.Response:
 
 @routes.get("/merchant/insights/returning.csv")
 async def returning_csv(request: web.Request) -> web.Response:
-    _, store_id = store_of_request(request)
+    _, store = await store_of_request(request)
+    store_id = store.id
     async with request.app[keys.sessionmaker]() as session:
         found = await report.store_returning(session, store_id)
     header = (N_("show"), N_("started"), N_("viewers"), N_("returning viewers"), N_("share %"))
@@ -129,10 +132,11 @@ async def returning_csv(request: web.Request) -> web.Response:
 
 @routes.get("/merchant/insights/forecast.csv")
 async def forecast_csv(request: web.Request) -> web.Response:
-    _, store_id = store_of_request(request)
+    _, store = await store_of_request(request)
+    store_id = store.id
     async with request.app[keys.sessionmaker]() as session:
         profiles = await history.store_profiles(session, request.app[keys.sales_history])
-    context = await forecast_context(request, store_id, profiles[store_id])
+    context = await forecast_context(request, store_id, profiles[store.id])
     if "plan_error" in context:
         error: BadPlan = context["plan_error"]
         raise error

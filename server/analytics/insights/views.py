@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from server import keys
 from server.accounts import service as accounts
-from server.accounts.models import Role, User
+from server.accounts.models import Role, Store, User
 from server.analytics.insights import charts, history, report
 from server.analytics.insights.errors import BadPlan
 from server.analytics.insights.forecast.model import Forecast
@@ -45,14 +45,15 @@ from server.shows.models import Show
 routes = web.RouteTableDef()
 
 
-def store_of_request(request: web.Request) -> tuple[User, int]:
+async def store_of_request(request: web.Request) -> tuple[User, Store]:
     """The store whose insights are asked for: the merchant's own (asking for another
-    store's is refused), any store for an operator (?store=)."""
+    store's is refused), any existing store for an operator (?store=)."""
     user = require_user(request, Role.MERCHANT, Role.OPERATOR)
     wanted = request.query.get("store", "")
     if user.role is Role.MERCHANT and wanted and wanted != str(user.store_id):
         raise Forbidden(N_("You can only see the insights of your own store."))
-    return user, managed_store_id(request, user)
+    async with request.app[keys.sessionmaker]() as session:
+        return user, await accounts.get_store(session, managed_store_id(request, user))
 
 
 def suffix(user: User, store_id: int) -> str:
@@ -124,7 +125,8 @@ async def forecast_context(
             )
         plan = show_plan(plan_input, store_id, profile, choices)
     except BadPlan as exc:
-        context.update(plan=_form(plan_input), plan_error=exc, plan_status=exc.status)
+        typed = _typed_form(request) if "start" in request.query else _form(plan_input)
+        context.update(plan=typed, plan_error=exc, plan_status=exc.status)
         return context
     context["plan"] = _form(plan_input)
     trained = trainer.current
@@ -149,6 +151,23 @@ def _form(plan: PlanInput) -> dict[str, Any]:
         "creators": set(plan.creator_ids),
         "flash_sales": plan.flash_sales,
         "show_id": plan.show_id,
+    }
+
+
+def _typed_form(request: web.Request) -> dict[str, Any]:
+    """The form as the merchant typed it, to show again beside what to fix."""
+    query = request.query
+
+    def ids(name: str) -> set[int]:
+        return {int(v) for v in query.getall(name, []) if v.isdigit()}
+
+    return {
+        "start": query.get("start", ""),
+        "minutes": query.get("minutes", ""),
+        "products": ids("products"),
+        "creators": ids("creators"),
+        "flash_sales": query.get("flash_sales", "0"),
+        "show_id": None,
     }
 
 
@@ -198,10 +217,10 @@ def _forecast_view(request: web.Request, forecast: Forecast, facts: PlanFacts) -
 
 @routes.get("/merchant/insights", name="store_insights")
 async def store_insights(request: web.Request) -> web.Response:
-    user, store_id = store_of_request(request)
+    user, store = await store_of_request(request)
+    store_id = store.id
     sales = request.app[keys.sales_history]
     async with request.app[keys.sessionmaker]() as session:
-        store = await accounts.get_store(session, store_id)
         sells = await report.what_sells(session, sales, store_id)
         returning = await report.store_returning(session, store_id)
     context: dict[str, Any] = {
