@@ -66,7 +66,9 @@ def main() -> None:
     print("choosing on the newest 20 % of the training shows (MAPE per candidate):")
     for r in result.results.values():
         scores = "  ".join(f"{name}={score:.3f}" for name, score in r.candidates.items())
-        print(f"  {r.target:<14}{scores}")
+        # Revenue is orders × the value of an order: the candidates competed for the value.
+        label = "order value" if r.target == "revenue" else r.target
+        print(f"  {label:<14}{scores}")
     orders = result.results["orders"]
     print(
         f"RESULT forecast shows={result.shows} mape={orders.mape:.3f} "

@@ -123,6 +123,7 @@ async def test_what_sells_and_who_stays(client: TestClient) -> None:
 
     assert (stay("viewers"), stay("returning"), stay("returning-share")) == ("3", "1", "33.3%")
     assert 'data-chart="retention"' in stays and 'data-chart="timeline"' in stays
+    assert 'data-testid="viewers-table"' in stays and "<td>20분</td><td>10</td>" in stays
     assert f'class="pin" data-product="{own.product.id}"' in stays
     departures = stays.split('data-testid="departures-table"')[1]
     assert re.findall(r'data-minute="(\d+)"', departures) == ["10", "40"]

@@ -97,3 +97,12 @@ def clip_visit(
     start = max(0, show.offset_of(joined))
     end = show.length_ms if left is None else min(show.length_ms, show.offset_of(left))
     return Visit(viewer_key, start, end) if end > start else None
+
+
+def busiest_per_minute(series: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(minute, most viewers in it) from (offset, viewers) samples: the chart as a table."""
+    peaks: dict[int, int] = {}
+    for offset, viewers in series:
+        minute = offset // MINUTE_MS
+        peaks[minute] = max(viewers, peaks.get(minute, 0))
+    return sorted(peaks.items())

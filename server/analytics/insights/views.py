@@ -36,6 +36,7 @@ from server.analytics.insights.present import (
     signed,
     weekday_names,
 )
+from server.analytics.insights.timeline import busiest_per_minute
 from server.errors import N_, Forbidden, NotFound
 from server.http import gettext, locale_of, managed_store_id, render, require_user
 from server.i18n import to_seoul_input
@@ -260,6 +261,7 @@ async def show_insights(request: web.Request) -> web.Response:
         {
             "show": show,
             "stays": stays,
+            "viewers_by_minute": busiest_per_minute(stays.series),
             "retention_svg": Markup(  # noqa: S704 - drawn by charts, which escapes every text
                 charts.retention_svg(stays.curve, gettext(request, "Still watching"), minute)
             ),

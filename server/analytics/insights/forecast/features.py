@@ -35,6 +35,10 @@ GROUPS = (
 # of at least `MIN_STORES` stores (what the model learns of a market is a figure of the
 # stores there, so the k ≥ 5 rule holds for it too).
 MIN_GROUP_SHOWS = 10
+# What the models learn: revenue is forecast as orders × the value of an order, so that
+# the two never pull in opposite directions.
+ORDER_VALUE = "order_value"
+MODEL_TARGETS = ("peak_viewers", "orders", ORDER_VALUE)
 # How many shows' worth of the platform's average a store's own average is blended with
 # (a store with one show is not judged by that show alone).
 SHRINK_SHOWS = 3.0
@@ -127,6 +131,23 @@ class Track:
         sums = self.stores.get(store_id)
         return sums.mean(target) if sums and sums.shows else self.platform.mean(target)
 
+    def order_value(self, store_id: int | None) -> float:
+        """Revenue per order of the store so far (the platform's for a store without)."""
+        sums = self.stores.get(store_id) if store_id is not None else None
+        if sums and sums.totals["orders"]:
+            return sums.totals["revenue"] / sums.totals["orders"]
+        orders = self.platform.totals["orders"]
+        return self.platform.totals["revenue"] / orders if orders else 0.0
+
+    def naive(self, store_id: int | None, target: str) -> float:
+        """The naive forecast of `target`: the store's own record so far (the platform's
+        for a store without one, or for `None`)."""
+        if target == ORDER_VALUE:
+            return self.order_value(store_id)
+        if store_id is None:
+            return self.platform.mean(target)
+        return self.store_average(store_id, target)
+
     def store_blend(self, store_id: int, target: str) -> float:
         sums = self.stores.get(store_id) or Sums()
         prior = self.platform.mean(target)
@@ -171,12 +192,17 @@ class Rows:
 
 
 def build_rows(shows_oldest_first: Sequence[PastShow], spec: FeatureSpec) -> Rows:
+    """Rows for every target and for the value of an order (not a number for a show
+    without orders: there is no order to learn the value of)."""
     track = Track()
-    rows = Rows([], {t: [] for t in TARGETS}, {t: [] for t in TARGETS}, track)
+    every = (*TARGETS, ORDER_VALUE)
+    rows = Rows([], {t: [] for t in every}, {t: [] for t in every}, track)
     for show in shows_oldest_first:
         rows.x.append(columns(show.plan, track, spec))
         for target in TARGETS:
             rows.y[target].append(float(outcome(show, target)))
-            rows.naive[target].append(track.store_average(show.store_id, target))
+        rows.y[ORDER_VALUE].append(show.revenue / show.orders if show.orders else math.nan)
+        for target in every:
+            rows.naive[target].append(track.naive(show.store_id, target))
         track.add(show)
     return rows

@@ -2,8 +2,9 @@
 runs in the retraining job's worker thread and in `bench/forecast.py`, never on the
 event loop.
 
-Three candidates compete per target (peak viewers, orders, revenue), each on a log
-scale so a show twice as big counts as much as one half as big:
+Three candidates compete per target (peak viewers, orders, and the value of an order;
+revenue is orders × that value, so the two never disagree), each on a log scale so a
+show twice as big counts as much as one half as big:
 
 - `store_average`: the naive forecast, the store's own average so far;
 - `ridge`: a regularised linear regression (the penalty picked by cross-validation);
@@ -26,7 +27,12 @@ from sklearn.linear_model import RidgeCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from server.analytics.insights.forecast.features import build_rows, spec_for
+from server.analytics.insights.forecast.features import (
+    MODEL_TARGETS,
+    ORDER_VALUE,
+    build_rows,
+    spec_for,
+)
 from server.analytics.insights.forecast.model import (
     Matrix,
     Predictor,
@@ -34,11 +40,12 @@ from server.analytics.insights.forecast.model import (
     TrainedForecast,
     typical_values,
 )
-from server.analytics.insights.records import TARGETS, PastShow, outcome
+from server.analytics.insights.records import PastShow
 
 CANDIDATES = ("store_average", "ridge", "boosted_trees")
 HOLDOUT = 0.2
 RANGE = (0.1, 0.9)
+MIN_ROWS = 10  # fewer known outcomes than this: only the naive forecast is tried
 
 
 class StoreAverage:
@@ -84,16 +91,40 @@ def mape(forecast: Matrix, actual: Matrix) -> float:
     return float(np.mean(np.abs(forecast[counted] - actual[counted]) / actual[counted]))
 
 
-def _choose(x: Matrix, y: Matrix, naive: Matrix, cut: int) -> tuple[str, dict[str, float], Matrix]:
+@dataclass(frozen=True)
+class Choice:
+    name: str
+    scores: dict[str, float]
+    newest: Matrix  # the winner's log forecast for the newest rows
+
+
+def _choose(x: Matrix, y: Matrix, naive: Matrix, cut: int) -> Choice:
+    """Each candidate learns from the older rows whose outcome is known and is scored on
+    the newer ones; the best wins, the simplest on a tie."""
+    known = np.isfinite(y[:cut])
+    names = CANDIDATES if known.sum() >= MIN_ROWS else CANDIDATES[:1]
     scores: dict[str, float] = {}
-    errors: dict[str, Matrix] = {}
-    for name in CANDIDATES:
-        predictor = fit_candidate(name, x[:cut], y[:cut])
-        log_forecast = predictor.predict(x[cut:], naive[cut:])
-        scores[name] = mape(np.expm1(log_forecast), y[cut:])
-        errors[name] = np.log1p(y[cut:]) - log_forecast
-    ranked = sorted(CANDIDATES, key=lambda n: (np.nan_to_num(scores[n], nan=np.inf), 0))
-    return ranked[0], scores, errors[ranked[0]]
+    newest: dict[str, Matrix] = {}
+    for name in names:
+        predictor = fit_candidate(name, x[:cut][known], y[:cut][known])
+        newest[name] = predictor.predict(x[cut:], naive[cut:])
+        scores[name] = mape(np.expm1(newest[name]), y[cut:])
+    winner = min(names, key=lambda n: np.nan_to_num(scores[n], nan=np.inf))
+    return Choice(winner, scores, newest[winner])
+
+
+def _range(actual: Matrix, log_forecast: Matrix) -> tuple[float, float]:
+    """The 10th and 90th percentile of the log errors where the outcome is known."""
+    known = np.isfinite(actual)
+    if not known.any():
+        return 0.0, 0.0
+    low, high = np.quantile(np.log1p(actual[known]) - log_forecast[known], RANGE)
+    return float(low), float(high)
+
+
+def revenue_of(orders_log: Matrix, value_log: Matrix) -> Matrix:
+    """Revenue as orders × the value of an order, from their log forecasts."""
+    return np.maximum(np.expm1(orders_log), 0.0) * np.maximum(np.expm1(value_log), 0.0)
 
 
 def fit_forecast(shows_oldest_first: Sequence[PastShow], now: dt.datetime) -> TrainedForecast:
@@ -101,19 +132,22 @@ def fit_forecast(shows_oldest_first: Sequence[PastShow], now: dt.datetime) -> Tr
     rows = build_rows(shows_oldest_first, spec)
     x = np.asarray(rows.x, dtype=np.float64)
     cut = max(1, int(len(x) * (1 - HOLDOUT)))
-    models = {}
-    for target in TARGETS:
+    models: dict[str, TargetModel] = {}
+    newest: dict[str, Matrix] = {}
+    for target in MODEL_TARGETS:
         y = np.asarray(rows.y[target], dtype=np.float64)
-        naive = np.asarray(rows.naive[target], dtype=np.float64)
-        winner, scores, errors = _choose(x, y, naive, cut)
-        low, high = np.quantile(errors, RANGE) if len(errors) else (0.0, 0.0)
-        models[target] = TargetModel(
-            winner, fit_candidate(winner, x, y), float(low), float(high), scores
-        )
+        choice = _choose(x, y, np.asarray(rows.naive[target], dtype=np.float64), cut)
+        known = np.isfinite(y)
+        low, high = _range(y[cut:], choice.newest)
+        predictor = fit_candidate(choice.name, x[known], y[known])
+        models[target] = TargetModel(choice.name, predictor, low, high, choice.scores)
+        newest[target] = choice.newest
+    revenue = np.log1p(revenue_of(newest["orders"], newest[ORDER_VALUE]))
     return TrainedForecast(
         spec=spec,
         track=rows.track,
         models=models,
+        revenue_range=_range(np.asarray(rows.y["revenue"][cut:], dtype=np.float64), revenue),
         typical=typical_values(x, spec),
         trained_at=now,
         shows=len(shows_oldest_first),
@@ -139,6 +173,26 @@ class Backtest:
     results: dict[str, TargetBacktest]
 
 
+def _result(
+    target: str,
+    model: str,
+    actual: Matrix,
+    log_forecast: Matrix,
+    naive: Matrix,
+    bounds: tuple[float, float],
+    candidates: dict[str, float],
+) -> TargetBacktest:
+    low, high = np.expm1(log_forecast + bounds[0]), np.expm1(log_forecast + bounds[1])
+    return TargetBacktest(
+        target=target,
+        model=model,
+        mape=mape(np.expm1(log_forecast), actual),
+        baseline_mape=mape(naive, actual),
+        coverage=float(np.mean((actual >= low) & (actual <= high))),
+        candidates=candidates,
+    )
+
+
 def backtest(shows_oldest_first: Sequence[PastShow], now: dt.datetime) -> Backtest:
     """Train on the older shows, forecast each of the newer ones with what was known
     just before it (its store's and crew's record so far), compare with the truth."""
@@ -146,18 +200,32 @@ def backtest(shows_oldest_first: Sequence[PastShow], now: dt.datetime) -> Backte
     trained = fit_forecast(shows_oldest_first[:cut], now)
     rows = build_rows(shows_oldest_first, trained.spec)
     x = np.asarray(rows.x[cut:], dtype=np.float64)
-    results = {}
-    for target, model in trained.models.items():
-        actual = np.asarray([outcome(s, target) for s in shows_oldest_first[cut:]], dtype=float)
-        naive = np.asarray(rows.naive[target][cut:], dtype=np.float64)
-        log_forecast = model.predictor.predict(x, naive)
-        low, high = np.expm1(log_forecast + model.low), np.expm1(log_forecast + model.high)
-        results[target] = TargetBacktest(
-            target=target,
-            model=model.name,
-            mape=mape(np.expm1(log_forecast), actual),
-            baseline_mape=mape(naive, actual),
-            coverage=float(np.mean((actual >= low) & (actual <= high))),
-            candidates=model.scores,
+
+    def column(values: dict[str, list[float]], target: str) -> Matrix:
+        return np.asarray(values[target][cut:], dtype=np.float64)
+
+    logs = {t: m.predictor.predict(x, column(rows.naive, t)) for t, m in trained.models.items()}
+    results = {
+        t: _result(
+            t,
+            m.name,
+            column(rows.y, t),
+            logs[t],
+            column(rows.naive, t),
+            (m.low, m.high),
+            m.scores,
         )
+        for t, m in trained.models.items()
+        if t != ORDER_VALUE
+    }
+    value = trained.models[ORDER_VALUE]
+    results["revenue"] = _result(
+        "revenue",
+        f"orders×{value.name}",
+        column(rows.y, "revenue"),
+        np.log1p(revenue_of(logs["orders"], logs[ORDER_VALUE])),
+        column(rows.naive, "revenue"),
+        trained.revenue_range,
+        value.scores,
+    )
     return Backtest(len(shows_oldest_first), cut, len(shows_oldest_first) - cut, results)

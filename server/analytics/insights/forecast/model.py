@@ -18,8 +18,15 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from server.analytics.insights.forecast.features import GROUPS, FeatureSpec, Track, columns
-from server.analytics.insights.records import TARGETS, ShowPlan
+from server.analytics.insights.forecast.features import (
+    GROUPS,
+    MODEL_TARGETS,
+    ORDER_VALUE,
+    FeatureSpec,
+    Track,
+    columns,
+)
+from server.analytics.insights.records import ShowPlan
 
 Matrix = NDArray[np.float64]
 
@@ -61,24 +68,25 @@ class Forecast:
 class TrainedForecast:
     spec: FeatureSpec
     track: Track
-    models: dict[str, TargetModel]
+    models: dict[str, TargetModel]  # peak viewers, orders, the value of an order
+    revenue_range: tuple[float, float]  # log errors of orders × order value
     typical: dict[str, list[float]]  # per group: the platform's typical column values
     trained_at: dt.datetime
     shows: int
     stores: int
 
     def _predict(self, row: list[float], naive: dict[str, float]) -> dict[str, float]:
+        """Peak viewers, orders and revenue (orders × the value of an order)."""
         x = np.asarray([row], dtype=np.float64)
         out = {}
         for target, model in self.models.items():
             log_value = float(model.predictor.predict(x, np.asarray([naive[target]]))[0])
             out[target] = max(0.0, math.expm1(log_value))
+        out["revenue"] = out["orders"] * out.pop(ORDER_VALUE)
         return out
 
     def _naive(self, store_id: int | None) -> dict[str, float]:
-        if store_id is None:
-            return {t: self.track.platform.mean(t) for t in TARGETS}
-        return {t: self.track.store_average(store_id, t) for t in TARGETS}
+        return {t: self.track.naive(store_id, t) for t in MODEL_TARGETS}
 
     def _typical_row(self, row: list[float], group: str) -> list[float]:
         cols = self.spec.columns
@@ -89,13 +97,16 @@ class TrainedForecast:
         row = columns(plan, self.track, self.spec)
         naive = self._naive(plan.store_id)
         point = self._predict(row, naive)
+        ranges = {t: (m.low, m.high) for t, m in self.models.items()}
+        ranges["revenue"] = self.revenue_range
         estimates = {}
-        for target, model in self.models.items():
-            log_point = math.log1p(point[target])
+        for target, value in point.items():
+            low, high = ranges[target]
+            log_point = math.log1p(value)
             estimates[target] = Estimate(
-                value=point[target],
-                low=max(0.0, min(point[target], math.expm1(log_point + model.low))),
-                high=max(point[target], math.expm1(log_point + model.high)),
+                value=value,
+                low=max(0.0, min(value, math.expm1(log_point + low))),
+                high=max(value, math.expm1(log_point + high)),
             )
         reasons = []
         for group in GROUPS:
@@ -106,7 +117,7 @@ class TrainedForecast:
             other = self._predict(
                 self._typical_row(row, group), self._naive(None) if group == "store" else naive
             )
-            reasons.append(Reason(group, {t: point[t] - other[t] for t in self.models}))
+            reasons.append(Reason(group, {t: point[t] - other[t] for t in point}))
         reasons.sort(key=lambda r: -abs(r.change.get("orders", 0.0)))
         return Forecast(estimates, reasons)
 
