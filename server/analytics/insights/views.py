@@ -88,7 +88,10 @@ async def best_time_context(request: web.Request, store_id: int) -> dict[str, An
                 ),
             )
         )
-        for metric, title in (("viewers", "Peak viewers per show"), ("orders", "Orders per show"))
+        for metric, title in (
+            ("viewers", N_("Peak viewers per show")),
+            ("orders", N_("Orders per show")),
+        )
     }
     return {
         "heatmap": hm,
@@ -227,6 +230,7 @@ async def store_insights(request: web.Request) -> web.Response:
     context: dict[str, Any] = {
         "store": store,
         "suffix": suffix(user, store_id),
+        "operator_store": store_id if user.role is Role.OPERATOR else None,
         "sells": sells,
         "advice": [(a.tone, advice_text(a, lambda m: gettext(request, m))) for a in sells.advice],
         "returning": returning,
