@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from checkout.errors import BadCheckoutInput, NotPresenter, NotYourStore, ProductNotFound
-from checkout.models import FlashSale, LineupItem, Product, Variant
+from checkout.models import FlashSale, LineupItem, Product, ProductCategory, Variant
 from server.accounts.models import Role, User
 from server.db import utcnow
 from server.errors import N_
@@ -34,6 +34,8 @@ class ProductInput:
     per_order_limit: int = 10
     # (name, stock) for each variant; an empty tuple means a product without variants.
     variants: tuple[tuple[str, int], ...] = ()
+    # A `ProductCategory` value or "" (not chosen).
+    category: str = ""
 
 
 def can_manage_store(user: User | None, store_id: int) -> bool:
@@ -77,6 +79,8 @@ def validate(data: ProductInput) -> ProductInput:
                 N_("Each option needs a name of 1 to 80 characters."), field="variants"
             )
         variants.append((variant_name.strip(), parse_int(stock, "variants", 0, MAX_STOCK)))
+    if data.category and data.category not in set(ProductCategory):
+        raise BadCheckoutInput(N_("Choose a category from the list."), field="category")
     return ProductInput(
         name=name,
         price=data.price,
@@ -84,6 +88,7 @@ def validate(data: ProductInput) -> ProductInput:
         description=data.description.strip(),
         per_order_limit=data.per_order_limit,
         variants=tuple(variants),
+        category=data.category,
     )
 
 
@@ -132,6 +137,7 @@ async def create_product(
         stock=0 if data.variants else data.stock,
         per_order_limit=data.per_order_limit,
         image_path=image_path,
+        category=data.category,
     )
     product.variants = [Variant(name=n, stock=s) for n, s in data.variants]
     session.add(product)
@@ -152,6 +158,7 @@ async def update_product(
     data = validate(data)
     product.name, product.description = data.name, data.description
     product.price, product.per_order_limit = data.price, data.per_order_limit
+    product.category = data.category
     if image_path:
         product.image_path = image_path
     wanted = dict(data.variants)

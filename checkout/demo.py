@@ -19,14 +19,18 @@ DEMO_PRODUCTS: dict[str, tuple[catalog.ProductInput, ...]] = {
             stock=30,
             per_order_limit=5,
             description="국산 배추와 고춧가루로 담근 김장 김치.",
+            category="food",
         ),
-        catalog.ProductInput(name="총각김치 1kg", price=18000, stock=20, per_order_limit=5),
+        catalog.ProductInput(
+            name="총각김치 1kg", price=18000, stock=20, per_order_limit=5, category="food"
+        ),
         catalog.ProductInput(
             name="밑반찬 3종 세트",
             price=15000,
             stock=0,
             per_order_limit=3,
             variants=(("순한맛", 10), ("매운맛", 10)),
+            category="food",
         ),
     ),
     "namugyeol": (
@@ -37,8 +41,11 @@ DEMO_PRODUCTS: dict[str, tuple[catalog.ProductInput, ...]] = {
             per_order_limit=2,
             description="참나무 통원목을 손으로 깎았습니다.",
             variants=(("소", 5), ("대", 3)),
+            category="crafts",
         ),
-        catalog.ProductInput(name="나무 수저 세트", price=22000, stock=15, per_order_limit=4),
+        catalog.ProductInput(
+            name="나무 수저 세트", price=22000, stock=15, per_order_limit=4, category="crafts"
+        ),
     ),
 }
 

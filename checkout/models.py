@@ -22,8 +22,31 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.db import Base, UTCDateTime, utcnow
+from server.errors import N_
 
 CURRENCY = "krw"
+
+
+class ProductCategory(enum.StrEnum):
+    """What kind of thing a product is: stores that sell alike are compared (insights)."""
+
+    FOOD = "food"
+    PRODUCE = "produce"
+    CRAFTS = "crafts"
+    FASHION = "fashion"
+    BEAUTY = "beauty"
+    OTHER = "other"
+
+
+# The words the pages show for each category (an empty category is "not chosen").
+CATEGORY_LABELS: dict[str, str] = {
+    ProductCategory.FOOD: N_("Side dishes & food"),
+    ProductCategory.PRODUCE: N_("Farm & sea produce"),
+    ProductCategory.CRAFTS: N_("Crafts & living"),
+    ProductCategory.FASHION: N_("Fashion & accessories"),
+    ProductCategory.BEAUTY: N_("Beauty & health"),
+    ProductCategory.OTHER: N_("Other"),
+}
 
 
 class Product(Base):
@@ -45,6 +68,8 @@ class Product(Base):
     per_order_limit: Mapped[int] = mapped_column(Integer, default=10)
     archived: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A `ProductCategory` value, or "" when the merchant has not chosen one.
+    category: Mapped[str] = mapped_column(String(24), default="", server_default="")
 
     variants: Mapped[list[Variant]] = relationship(
         lazy="raise_on_sql", order_by="Variant.id", cascade="all, delete-orphan"

@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.web_request import FileField
 
 from checkout import catalog
-from checkout.models import OrderStatus
+from checkout.models import CATEGORY_LABELS, OrderStatus
 from server import keys
 from server.accounts.models import Role, User
 from server.errors import N_, DomainError, Forbidden
@@ -20,7 +20,15 @@ from server.i18n import format_seoul
 from server.media import save_image
 
 routes = web.RouteTableDef()
-PRODUCT_FIELDS = ("name", "description", "price", "stock", "per_order_limit", "variants")
+PRODUCT_FIELDS = (
+    "name",
+    "description",
+    "price",
+    "stock",
+    "per_order_limit",
+    "variants",
+    "category",
+)
 
 
 def _store_id_of(user: User, request: web.Request) -> int:
@@ -75,6 +83,7 @@ def _product_form(form: Any) -> catalog.ProductInput:
             catalog.MAX_PER_ORDER,
         ),
         variants=_variants(form_str(form, "variants")),
+        category=form_str(form, "category"),
     )
 
 
@@ -101,6 +110,7 @@ async def _products_page(
         "suffix": _suffix(user, store_id),
         "form": {},
         "edit": None,
+        "categories": CATEGORY_LABELS,
     }
     context.update(extra or {})
     return render(request, "checkout/merchant_products.html", context, status=status)
@@ -152,6 +162,7 @@ async def edit_product_page(request: web.Request) -> web.Response:
         "stock": product.stock,
         "per_order_limit": product.per_order_limit,
         "variants": "\n".join(f"{v.name}: {v.stock}" for v in product.variants),
+        "category": product.category,
     }
     return await _products_page(request, user, product.store_id, {"form": form, "edit": product})
 

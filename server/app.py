@@ -10,6 +10,7 @@ it builds through their constructors, and disposes of what it made when the app 
     database   → engine, sessionmaker (migrations run here)
     chat       → hub (room fan-out, storage), namespace; subscribes to the bus first
     analytics  → journal (subscribes second), presence log, viewer sampler
+    insights   → the forecast's trainer, its worker thread and retraining job
     payments   → payment gateway (Stripe or localstripe), webhook registration
     checkout   → the Checkout service (reconciles payments a crash left), its sweeper
     streaming  → broadcast registry (ShowStreams, subscribes third)
@@ -19,9 +20,12 @@ it builds through their constructors, and disposes of what it made when the app 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import jinja2
@@ -38,6 +42,7 @@ from checkout import pages as checkout_pages
 from checkout import stripe_hooks
 from checkout import views as checkout_views
 from checkout.config import CheckoutConfig
+from checkout.insights import CheckoutSalesHistory
 from checkout.payments import StripeGateway
 from checkout.service import Checkout
 from checkout.showcase import add_quick_product, products_of_stores
@@ -46,6 +51,9 @@ from server import keys
 from server.accounts import views as account_views
 from server.accounts.ratelimit import LoginRateLimiter
 from server.analytics import views as analytics_views
+from server.analytics.insights import exports as insight_exports
+from server.analytics.insights import views as insight_views
+from server.analytics.insights.forecast.trainer import RETRAIN_CHECK_SECONDS, ForecastTrainer
 from server.analytics.interfaces import FigureSources
 from server.analytics.journal import ShowJournal
 from server.analytics.presence import SAMPLE_SECONDS, DatabasePresenceLog, ViewerSampler
@@ -95,6 +103,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[keys.live_events] = LiveEventBus()
     app[keys.figure_sources] = FigureSources(chat=chat_figures, sales=sales_figures)
+    app[keys.sales_history] = CheckoutSalesHistory()
     app[keys.replay_chat] = replay_messages
     app[keys.checkout_config] = CheckoutConfig()
     app[keys.store_products] = products_of_stores
@@ -109,6 +118,7 @@ def create_app(settings: Settings) -> web.Application:
             _database,
             _chat,
             _analytics,
+            _insights,
             _payments,
             _checkout,
             _streaming,
@@ -146,6 +156,8 @@ def _add_routes(app: web.Application) -> None:
         job_review_views.routes,
         onboarding_views.routes,
         onboarding_day_views.routes,
+        insight_views.routes,
+        insight_exports.routes,
     ):
         app.router.add_routes(table)
 
@@ -201,6 +213,29 @@ async def _analytics(app: web.Application) -> AsyncIterator[None]:
     async with running("viewer sampler", SAMPLE_SECONDS, sampler.take_samples):
         yield
     app[keys.live_events].unsubscribe(journal)
+
+
+async def _insights(app: web.Application) -> AsyncIterator[None]:
+    # One worker thread: the model is fitted there, never on the event loop, and two
+    # trainings never run at once.
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="forecast")
+    trainer = ForecastTrainer(app[keys.sessionmaker], app[keys.sales_history], executor)
+    app[keys.forecaster] = trainer
+    # The first training starts at once (the job's rounds come every few minutes after).
+    first = asyncio.create_task(_first_training(trainer), name="forecast first training")
+    async with running("forecast retraining", RETRAIN_CHECK_SECONDS, trainer.retrain_if_due):
+        yield
+    first.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await first
+    executor.shutdown(wait=False, cancel_futures=True)
+
+
+async def _first_training(trainer: ForecastTrainer) -> None:
+    try:
+        await trainer.retrain_if_due()
+    except Exception:  # the repeating job tries again; the pages say none is ready yet
+        log.exception("first forecast training failed")
 
 
 async def _payments(app: web.Application) -> AsyncIterator[None]:

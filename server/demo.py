@@ -1,4 +1,5 @@
-"""Demo data for `make run`: every role, two stores, an upcoming and a finished show."""
+"""Demo data for `make run`: every role, the two stores of the demo logins with an
+upcoming and a finished show, and a 90-day history of shows across more stores."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from checkout.demo import seed_products
 from server.accounts import service as accounts
 from server.accounts.models import AccountStatus, Role, User
 from server.db import utcnow
+from server.demo_history import seed_history
 from server.jobs.demo import seed_jobs
 from server.markets.demo import seed_markets
 from server.onboarding.demo import seed_slots
-from server.shows import lifecycle
 from server.shows import service as shows
 
 DEMO_PASSWORD = "jangteo-demo"  # noqa: S105 - printed on purpose: these are demo logins
@@ -126,20 +127,11 @@ async def seed(session: AsyncSession) -> bool:
         scheduled_start=tomorrow_7pm + dt.timedelta(days=2),
         creator_ids=[creator.id],
     )
-    finished = await shows.create_show(
-        session,
-        operator,
-        store_id=halmae.id,
-        title="지난 라이브: 명절 전 모음전",
-        scheduled_start=utcnow() - dt.timedelta(days=3),
-        creator_ids=[creator.id],
-        allow_past=True,
-    )
-    lifecycle.apply(finished, "start", utcnow() - dt.timedelta(days=3))
-    lifecycle.apply(finished, "end", utcnow() - dt.timedelta(days=3) + dt.timedelta(hours=1))
     await session.flush()
     await seed_products(session, operator)
     await seed_markets(session, {"halmae-banchan": "망원시장"})
     await seed_jobs(session)
     await seed_slots(session, operator)
+    # Ninety days of past shows over more stores, so that the insights have a history.
+    await seed_history(session, creator.id, utcnow(), DEMO_PASSWORD)
     return True

@@ -18,6 +18,8 @@ from checkout.payments import PaymentGateway
 from checkout.service import Checkout
 from server.accounts.models import User
 from server.accounts.ratelimit import LoginRateLimiter
+from server.analytics.insights.forecast.trainer import ForecastTrainer
+from server.analytics.insights.sources import SalesHistory
 from server.analytics.interfaces import FigureSources, PresenceLog
 from server.analytics.presence import ViewerSampler
 from server.events import LiveEventBus
@@ -41,6 +43,8 @@ chat_server = web.AppKey("chat_server", ChatServer)
 # What other domains hand the analytics and the replay page (functions, no state).
 figure_sources = web.AppKey("figure_sources", FigureSources)
 replay_chat: web.AppKey[ReplayChatSource] = web.AppKey("replay_chat")
+# What checkout hands the merchant insights: sales, line-ups and flash sales of past shows.
+sales_history: web.AppKey[SalesHistory] = web.AppKey("sales_history")
 checkout_config = web.AppKey("checkout_config", CheckoutConfig)
 # Checkout's products for a market's page and the first-show guide.
 store_products: web.AppKey[StoreProductsSource] = web.AppKey("store_products")
@@ -56,6 +60,7 @@ payment_gateway: web.AppKey[PaymentGateway] = web.AppKey("payment_gateway")
 checkout = web.AppKey("checkout", Checkout)
 broadcasts = web.AppKey("broadcasts", BroadcastRegistry)
 viewer_sampler = web.AppKey("viewer_sampler", ViewerSampler)
+forecaster = web.AppKey("forecaster", ForecastTrainer)
 reminders = web.AppKey("reminders", ReminderSweeper)
 job_notifier = web.AppKey("job_notifier", JobNotifier)
 

@@ -19,6 +19,7 @@ VERSION_FOLDERS = (
     "server/markets/migrations",
     "server/jobs/migrations",
     "server/onboarding/migrations",
+    "server/analytics/insights/migrations",
 )
 # Any fixed number: it names the PostgreSQL advisory lock that keeps two processes
 # starting at once from migrating the same database twice.
