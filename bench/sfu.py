@@ -35,6 +35,7 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from streaming import aiortc_hooks  # noqa: E402
 from streaming.aiortc_hooks import tap_receiver  # noqa: E402
 from streaming.fanout import is_keyframe  # noqa: E402
 
@@ -73,7 +74,7 @@ async def serve_forwarding(data_dir: Path) -> None:
         show = await shows.create_show(
             session, operator, store_id=store.id, title="bench", scheduled_start=utcnow()
         )
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     print(f"READY http://127.0.0.1:{port}/shows/{show.id} {show.stream_key}", flush=True)
     await asyncio.Event().wait()
 
@@ -122,7 +123,7 @@ async def serve_naive() -> None:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     print(f"READY http://127.0.0.1:{port}/shows/1 -", flush=True)
     await asyncio.Event().wait()
 
@@ -217,13 +218,7 @@ async def publish(
     pc = RTCPeerConnection(NO_ICE)
     track = ClipTrack(clip)
     sender = pc.addTrack(track)
-    original = sender._send_keyframe
-
-    def on_keyframe_request() -> None:
-        track.restart()
-        original()
-
-    sender._send_keyframe = on_keyframe_request  # type: ignore[method-assign]
+    aiortc_hooks.intercept_keyframe_requests(sender, track.restart)
     headers = {"Authorization": f"Bearer {key}"} if key != "-" else {}
     await post_offer(http, f"{base}/whip", pc, headers)
     return pc

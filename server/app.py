@@ -82,6 +82,7 @@ from server.settings import Settings
 from server.shows import calendar_views
 from server.shows import views as show_views
 from server.templating import setup_templates
+from streaming import aiortc_hooks
 from streaming import replay as streaming_replay
 from streaming import views as streaming_views
 from streaming.broadcast import StreamConfig
@@ -274,6 +275,8 @@ async def _checkout(app: web.Application) -> AsyncIterator[None]:
 
 async def _streaming(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.settings]
+    # Fails the start, naming aiortc's version, if an upgrade removed what we rely on.
+    aiortc_hooks.self_test()
     config = StreamConfig(
         ice_servers=settings.ice_servers,
         max_viewers=settings.max_viewers_per_show,

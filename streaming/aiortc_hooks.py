@@ -16,6 +16,13 @@ here, on single instances, and nowhere else:
   with its extensions is serialized once per frame. NACKed packets are resent from our
   own history, keyframe requests (PLI/FIR) go to a callback, and the counters behind
   the sender's RTCP sender reports are kept up to date.
+* `packetize_vp8`, `packetize_h264`, `split_h264`: the encoders' RTP payloaders, used
+  without building an encoder.
+* `intercept_keyframe_requests`: a sending peer's PLI/FIR handler, for publishers made
+  with aiortc (the benchmark's and the tests').
+
+`self_test()` runs when the streaming part of the app starts and names aiortc's version
+if an upgrade removed or renamed any private name used here.
 """
 
 from __future__ import annotations
@@ -23,10 +30,21 @@ from __future__ import annotations
 import asyncio
 import queue
 from collections.abc import Callable, Coroutine, Sequence
+from importlib.metadata import version
 from typing import Any, Protocol
 
+from aioice.ice import Connection as IceConnection
 from aioice.ice import StunProtocol
-from aiortc import RTCDtlsTransport, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver, clock
+from aiortc import (
+    RTCDtlsTransport,
+    RTCIceTransport,
+    RTCRtpReceiver,
+    RTCRtpSender,
+    RTCRtpTransceiver,
+    clock,
+)
+from aiortc.codecs.h264 import H264Encoder
+from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcdtlstransport import State as DtlsState
@@ -213,3 +231,89 @@ async def _forward(
         if sender.track is not None:
             sender.track.stop()
         private["_RTCRtpSender__rtp_exited"].set()
+
+
+def packetize_vp8(frame: bytes, picture_id: int) -> list[bytes]:
+    """The RTP payloads of one encoded VP8 frame (RFC 7741 descriptors)."""
+    payloads: list[bytes] = Vp8Encoder._packetize(frame, picture_id)
+    return payloads
+
+
+def split_h264(frame: bytes) -> list[bytes]:
+    """The NAL units of an Annex B H.264 access unit."""
+    return list(H264Encoder._split_bitstream(frame))
+
+
+def packetize_h264(frame: bytes) -> list[bytes]:
+    """The RTP payloads of one Annex B H.264 access unit (RFC 6184, FU-A / STAP-A)."""
+    payloads: list[bytes] = H264Encoder._packetize(H264Encoder._split_bitstream(frame))
+    return payloads
+
+
+def intercept_keyframe_requests(sender: RTCRtpSender, on_request: Callable[[], None]) -> None:
+    """Call `on_request` before the sender's own handling of each PLI/FIR it receives."""
+    original: Callable[[], None] = sender._send_keyframe
+
+    def intercepted() -> None:
+        on_request()
+        original()
+
+    sender._send_keyframe = intercepted  # type: ignore[method-assign]
+
+
+# Where each private name is expected: methods and class attributes looked up on the
+# class, instance attributes in the names its constructor assigns.
+_CLASS_NAMES: tuple[tuple[type, tuple[str, ...]], ...] = (
+    (RTCRtpSender, ("_run_rtp", "_retransmit", "_send_keyframe")),
+    (RTCRtpReceiver, ("_send_rtcp_pli",)),
+    (RTCDtlsTransport, ("_send_rtp",)),
+    (Vp8Encoder, ("_packetize",)),
+    (H264Encoder, ("_packetize", "_split_bitstream")),
+)
+_CONSTRUCTOR_NAMES: tuple[tuple[type, tuple[str, ...]], ...] = (
+    (
+        RTCRtpSender,
+        (
+            *_SENDER_PRIVATE[3:],
+            "_RTCRtpSender__ntp_timestamp",
+            "_RTCRtpSender__rtp_timestamp",
+            "_RTCRtpSender__octet_count",
+            "_ssrc",
+            "_enabled",
+        ),
+    ),
+    (RTCRtpReceiver, (_RECEIVER_QUEUE, _RECEIVER_STARTED)),
+    (RTCRtpTransceiver, ("_codecs",)),
+    (RTCDtlsTransport, ("_state", "_tx_srtp", "_transport")),
+    (RTCIceTransport, ("_connection",)),
+    (IceConnection, ("_nominated",)),
+)
+
+
+def _assigned_by_constructor(cls: type) -> tuple[str, ...]:
+    """The attribute names (name-mangled as stored) `cls.__init__` refers to."""
+    constructor = cls.__dict__.get("__init__")
+    code = getattr(constructor, "__code__", None)
+    return tuple(code.co_names) if code is not None else ()
+
+
+def self_test() -> None:
+    """Fail loudly, naming aiortc's version, if a private name used here is gone."""
+    missing = [
+        f"{cls.__name__}.{name}"
+        for cls, names in _CLASS_NAMES
+        for name in names
+        if not hasattr(cls, name)
+    ]
+    missing += [
+        f"{cls.__name__}.{name}"
+        for cls, names in _CONSTRUCTOR_NAMES
+        for name in names
+        if name not in _assigned_by_constructor(cls)
+    ]
+    if missing:
+        raise RuntimeError(
+            f"aiortc {version('aiortc')} (aioice {version('aioice')}) lacks what "
+            f"streaming/aiortc_hooks.py relies on: {', '.join(missing)}; "
+            "pin the version in pyproject.toml or update the hooks"
+        )

@@ -17,10 +17,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from aiortc.codecs.h264 import H264Encoder
-from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+
+from streaming import aiortc_hooks
 
 # RTP clock ticks between two frames, used to keep timestamps moving forward when a
 # publisher reconnects and its clock starts again from zero.
@@ -48,7 +48,7 @@ def is_keyframe(codec_name: str, data: bytes) -> bool:
         # RFC 6386 9.1: bit 0 of the frame tag is 0 for a key frame.
         return data[0] & 0x01 == 0
     if codec_name == "H264":
-        return any(nal and nal[0] & 0x1F in (5, 7) for nal in H264Encoder._split_bitstream(data))
+        return any(nal and nal[0] & 0x1F in (5, 7) for nal in aiortc_hooks.split_h264(data))
     return True  # audio: every frame stands alone
 
 
@@ -61,9 +61,9 @@ class Packetizer:
     def packetize(self, codec_name: str, data: bytes) -> tuple[bytes, ...]:
         if codec_name == "VP8":
             picture_id = next(self._picture_ids) % (1 << 15)
-            return tuple(Vp8Encoder._packetize(data, picture_id))
+            return tuple(aiortc_hooks.packetize_vp8(data, picture_id))
         if codec_name == "H264":
-            return tuple(H264Encoder._packetize(H264Encoder._split_bitstream(data)))
+            return tuple(aiortc_hooks.packetize_h264(data))
         return (data,)
 
 

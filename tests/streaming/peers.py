@@ -17,6 +17,7 @@ from aiortc import (
 )
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
 
+from streaming import aiortc_hooks
 from tests.helpers import AppClient
 
 # Loopback only: no STUN server (aiortc would otherwise use a public one).
@@ -107,13 +108,10 @@ class Publisher:
     def _count_keyframe_requests(self) -> None:
         for sender in self.pc.getSenders():
             if sender.kind == "video":
-                original = sender._send_keyframe
+                aiortc_hooks.intercept_keyframe_requests(sender, self._count_keyframe_request)
 
-                def counted(original: Callable[[], None] = original) -> None:
-                    self.keyframe_requests += 1
-                    original()
-
-                sender._send_keyframe = counted  # type: ignore[method-assign]
+    def _count_keyframe_request(self) -> None:
+        self.keyframe_requests += 1
 
     async def close(self) -> None:
         await self.pc.close()

@@ -6,8 +6,11 @@ import asyncio
 import fractions
 
 import av
+import pytest
+from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
+from streaming import aiortc_hooks
 from streaming.fanout import Fanout, KeyframeRequests, SharedFrame, ViewerFeed, is_keyframe
 from streaming.recording import vp8_size
 
@@ -98,3 +101,12 @@ async def test_timestamps_continue_when_the_publisher_changes() -> None:
     stamps = [(await feed.next_frame(VP8)).timestamp for _ in range(3)]
     assert stamps == [0, 3000, 6000]
     fanout.close()
+
+
+def test_the_aiortc_hooks_self_test_names_what_an_upgrade_removed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    aiortc_hooks.self_test()  # the locked aiortc has everything
+    monkeypatch.delattr(Vp8Encoder, "_packetize")
+    with pytest.raises(RuntimeError, match=r"aiortc \d+\.\d+.*Vp8Encoder\._packetize"):
+        aiortc_hooks.self_test()
