@@ -18,6 +18,11 @@ here, on single instances, and nowhere else:
   the sender's RTCP sender reports are kept up to date.
 * `packetize_vp8`, `packetize_h264`, `split_h264`: the encoders' RTP payloaders, used
   without building an encoder.
+* `accept_rsa_peers`: aiortc's DTLS context offers only ECDHE-ECDSA suites, so a peer
+  with an RSA certificate (GStreamer's `webrtcbin`, many hardware encoders) that takes
+  the DTLS server role fails with "no shared cipher". The connection's certificates get
+  a context that also offers the ECDHE-RSA suites. `use_rsa_certificate` makes an aiortc
+  peer look like such an encoder, for the tests.
 * `intercept_keyframe_requests`: a sending peer's PLI/FIR handler, for publishers made
   with aiortc (the benchmark's and the tests').
 
@@ -36,8 +41,10 @@ from typing import Any, Protocol
 from aioice.ice import Connection as IceConnection
 from aioice.ice import StunProtocol
 from aiortc import (
+    RTCCertificate,
     RTCDtlsTransport,
     RTCIceTransport,
+    RTCPeerConnection,
     RTCRtpReceiver,
     RTCRtpSender,
     RTCRtpTransceiver,
@@ -47,11 +54,14 @@ from aiortc.codecs.h264 import H264Encoder
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.mediastreams import MediaStreamError
+from aiortc.rtcdtlstransport import SRTPProtectionProfile, generate_certificate
 from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtcrtpsender import random_sequence_number
 from aiortc.rtp import RTP_HISTORY_SIZE, RtpPacket
 from aiortc.utils import random32
+from cryptography.hazmat.primitives.asymmetric import rsa
+from OpenSSL import SSL
 
 
 class EncodedFrame(Protocol):
@@ -261,12 +271,47 @@ def intercept_keyframe_requests(sender: RTCRtpSender, on_request: Callable[[], N
     sender._send_keyframe = intercepted  # type: ignore[method-assign]
 
 
+_PC_CERTIFICATES = "_RTCPeerConnection__certificates"
+# aiortc's four ECDHE-ECDSA suites, each followed by its ECDHE-RSA twin (what a DTLS
+# server with an RSA certificate can choose). Forward secrecy and AEAD first, as aiortc.
+DTLS_CIPHERS = b":".join(
+    f"ECDHE-{auth}-{suite}".encode()
+    for suite in ("AES128-GCM-SHA256", "CHACHA20-POLY1305", "AES128-SHA", "AES256-SHA")
+    for auth in ("ECDSA", "RSA")
+)
+
+
+def accept_rsa_peers(pc: RTCPeerConnection) -> None:
+    """Let `pc` complete DTLS with a peer whose certificate is RSA, in either role."""
+    for certificate in pc.__dict__[_PC_CERTIFICATES]:
+        original = certificate._create_ssl_context
+
+        def widened(
+            srtp_profiles: list[SRTPProtectionProfile],
+            original: Callable[[list[SRTPProtectionProfile]], SSL.Context] = original,
+        ) -> SSL.Context:
+            context = original(srtp_profiles)
+            context.set_cipher_list(DTLS_CIPHERS)
+            return context
+
+        certificate._create_ssl_context = widened
+
+
+def use_rsa_certificate(pc: RTCPeerConnection) -> None:
+    """Give `pc` an RSA certificate, as GStreamer's webrtcbin has (tests only)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    certificate = RTCCertificate(key=key, cert=generate_certificate(key))  # type: ignore[arg-type]
+    pc.__dict__[_PC_CERTIFICATES] = [certificate]
+    accept_rsa_peers(pc)
+
+
 # Where each private name is expected: methods and class attributes looked up on the
 # class, instance attributes in the names its constructor assigns.
 _CLASS_NAMES: tuple[tuple[type, tuple[str, ...]], ...] = (
     (RTCRtpSender, ("_run_rtp", "_retransmit", "_send_keyframe")),
     (RTCRtpReceiver, ("_send_rtcp_pli",)),
     (RTCDtlsTransport, ("_send_rtp",)),
+    (RTCCertificate, ("_create_ssl_context",)),
     (Vp8Encoder, ("_packetize",)),
     (H264Encoder, ("_packetize", "_split_bitstream")),
 )
@@ -287,6 +332,7 @@ _CONSTRUCTOR_NAMES: tuple[tuple[type, tuple[str, ...]], ...] = (
     (RTCDtlsTransport, ("_state", "_tx_srtp", "_transport")),
     (RTCIceTransport, ("_connection",)),
     (IceConnection, ("_nominated",)),
+    (RTCPeerConnection, (_PC_CERTIFICATES,)),
 )
 
 

@@ -162,6 +162,8 @@ class Broadcast:
             if self.publisher is not None:
                 raise AlreadyPublishing(show_id=self.show_id)
             pc = RTCPeerConnection(rtc_configuration(self.config.ice_servers))
+            # Encoders built on GStreamer or hardware often hold RSA certificates.
+            aiortc_hooks.accept_rsa_peers(pc)
             session = Session(secrets.token_urlsafe(16), pc, "publisher")
             for kind in dict.fromkeys(kinds):
                 transceiver = pc.addTransceiver(kind, direction="recvonly")
@@ -256,6 +258,7 @@ class Broadcast:
 
     async def _add_viewer(self, offer_sdp: str, kinds: list[str]) -> tuple[str, str]:
         pc = RTCPeerConnection(rtc_configuration(self.config.ice_servers))
+        aiortc_hooks.accept_rsa_peers(pc)
         session = Session(secrets.token_urlsafe(16), pc, "viewer")
         # Whatever a viewer might send us is tapped too, so it is never decoded.
         pc.on("track", lambda track: _ignore_track(pc, track))

@@ -69,8 +69,10 @@ async def eventually(
 
 
 class Publisher:
-    def __init__(self, video_codec: str = "video/VP8") -> None:
+    def __init__(self, video_codec: str = "video/VP8", *, rsa_certificate: bool = False) -> None:
         self.pc = RTCPeerConnection(NO_ICE)
+        if rsa_certificate:
+            aiortc_hooks.use_rsa_certificate(self.pc)
         self.video = MovingPicture()
         video = self.pc.addTransceiver(self.video, direction="sendonly")
         video.setCodecPreferences(

@@ -213,3 +213,20 @@ async def test_a_show_left_live_by_a_previous_run_gets_its_grace_period(
     after = await streaming_client(aiohttp_client, settings.with_(publisher_grace_seconds=0.5))
     # Nobody publishes again: once the grace period is over the show ends.
     await eventually(lambda: _state(after, show.id), lambda s: s["state"] == "ended")
+
+
+@pytest.mark.parametrize("codec", ["video/VP8", "video/H264"])
+async def test_an_encoder_with_an_rsa_certificate_goes_live(
+    client: AppClient, peers: list[Any], codec: str
+) -> None:
+    # Like GStreamer's webrtcbin: an RSA certificate and `setup:actpass`, so the server
+    # answers `active` and must offer suites an RSA server can pick.
+    show = await _show(client)
+    publisher, viewer = Publisher(codec, rsa_certificate=True), Viewer()
+    peers.extend([publisher, viewer])
+    assert "a=setup:actpass" in await publisher.offer()
+    assert (await publisher.publish(client, show.id, key=show.stream_key)).status == 201
+    assert "a=setup:active" in publisher.pc.remoteDescription.sdp
+    assert (await viewer.watch(client, show.id)).status == 201
+    await until(lambda: len(viewer.frames) >= 10)
+    assert (await _state(client, show.id))["video_codec"] == codec.split("/")[1]
