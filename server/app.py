@@ -87,6 +87,7 @@ from streaming import replay as streaming_replay
 from streaming import views as streaming_views
 from streaming.broadcast import StreamConfig
 from streaming.lifecycle import ShowStreams
+from streaming.turn import IceServers
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
@@ -103,6 +104,12 @@ def create_app(settings: Settings) -> web.Application:
         settings.login_attempts, settings.login_window_seconds
     )
     app[keys.live_events] = LiveEventBus()
+    app[keys.ice_servers] = IceServers(
+        fixed=settings.ice_servers,
+        turn_urls=settings.turn_urls,
+        turn_secret=settings.turn_secret.reveal(),
+        credential_seconds=settings.turn_credential_seconds,
+    )
     app[keys.figure_sources] = FigureSources(chat=chat_figures, sales=sales_figures)
     app[keys.sales_history] = CheckoutSalesHistory()
     app[keys.replay_chat] = replay_messages

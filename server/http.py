@@ -44,9 +44,18 @@ def is_api(request: web.Request) -> bool:
     return request.path.startswith("/api/")
 
 
+def ice_servers_for(request: web.Request) -> list[dict[str, Any]]:
+    """The STUN/TURN servers this browser or encoder may use, with fresh TURN credentials
+    labelled by who asked (for the relay's log)."""
+    user = current_user(request)
+    label = f"user{user.id}" if user is not None else "guest"
+    return request.app[keys.ice_servers].for_peer(label)
+
+
 def base_context(request: web.Request) -> dict[str, Any]:
     locale = locale_of(request)
     return {
+        "ice_servers": ice_servers_for(request),
         "request": request,
         "user": current_user(request),
         "csrf_token": csrf_token(request) if keys.request_csrf_seed in request else "",

@@ -31,6 +31,7 @@ from server.onboarding.interfaces import QuickProductMaker
 from server.settings import Settings
 from server.shows.replay import ReplayChatSource
 from streaming.registry import BroadcastRegistry
+from streaming.turn import IceServers
 
 # --- made with the app ----------------------------------------------------------------------
 settings = web.AppKey("settings", Settings)
@@ -59,6 +60,7 @@ payment_gateway: web.AppKey[PaymentGateway] = web.AppKey("payment_gateway")
 # Checkout's one service (web-free): views call it; the crew's cue sheet will too.
 checkout = web.AppKey("checkout", Checkout)
 broadcasts = web.AppKey("broadcasts", BroadcastRegistry)
+ice_servers = web.AppKey("ice_servers", IceServers)
 viewer_sampler = web.AppKey("viewer_sampler", ViewerSampler)
 forecaster = web.AppKey("forecaster", ForecastTrainer)
 reminders = web.AppKey("reminders", ReminderSweeper)

@@ -27,6 +27,7 @@ from server.settings_casts import (
     SECRET,
     SMTP_URL,
     TEXT,
+    TURN_URL_LIST,
     WEB_URL,
     Cast,
     Secret,
@@ -211,6 +212,25 @@ class Settings:
         ICE_SERVER_LIST,
         (),
         "STUN/TURN servers handed to the players (`urls`, `username`, `credential`)",
+    )
+    turn_urls: tuple[str, ...] = setting(
+        "TURN_URLS",
+        TURN_URL_LIST,
+        (),
+        "TURN relays (e.g. coturn) given to pages and encoders with time-limited credentials "
+        "made from `TURN_SECRET` (deploy/turnserver.conf)",
+    )
+    turn_secret: Secret = setting(
+        "TURN_SECRET",
+        SECRET,
+        Secret(""),
+        "the TURN server's `static-auth-secret`; empty: no TURN credentials",
+    )
+    turn_credential_seconds: int = setting(
+        "TURN_CREDENTIAL_SECONDS",
+        whole_number(60, 7 * 24 * 3600),
+        12 * 3600,
+        "how long a TURN credential handed to a page or encoder stays valid",
     )
     max_viewers_per_show: int = setting(
         "MAX_VIEWERS_PER_SHOW", whole_number(1), 500, "WebRTC viewers one show accepts"

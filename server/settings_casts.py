@@ -204,3 +204,13 @@ def _ice_servers(raw: str) -> tuple[dict[str, Any], ...]:
 
 
 ICE_SERVER_LIST = Cast('a JSON list of {"urls": …} objects', _ice_servers)
+
+
+def _turn_urls(raw: str) -> tuple[str, ...]:
+    urls = tuple(u.strip() for u in raw.split(",") if u.strip())
+    if not all(u.startswith(("turn:", "turns:")) for u in urls):
+        raise ValueError(raw)
+    return urls
+
+
+TURN_URL_LIST = Cast("a comma-separated list of turn: or turns: URLs", _turn_urls)

@@ -13,7 +13,7 @@ from aiohttp import web
 from server import keys as server_keys
 from server.errors import DomainError
 from server.events import LiveEvent
-from server.http import error_body, json_response, require_user, translations
+from server.http import error_body, ice_servers_for, json_response, require_user, translations
 from server.security import CSRF_HEADER, CsrfFailed, csrf_exempt, csrf_token
 from server.shows import service as shows
 from server.shows.models import Show, ShowState
@@ -107,7 +107,7 @@ def _sdp_created(request: web.Request, answer: str, location: str) -> web.Respon
         content_type=SDP_TYPE,
         headers={"Location": location, "Cache-Control": "no-store"},
     )
-    for link in ice_server_links(request.app[server_keys.settings].ice_servers):
+    for link in ice_server_links(ice_servers_for(request)):
         response.headers.add("Link", link)
     return response
 

@@ -120,8 +120,8 @@ class Publisher:
 
 
 class Viewer:
-    def __init__(self) -> None:
-        self.pc = RTCPeerConnection(NO_ICE)
+    def __init__(self, configuration: RTCConfiguration = NO_ICE) -> None:
+        self.pc = RTCPeerConnection(configuration)
         self.pc.addTransceiver("video", direction="recvonly")
         self.pc.addTransceiver("audio", direction="recvonly")
         self.frames: list[av.VideoFrame] = []
