@@ -4,12 +4,15 @@ the viewer."""
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
+from aiortc import RTCSessionDescription
 from playwright.async_api import Browser, Page, expect
 
 from server.accounts.models import Role
 from tests.e2e.conftest import LiveServer
 from tests.helpers import PASSWORD, make_merchant, make_show, make_user
+from tests.streaming.peers import SDP, Publisher
 
 pytestmark = pytest.mark.e2e
 
@@ -102,3 +105,48 @@ async def test_creator_goes_live_and_a_viewer_sees_the_picture(
         )
     finally:
         await viewer_context.close()
+
+
+# How much of the picture's width and height the <video> element shows, given its
+# object-fit (`cover` crops the picture to fill the box, `contain` shows all of it).
+SHOWN_FRACTION = """v => {
+  const fit = getComputedStyle(v).objectFit;
+  const sx = v.clientWidth / v.videoWidth, sy = v.clientHeight / v.videoHeight;
+  const scale = fit === "cover" ? Math.max(sx, sy) : Math.min(sx, sy);
+  const shown = x => Math.round(Math.min(1, x) * 100) / 100;
+  return {width: shown(v.clientWidth / (v.videoWidth * scale)),
+          height: shown(v.clientHeight / (v.videoHeight * scale))};
+}"""
+
+
+async def test_a_landscape_encoder_is_shown_whole_on_a_phone(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    creator = await make_user(live_server.app, Role.CREATOR)
+    _, store = await make_merchant(live_server.app, "망원 반찬")
+    show = await make_show(live_server.app, store, [creator], title="가로 화면 라이브")
+    # An OBS-like encoder sending a 4:3 landscape picture over WHIP.
+    encoder = Publisher()
+    try:
+        async with aiohttp.ClientSession() as http:
+            resp = await http.post(
+                f"{live_server.url}/shows/{show.id}/whip",
+                data=await encoder.offer(),
+                headers={"Content-Type": SDP, "Authorization": f"Bearer {show.stream_key}"},
+            )
+            assert resp.status == 201
+            answer = RTCSessionDescription(sdp=await resp.text(), type="answer")
+            await encoder.pc.setRemoteDescription(answer)
+
+        context = await browser.new_context(
+            locale="ko-KR", viewport={"width": 390, "height": 844}, timezone_id="Asia/Seoul"
+        )
+        phone = await context.new_page()
+        await phone.goto(f"{live_server.url}/shows/{show.id}")
+        await _wait_for_frames(phone, 10)
+        video = phone.get_by_test_id("player-video")
+        assert await video.evaluate("v => v.videoWidth > v.videoHeight")
+        assert await video.evaluate(SHOWN_FRACTION) == {"width": 1, "height": 1}
+        await context.close()
+    finally:
+        await encoder.close()
