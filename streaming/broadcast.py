@@ -35,14 +35,17 @@ from server.events import LiveEvent
 from streaming import aiortc_hooks
 from streaming.errors import (
     AlreadyPublishing,
+    BadCandidates,
     BadOffer,
     CodecNotSupported,
+    IceRestartNotSupported,
     SessionNotFound,
     TooManyViewers,
 )
 from streaming.fanout import Fanout, KeyframeRequests, ViewerFeed
 from streaming.recording import Recorder, recording_path
 from streaming.sdp import check_offer
+from streaming.trickle import BadFragment, ice_ufrag, parse_fragment
 
 log = logging.getLogger("jangteo.streaming")
 
@@ -321,6 +324,24 @@ class Broadcast:
             await self._viewer_left(self.viewers[session_id])
         else:
             raise SessionNotFound()
+
+    async def add_candidates(self, session_id: str, role: str, text: str) -> None:
+        """Trickle ICE: the candidates a publisher or viewer found after its offer."""
+        session = self.publisher if role == "publisher" else self.viewers.get(session_id)
+        if session is None or session.id != session_id or session.pc.remoteDescription is None:
+            raise SessionNotFound()
+        remote = session.pc.remoteDescription.sdp
+        first_mid = next((t.mid for t in session.pc.getTransceivers() if t.mid), None)
+        try:
+            fragment = parse_fragment(text, first_mid)
+        except BadFragment as exc:
+            raise BadCandidates(line=exc.line) from exc
+        if fragment.ufrag and fragment.ufrag != ice_ufrag(remote):
+            raise IceRestartNotSupported()
+        for candidate in fragment.candidates:
+            await session.pc.addIceCandidate(candidate)
+        if fragment.end_of_candidates:
+            await session.pc.addIceCandidate(None)
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coro)

@@ -63,3 +63,21 @@ class CodecNotSupported(DomainError):
     template = N_("None of the offered %(kind)s codecs can be used; offer %(codecs)s.")
     status = 406
     code = "codec_not_supported"
+
+
+class BadCandidates(Invalid):
+    template = N_("Line %(line)s of the ICE candidates cannot be read.")
+    status = 400
+    code = "bad_candidates"
+
+
+class WrongFragmentType(DomainError):
+    template = N_("Send ICE candidates with Content-Type: application/trickle-ice-sdpfrag.")
+    status = 415
+    code = "unsupported_media_type"
+
+
+class IceRestartNotSupported(DomainError):
+    template = N_("ICE restarts are not supported: end this session and start a new one.")
+    status = 422
+    code = "ice_restart_not_supported"

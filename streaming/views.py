@@ -18,13 +18,17 @@ from server.security import CSRF_HEADER, CsrfFailed, csrf_exempt, csrf_token
 from server.shows import service as shows
 from server.shows.models import Show, ShowState
 from streaming.errors import (
+    BadCandidates,
     CannotGoLive,
+    IceRestartNotSupported,
     NotPresenter,
     SessionNotFound,
     ShowNotLive,
     WrongContentType,
+    WrongFragmentType,
     WrongStreamKey,
 )
+from streaming.trickle import MAX_FRAGMENT_BYTES, SDPFRAG_TYPE
 
 routes = web.RouteTableDef()
 
@@ -105,7 +109,12 @@ def _sdp_created(request: web.Request, answer: str, location: str) -> web.Respon
         status=201,
         text=answer,
         content_type=SDP_TYPE,
-        headers={"Location": location, "Cache-Control": "no-store"},
+        # RFC 9725 4.3.1: the session takes trickled candidates (not ICE restarts).
+        headers={
+            "Location": location,
+            "Cache-Control": "no-store",
+            "Accept-Patch": SDPFRAG_TYPE,
+        },
     )
     for link in ice_server_links(ice_servers_for(request)):
         response.headers.add("Link", link)
@@ -155,6 +164,34 @@ async def whip_stop(request: web.Request) -> web.StreamResponse:
     return web.Response(status=200)
 
 
+@routes.patch("/shows/{show_id:\\d+}/whip/{session_id}")
+@csrf_exempt
+@errors_as_json
+async def whip_trickle(request: web.Request) -> web.StreamResponse:
+    """Trickle ICE from the publisher: only its own credentials may add candidates."""
+    show = await _load_show(request)
+    _authorize_publisher(request, show)
+    await _add_candidates(request, show.id, "publisher")
+    return web.Response(status=204)
+
+
+async def _add_candidates(request: web.Request, show_id: int, role: str) -> None:
+    if request.content_type != SDPFRAG_TYPE:
+        raise WrongFragmentType()
+    if request.headers.get("If-Match", "").strip() == "*":
+        raise IceRestartNotSupported()  # RFC 9725 4.3.2: `If-Match: *` asks for a restart
+    if (request.content_length or 0) > MAX_FRAGMENT_BYTES:
+        raise BadCandidates(line=1)
+    raw = await request.content.read(MAX_FRAGMENT_BYTES + 1)
+    if len(raw) > MAX_FRAGMENT_BYTES:
+        raise BadCandidates(line=1)
+    broadcast = request.app[server_keys.broadcasts].get(show_id)
+    if broadcast is None:
+        raise SessionNotFound()
+    text = raw.decode("utf-8", errors="replace")
+    await broadcast.add_candidates(request.match_info["session_id"], role, text)
+
+
 @routes.post("/shows/{show_id:\\d+}/whep", name="whep")
 @csrf_exempt  # anonymous viewers may watch; nothing changes for the caller's account
 @errors_as_json
@@ -201,6 +238,14 @@ async def whep_stop(request: web.Request) -> web.StreamResponse:
         raise SessionNotFound()
     await broadcast.end_session(request.match_info["session_id"], role="viewer")
     return web.Response(status=200)
+
+
+@routes.patch("/shows/{show_id:\\d+}/whep/{session_id}")
+@csrf_exempt  # the unguessable session URL is the viewer's credential, as for DELETE
+@errors_as_json
+async def whep_trickle(request: web.Request) -> web.StreamResponse:
+    await _add_candidates(request, _show_id(request), "viewer")
+    return web.Response(status=204)
 
 
 @routes.get("/shows/{show_id:\\d+}/stream", name="stream_status")
