@@ -260,6 +260,20 @@ def packetize_h264(frame: bytes) -> list[bytes]:
     return payloads
 
 
+def count_rtp_instead_of_receiving(
+    pc: RTCPeerConnection, on_packet: Callable[[bytes], None]
+) -> None:
+    """For benchmark viewers: every SRTP/SRTCP datagram `pc` receives after the DTLS
+    handshake goes to `on_packet` still encrypted (RTP headers are in the clear) instead
+    of being decrypted, reassembled and decoded by its receivers."""
+
+    async def count(data: bytes, arrival_time_ms: int) -> None:
+        on_packet(data)
+
+    for transceiver in pc.getTransceivers():
+        transceiver.receiver.transport._handle_rtp_data = count  # type: ignore[method-assign]
+
+
 def intercept_keyframe_requests(sender: RTCRtpSender, on_request: Callable[[], None]) -> None:
     """Call `on_request` before the sender's own handling of each PLI/FIR it receives."""
     original: Callable[[], None] = sender._send_keyframe
@@ -310,7 +324,7 @@ def use_rsa_certificate(pc: RTCPeerConnection) -> None:
 _CLASS_NAMES: tuple[tuple[type, tuple[str, ...]], ...] = (
     (RTCRtpSender, ("_run_rtp", "_retransmit", "_send_keyframe")),
     (RTCRtpReceiver, ("_send_rtcp_pli",)),
-    (RTCDtlsTransport, ("_send_rtp",)),
+    (RTCDtlsTransport, ("_send_rtp", "_handle_rtp_data")),
     (RTCCertificate, ("_create_ssl_context",)),
     (Vp8Encoder, ("_packetize",)),
     (H264Encoder, ("_packetize", "_split_bitstream")),
