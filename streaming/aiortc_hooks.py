@@ -73,6 +73,9 @@ class EncodedFrame(Protocol):
     @property
     def timestamp(self) -> int: ...
 
+    @property
+    def codec_name(self) -> str: ...
+
 
 FrameSink = Callable[[RTCRtpCodecParameters, JitterFrame], None]
 FrameSource = Callable[[RTCRtpCodecParameters], Coroutine[Any, Any, EncodedFrame]]
@@ -127,19 +130,37 @@ def keyframe_request(receiver: RTCRtpReceiver) -> Coroutine[Any, Any, None] | No
     return send_pli(newest.source)
 
 
+# How a feed hands frames straight to its viewer's sender: returns False when the frame
+# could not be sent at once (not connected yet, a relayed pair, a full socket buffer),
+# and the feed then queues it for the sender's own task.
+PushFrame = Callable[[EncodedFrame], bool]
+
+
 def feed_sender(
-    sender: RTCRtpSender, source: FrameSource, on_keyframe_request: Callable[[], None]
+    sender: RTCRtpSender,
+    source: FrameSource,
+    on_keyframe_request: Callable[[], None],
+    attach_push: Callable[[PushFrame | None], None] | None = None,
 ) -> None:
     """Make `sender` send the frames `source` returns, as they are, and report the
-    remote's keyframe requests to `on_keyframe_request`. Call before the connection
-    starts sending (right after the transceiver is made)."""
+    remote's keyframe requests to `on_keyframe_request`. With `attach_push`, the sender
+    also offers a synchronous `push(frame)` once it knows its codec: one pass over all
+    viewers per frame, with no task woken per viewer. Call before the connection starts
+    sending (right after the transceiver is made)."""
     for name in _SENDER_PRIVATE:
         if not hasattr(sender, name):
             raise RuntimeError(f"this aiortc version has no {name} to feed the sender")
     history: dict[int, tuple[int, bytes]] = {}
 
     async def run_rtp(codec: RTCRtpCodecParameters) -> None:
-        await _forward(sender, source, history, codec)
+        forwarder = _Forwarder(sender, history, codec)
+        if attach_push is not None:
+            attach_push(forwarder.push)
+        try:
+            await forwarder.run(source)
+        finally:
+            if attach_push is not None:
+                attach_push(None)
 
     async def retransmit(sequence_number: int) -> None:
         sent = history.get(sequence_number % RTP_HISTORY_SIZE)
@@ -164,12 +185,13 @@ _SENDER_PRIVATE = (
 )
 
 
-def _direct_send(dtls: RTCDtlsTransport) -> Callable[[bytes], None] | None:
+def _direct_send(dtls: RTCDtlsTransport) -> tuple[Callable[[bytes], None], Any] | None:
     """Encrypt and send an RTP packet without the three coroutine hops of
     DTLS transport -> ICE transport -> aioice (about a fifth of the per-packet cost).
     Only for a connected, directly reachable pair (host or server-reflexive candidate);
     anything else (TURN relay, not yet connected, another aiortc layout) returns None
-    and the caller uses aiortc's own path."""
+    and the caller uses aiortc's own path. Returns the send function and the datagram
+    transport (whose write buffer tells whether the viewer keeps up)."""
     if dtls.__dict__.get("_state") is not DtlsState.CONNECTED:
         return None
     srtp = dtls.__dict__.get("_tx_srtp")
@@ -186,61 +208,111 @@ def _direct_send(dtls: RTCDtlsTransport) -> Callable[[bytes], None] | None:
     def send(data: bytes) -> None:
         datagrams.sendto(protect(data), address)
 
-    return send
+    return send, datagrams
 
 
-async def _forward(
-    sender: RTCRtpSender,
-    source: FrameSource,
-    history: dict[int, tuple[int, bytes]],
-    codec: RTCRtpCodecParameters,
-) -> None:
-    private = sender.__dict__
-    private["_RTCRtpSender__rtp_started"].set()
-    extensions_map = private["_RTCRtpSender__rtp_header_extensions_map"]
-    mid = private["_RTCRtpSender__mid"]
-    payload_type: int = codec.payloadType or 0
-    sequence_number = random_sequence_number()
-    timestamp_origin = random32()
-    try:
-        while True:
-            frame = await source(codec)
-            if not sender._enabled:
-                continue
-            timestamp = (timestamp_origin + frame.timestamp) & 0xFFFFFFFF
-            # The header (with its extensions) is made once per frame; each packet only
-            # gets its own sequence number and marker bit.
-            template = RtpPacket(payload_type=payload_type, timestamp=timestamp, ssrc=sender._ssrc)
-            template.extensions.abs_send_time = (clock.current_ntp_time() >> 14) & 0xFFFFFF
-            template.extensions.mid = mid
-            header = bytearray(template.serialize(extensions_map))
-            transport = sender.transport
-            send_now = _direct_send(transport)
-            last = len(frame.payloads) - 1
-            octets = 0
-            for i, payload in enumerate(frame.payloads):
-                header[1] = payload_type | (0x80 if i == last else 0)
-                header[2] = sequence_number >> 8
-                header[3] = sequence_number & 0xFF
-                data = bytes(header) + payload
-                history[sequence_number % RTP_HISTORY_SIZE] = (sequence_number, data)
-                if send_now is not None:
-                    send_now(data)
-                else:
+# A viewer whose socket has this much unsent data is not keeping up: its frames go
+# through the queue, which drops them and waits for a keyframe instead of growing.
+_MAX_UNSENT_BYTES = 256 * 1024
+
+
+class _Forwarder:
+    """Sends frames on one viewer's `RTCRtpSender`: per frame the RTP header (with its
+    extensions) is made once; per packet only the sequence number and marker bit are
+    written before SRTP and the send."""
+
+    def __init__(
+        self,
+        sender: RTCRtpSender,
+        history: dict[int, tuple[int, bytes]],
+        codec: RTCRtpCodecParameters,
+    ) -> None:
+        self._sender = sender
+        self._private = sender.__dict__
+        self._history = history
+        self._codec = codec
+        self._codec_name = codec.name
+        self._payload_type: int = codec.payloadType or 0
+        self._extensions_map = self._private["_RTCRtpSender__rtp_header_extensions_map"]
+        self._mid = self._private["_RTCRtpSender__mid"]
+        self._sequence_number = random_sequence_number()
+        self._timestamp_origin = random32()
+        self._private["_RTCRtpSender__rtp_started"].set()
+        # The direct path is looked up again when the connection changes state.
+        self._send_now: Callable[[bytes], None] | None = None
+        self._datagrams: Any = None
+
+    def push(self, frame: EncodedFrame) -> bool:
+        """Send `frame` now if the direct path is open; False leaves it to `run`."""
+        if frame.codec_name not in ("", self._codec_name) or not self._sender._enabled:
+            return True  # nothing to send to this viewer: not a failure
+        send_now = self._send_now
+        if send_now is None or self._datagrams.get_write_buffer_size() > _MAX_UNSENT_BYTES:
+            send_now = self._refresh_direct_path()
+            if send_now is None:
+                return False
+        for data in self._packets(frame):
+            send_now(data)
+        return True
+
+    def _refresh_direct_path(self) -> Callable[[bytes], None] | None:
+        direct = _direct_send(self._sender.transport)
+        if direct is None:
+            self._send_now = self._datagrams = None
+            return None
+        self._send_now, self._datagrams = direct
+        if self._datagrams.get_write_buffer_size() > _MAX_UNSENT_BYTES:
+            return None
+        return self._send_now
+
+    async def run(self, source: FrameSource) -> None:
+        """The sender's own task: frames the feed could not push (before the connection
+        is up, on a relayed pair, or when the viewer is behind) go through aiortc."""
+        try:
+            while True:
+                frame = await source(self._codec)
+                if not self._sender._enabled:
+                    continue
+                transport = self._sender.transport
+                for data in self._packets(frame):
                     await transport._send_rtp(data)
-                octets += len(payload)
-                sequence_number = (sequence_number + 1) & 0xFFFF
-            # What aiortc's RTCP sender reports are made of (lip sync, stats).
-            private["_RTCRtpSender__ntp_timestamp"] = clock.current_ntp_time()
-            private["_RTCRtpSender__rtp_timestamp"] = timestamp
-            private["_RTCRtpSender__octet_count"] += octets
-            private["_RTCRtpSender__packet_count"] += last + 1
-    except (asyncio.CancelledError, ConnectionError, MediaStreamError):
-        pass
-    finally:
-        if sender.track is not None:
-            sender.track.stop()
-        private["_RTCRtpSender__rtp_exited"].set()
+        except (asyncio.CancelledError, ConnectionError, MediaStreamError):
+            pass
+        finally:
+            if self._sender.track is not None:
+                self._sender.track.stop()
+            self._private["_RTCRtpSender__rtp_exited"].set()
+
+    def _packets(self, frame: EncodedFrame) -> list[bytes]:
+        timestamp = (self._timestamp_origin + frame.timestamp) & 0xFFFFFFFF
+        template = RtpPacket(
+            payload_type=self._payload_type, timestamp=timestamp, ssrc=self._sender._ssrc
+        )
+        template.extensions.abs_send_time = (clock.current_ntp_time() >> 14) & 0xFFFFFF
+        template.extensions.mid = self._mid
+        header = bytearray(template.serialize(self._extensions_map))
+        payload_type, history = self._payload_type, self._history
+        sequence_number = self._sequence_number
+        last = len(frame.payloads) - 1
+        octets = 0
+        packets = []
+        for i, payload in enumerate(frame.payloads):
+            header[1] = payload_type | (0x80 if i == last else 0)
+            header[2] = sequence_number >> 8
+            header[3] = sequence_number & 0xFF
+            data = bytes(header) + payload
+            history[sequence_number % RTP_HISTORY_SIZE] = (sequence_number, data)
+            packets.append(data)
+            octets += len(payload)
+            sequence_number = (sequence_number + 1) & 0xFFFF
+        self._sequence_number = sequence_number
+        # What aiortc's RTCP sender reports are made of (lip sync, stats).
+        private = self._private
+        private["_RTCRtpSender__ntp_timestamp"] = clock.current_ntp_time()
+        private["_RTCRtpSender__rtp_timestamp"] = timestamp
+        private["_RTCRtpSender__octet_count"] += octets
+        private["_RTCRtpSender__packet_count"] += last + 1
+        return packets
 
 
 def packetize_vp8(frame: bytes, picture_id: int) -> list[bytes]:

@@ -275,7 +275,9 @@ class Broadcast:
             codec = fanout.codec_name or DEFAULT_CODECS[fanout.kind]
             accepted.append(codec)
             transceiver.setCodecPreferences(_preferences(fanout.kind, (f"{fanout.kind}/{codec}",)))
-            aiortc_hooks.feed_sender(transceiver.sender, feed.next_frame, self.keyframes.request)
+            aiortc_hooks.feed_sender(
+                transceiver.sender, feed.next_frame, self.keyframes.request, feed.attach
+            )
         try:
             answer = await _negotiate(pc, offer_sdp, accepted)
         except BaseException:

@@ -80,6 +80,11 @@ class ViewerFeed:
         self.waiting_for_keyframe = kind == "video"
         self._on_keyframe_needed = on_keyframe_needed
         self.frames_dropped = 0
+        # The sender's synchronous path, once its connection is up (aiortc_hooks).
+        self._push: Callable[[SharedFrame], bool] | None = None
+
+    def attach(self, push: Callable[[SharedFrame], bool] | None) -> None:
+        self._push = push
 
     def offer(self, frame: SharedFrame) -> None:
         if self._closed:
@@ -99,6 +104,10 @@ class ViewerFeed:
                 self.waiting_for_keyframe = True
                 self._on_keyframe_needed()
                 return
+        # Sent at once, in the fan-out's one pass over the viewers, when nothing is queued
+        # before it; otherwise the sender's task catches up in order.
+        if not self._pending and self._push is not None and self._push(frame):
+            return
         self._pending.append(frame)
         self._wake.set()
 
@@ -121,6 +130,7 @@ class ViewerFeed:
 
     def close(self) -> None:
         self._closed = True
+        self._push = None
         self._pending.clear()
         self._wake.set()
 
