@@ -43,7 +43,7 @@ from streaming.errors import (
     TooManyViewers,
 )
 from streaming.fanout import Fanout, KeyframeRequests, ViewerFeed
-from streaming.recording import Recorder, recording_path
+from streaming.recording import Recorder
 from streaming.sdp import check_offer
 from streaming.trickle import BadFragment, ice_ufrag, parse_fragment
 
@@ -140,7 +140,7 @@ class Broadcast:
         self.viewers: dict[str, Session] = {}
         self.recorder: Recorder | None = None
         if config.record:
-            self.recorder = Recorder(recording_path(config.data_dir, show_id))
+            self.recorder = Recorder(config.data_dir, show_id)
             self.video.listeners.append(self.recorder.on_video)
             self.audio.listeners.append(self.recorder.on_audio)
         self._lock = asyncio.Lock()
@@ -186,6 +186,8 @@ class Broadcast:
             for transceiver in pc.getTransceivers():
                 fanout = self.video if transceiver.kind == "video" else self.audio
                 fanout.codec_name = aiortc_hooks.negotiated_codec(transceiver) or fanout.codec_name
+            if self.recorder is not None:
+                self.recorder.expect_audio("audio" in session.kinds)
             pc.on("connectionstatechange", lambda: self._on_state(session))
             self.publisher = session
             self._cancel_grace()

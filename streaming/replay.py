@@ -8,7 +8,7 @@ from server import keys
 from server.errors import N_, NotFound
 from server.shows import service as shows
 from server.shows.replay import can_watch_replay
-from streaming.recording import recording_path
+from streaming.recording import find_recording
 
 routes = web.RouteTableDef()
 
@@ -18,15 +18,18 @@ class NoRecording(NotFound):
     code = "no_recording"
 
 
-@routes.get("/shows/{show_id:\\d+}/recording.webm", name="recording")
+@routes.get("/shows/{show_id:\\d+}/recording", name="recording")
+@routes.get("/shows/{show_id:\\d+}/recording.webm")  # the address older pages link to
 async def recording(request: web.Request) -> web.StreamResponse:
+    """The show's recording, WebM (VP8) or MP4 (H.264), whichever it was recorded in."""
     async with request.app[keys.sessionmaker]() as session:
         show = await shows.get_show(session, int(request.match_info["show_id"]))
     if not can_watch_replay(request.get(keys.request_user), show):
         raise NoRecording()
-    path = recording_path(request.app[keys.settings].data_dir, show.id)
-    if not path.is_file():
+    found = find_recording(request.app[keys.settings].data_dir, show.id)
+    if found is None:
         raise NoRecording()
+    path, mime = found
     return web.FileResponse(
-        path, headers={"Content-Type": "video/webm", "Cache-Control": "private, max-age=3600"}
+        path, headers={"Content-Type": mime, "Cache-Control": "private, max-age=3600"}
     )

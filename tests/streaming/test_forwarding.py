@@ -230,3 +230,39 @@ async def test_an_encoder_with_an_rsa_certificate_goes_live(
     assert (await viewer.watch(client, show.id)).status == 201
     await until(lambda: len(viewer.frames) >= 10)
     assert (await _state(client, show.id))["video_codec"] == codec.split("/")[1]
+
+
+async def test_an_h264_show_is_recorded_to_mp4_for_its_replay(
+    settings: Settings, aiohttp_client: AiohttpClient, peers: list[Any]
+) -> None:
+    client = await streaming_client(aiohttp_client, settings.with_(publisher_grace_seconds=0.5))
+    show = await _show(client)
+    publisher, viewer = Publisher("video/H264"), Viewer()
+    peers.extend([publisher, viewer])
+    assert (await publisher.publish(client, show.id, key=show.stream_key)).status == 201
+    assert (await viewer.watch(client, show.id)).status == 201
+    await until(lambda: len(viewer.frames) >= 30)
+    await publisher.close()
+
+    await eventually(lambda: _state(client, show.id), lambda s: s["state"] == "ended")
+    recording = Path(settings.data_dir) / "recordings" / f"show-{show.id}.mp4"
+    # The last fragment is written when the broadcast closes, just after the show ends.
+    await until(lambda: len(_pictures(recording)) >= 20)
+    with av.open(str(recording)) as container:
+        codecs = {s.type: s.codec_context.name for s in container.streams}
+        assert codecs == {"video": "h264", "audio": "opus"}
+    pictures = _pictures(recording)
+    assert len({bytes(p.planes[0])[0] for p in pictures}) > 5  # the picture moves
+    # The replay serves it as MP4, with ranges for seeking.
+    served = await client.get(f"/shows/{show.id}/recording", headers={"Range": "bytes=0-7"})
+    assert served.status == 206
+    assert served.headers["Content-Type"] == "video/mp4"
+    assert (await served.read())[4:8] == b"ftyp"
+
+
+def _pictures(recording: Path) -> list[av.VideoFrame]:
+    try:
+        with av.open(str(recording)) as container:
+            return list(container.decode(video=0))
+    except (FileNotFoundError, av.FFmpegError):
+        return []
