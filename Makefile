@@ -24,11 +24,12 @@ $(STAMP):
 	touch $@
 
 # Browser modules from the npm registry, copied where the pages load them from.
-VENDOR := static/vendor/socket.io/socket.io.esm.min.js
+VENDOR := static/vendor/.installed-$(shell cat package.json package-lock.json | cksum | cut -d' ' -f1)
 $(VENDOR): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
-	mkdir -p static/vendor/socket.io
+	rm -rf static/vendor && mkdir -p static/vendor/socket.io static/vendor/hls.js
 	cp node_modules/socket.io-client/dist/socket.io.esm.min.js static/vendor/socket.io/
+	cp node_modules/hls.js/dist/hls.min.mjs static/vendor/hls.js/
 	touch $@
 
 install: $(STAMP) $(VENDOR)

@@ -83,6 +83,7 @@ from server.shows import calendar_views
 from server.shows import views as show_views
 from server.templating import setup_templates
 from streaming import aiortc_hooks
+from streaming import hls_views as streaming_hls_views
 from streaming import replay as streaming_replay
 from streaming import views as streaming_views
 from streaming.broadcast import StreamConfig
@@ -156,6 +157,7 @@ def _add_routes(app: web.Application) -> None:
         checkout_pages.routes,
         streaming_views.routes,
         streaming_replay.routes,
+        streaming_hls_views.routes,
         analytics_views.routes,
         market_views.routes,
         market_ops_views.routes,
@@ -289,6 +291,7 @@ async def _streaming(app: web.Application) -> AsyncIterator[None]:
         max_viewers=settings.max_viewers_per_show,
         grace_seconds=settings.publisher_grace_seconds,
         data_dir=settings.data_dir,
+        hls=settings.hls,
     )
     streams = ShowStreams(config, app[keys.sessionmaker], app[keys.live_events])
     app[keys.broadcasts] = streams.registry

@@ -235,6 +235,19 @@ class Settings:
     max_viewers_per_show: int = setting(
         "MAX_VIEWERS_PER_SHOW", whole_number(1), 500, "WebRTC viewers one show accepts"
     )
+    hls: bool = setting(
+        "HLS",
+        BOOLEAN,
+        True,
+        "write each live show once as HLS (`DATA_DIR/hls`) for players without WebRTC, "
+        "past `MAX_VIEWERS_PER_SHOW`, or set to `hls`; one H.264 encode per show",
+    )
+    player_transport: str = setting(
+        "PLAYER_TRANSPORT",
+        choice("auto", "hls"),
+        "auto",
+        "`auto`: WebRTC, HLS when WebRTC fails or the show is full; `hls`: always HLS",
+    )
     publisher_grace_seconds: float = setting(
         "PUBLISHER_GRACE_SECONDS",
         number(at_least=0),

@@ -43,6 +43,7 @@ from streaming.errors import (
     TooManyViewers,
 )
 from streaming.fanout import Fanout, KeyframeRequests, ViewerFeed
+from streaming.hls import HlsWriter, hls_dir
 from streaming.recording import Recorder
 from streaming.sdp import check_offer
 from streaming.trickle import BadFragment, ice_ufrag, parse_fragment
@@ -62,6 +63,7 @@ class StreamConfig:
     grace_seconds: float = 120.0
     data_dir: Path = Path("var")
     record: bool = True
+    hls: bool = False
 
 
 def rtc_configuration(ice_servers: tuple[dict[str, Any], ...]) -> RTCConfiguration:
@@ -143,6 +145,11 @@ class Broadcast:
             self.recorder = Recorder(config.data_dir, show_id)
             self.video.listeners.append(self.recorder.on_video)
             self.audio.listeners.append(self.recorder.on_audio)
+        self.hls: HlsWriter | None = None
+        if config.hls:
+            self.hls = HlsWriter(hls_dir(config.data_dir, show_id))
+            self.video.listeners.append(self.hls.on_video)
+            self.audio.listeners.append(self.hls.on_audio)
         self._lock = asyncio.Lock()
         self._grace: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -186,8 +193,9 @@ class Broadcast:
             for transceiver in pc.getTransceivers():
                 fanout = self.video if transceiver.kind == "video" else self.audio
                 fanout.codec_name = aiortc_hooks.negotiated_codec(transceiver) or fanout.codec_name
-            if self.recorder is not None:
-                self.recorder.expect_audio("audio" in session.kinds)
+            for writer in (self.recorder, self.hls):
+                if writer is not None:
+                    writer.expect_audio("audio" in session.kinds)
             pc.on("connectionstatechange", lambda: self._on_state(session))
             self.publisher = session
             self._cancel_grace()
@@ -371,6 +379,9 @@ class Broadcast:
         await asyncio.gather(*(s.pc.close() for s in sessions), return_exceptions=True)
         if self.recorder is not None:
             self.recorder.close()
+        if self.hls is not None:
+            # The thread finishes the playlist (#EXT-X-ENDLIST) off the event loop.
+            await asyncio.to_thread(self.hls.close)
         # Tasks still running (a session ending, a keyframe request) finish by
         # themselves; cancelling one waiting on a closing peer connection would break
         # aiortc's close.
@@ -378,6 +389,7 @@ class Broadcast:
     def status(self) -> dict[str, Any]:
         return {
             "publishing": self.publishing,
+            "hls": self.hls is not None and self.hls.ready,
             "viewers": len(self.viewers),
             "video_codec": self.video.codec_name,
         }

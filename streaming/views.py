@@ -260,7 +260,7 @@ async def stream_status(request: web.Request) -> web.Response:
     status = (
         broadcast.status()
         if broadcast is not None
-        else {"publishing": False, "viewers": 0, "video_codec": None}
+        else {"publishing": False, "hls": False, "viewers": 0, "video_codec": None}
     )
     return json_response({"state": state, **status}, headers={"Cache-Control": "no-store"})
 

@@ -29,6 +29,8 @@ def base_settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         data_dir=tmp_path / "data",
         public_url="http://127.0.0.1:8080",
+        # One H.264 encode per live show: only the tests of the HLS rendition pay for it.
+        hls=False,
     )
 
 

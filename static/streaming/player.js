@@ -1,5 +1,8 @@
-// The viewer's player: WHEP playback with "starting soon", "reconnecting" and recovery.
+// The viewer's player: WHEP playback with "starting soon", "reconnecting" and recovery,
+// and HLS when WebRTC cannot play (no WebRTC, failed twice, the show is full) or when
+// the site is set to HLS (PLAYER_TRANSPORT) or the address says `?transport=hls`.
 import { exchange, fetchStatus, leave } from "/static/streaming/whep.js";
+import { playHls } from "/static/streaming/hls_fallback.js";
 
 const POLL_MS = 3000;
 
@@ -13,6 +16,12 @@ class Player {
     this.text = config.text;
     this.iceServers = config.iceServers;
     this.whepUrl = root.dataset.whepUrl;
+    this.hlsUrl = root.dataset.hlsUrl;
+    this.wantHls = config.transport === "hls"
+      || new URLSearchParams(location.search).get("transport") === "hls"
+      || typeof RTCPeerConnection === "undefined";
+    this.webrtcFailures = 0;
+    this.hls = null;
     this.statusUrl = root.dataset.statusUrl;
     this.pc = null;
     this.session = null;
@@ -49,6 +58,11 @@ class Player {
     } else if (status.state === "scheduled") {
       this.say("scheduled");
     } else if (status.state === "live") {
+      if (this.wantHls) {
+        if (!this.hls && status.hls) await this.startHls();
+        else if (!this.hls) this.say("connecting");
+        return;
+      }
       if (!status.publishing) this.say("reconnecting");
       else if (this.pc && this.pc.connectionState === "connected") this.say("");
       if (!this.pc && !this.connecting && Date.now() >= this.retryAt) await this.connect();
@@ -74,7 +88,14 @@ class Player {
     });
     pc.addEventListener("connectionstatechange", () => {
       if (pc !== this.pc) return;
-      if (pc.connectionState === "connected") this.say("");
+      if (pc.connectionState === "connected") {
+        this.say("");
+        this.webrtcFailures = 0;
+      }
+      if (pc.connectionState === "failed" && ++this.webrtcFailures >= 2) {
+        // UDP is blocked here (or by a firewall): the HLS stream goes over plain HTTPS.
+        this.wantHls = true;
+      }
       if (pc.connectionState === "failed" || pc.connectionState === "closed") {
         // Our own connection broke (network change, server restart): start again.
         this.say("reconnecting");
@@ -83,20 +104,41 @@ class Player {
       }
     });
     this.pc = pc;
+    this.root.dataset.transport = "webrtc";
     // For diagnostics (and the browser test): the connection whose stats tell what plays.
     this.root.peerConnection = pc;
     try {
       this.session = await exchange(pc, this.whepUrl);
     } catch (error) {
       this.close();
-      this.retryAt = Date.now() + (error.status === 503 ? 10000 : 3000);
+      // A full show still plays, over HLS, which has no viewer cap.
+      if (error.status === 503) this.wantHls = true;
+      this.retryAt = Date.now() + (error.status === 503 ? 1000 : 3000);
       this.say(error.status === 503 ? "full" : "offline");
     } finally {
       this.connecting = false;
     }
   }
 
+  async startHls() {
+    this.close();
+    this.root.dataset.transport = "hls";
+    try {
+      this.hls = await playHls(this.video, this.hlsUrl);
+      this.root.hls = this.hls; // for diagnostics (and the browser test's delay figure)
+    } catch (_) {
+      this.say("offline");
+      return;
+    }
+    this.say("");
+    this.video.play().then(() => {
+      if (this.video.muted) this.unmute.hidden = false;
+    }).catch(() => { this.unmute.hidden = false; });
+  }
+
   close() {
+    if (this.hls) this.hls.destroy();
+    this.hls = null;
     if (this.pc) this.pc.close();
     leave(this.session);
     this.pc = null;
@@ -107,7 +149,7 @@ class Player {
     for (;;) {
       await this.tick();
       if (this.root.dataset.state === "ended" || this.root.dataset.state === "cancelled") return;
-      await new Promise((resolve) => setTimeout(resolve, this.pc ? POLL_MS : 1000));
+      await new Promise((resolve) => setTimeout(resolve, this.pc || this.hls ? POLL_MS : 1000));
     }
   }
 }
