@@ -18,6 +18,11 @@ let cardElement = null;
 // name, variant, unit_price}. Prices here are for display; the server sets the real ones.
 const cartKey = `jangteo-cart:${showId}`;
 let cart = JSON.parse(sessionStorage.getItem(cartKey) || "[]");
+// On a replay the card shows what was pinned at the video's moment (replay.js says which),
+// taken from the line-up at today's price and stock; no flash sale runs any more.
+const replay = root.dataset.replay === "yes";
+let lineup = [];
+let replayProductId = null;
 
 const $ = (selector, scope = root) => scope.querySelector(selector);
 
@@ -76,8 +81,19 @@ function tick() {
   out.textContent = fill(text.ends_in, { time: clock });
 }
 
+function replayPinned() {
+  return lineup.find((p) => p.id === replayProductId) || null;
+}
+
 function apply(state) {
   if (state.server_time) clockSkew = Date.parse(state.server_time) - Date.now();
+  if (replay) {
+    lineup = state.lineup || [];
+    pinned = replayPinned();
+    sale = null;
+    render();
+    return;
+  }
   pinned = state.pinned || null;
   sale = pinned && state.sale && state.sale.product_id === pinned.id ? state.sale : null;
   render();
@@ -89,6 +105,7 @@ async function poll() {
 }
 
 function onEvent(name, payload) {
+  if (replay) return; // a replay's card follows the video, not the room
   if (payload.server_time) clockSkew = Date.parse(payload.server_time) - Date.now();
   if (name === LiveEvent.PRODUCT_PINNED) {
     pinned = payload.product || null;
@@ -334,6 +351,13 @@ if (sheet) {
   $(".cart-button").addEventListener("click", () => openSheet().catch(() => showError(text.network)));
   renderCart();
   renderCartButton();
+}
+if (replay) {
+  document.addEventListener("replay:pinned", (event) => {
+    replayProductId = event.detail.product_id;
+    pinned = replayPinned();
+    render();
+  });
 }
 setInterval(tick, 250);
 follow(showId, onEvent, { poll });
