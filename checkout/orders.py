@@ -50,6 +50,15 @@ FLOW: dict[OrderStatus, frozenset[OrderStatus]] = {
 PAID_STATES = frozenset(
     {OrderStatus.PAID, OrderStatus.PREPARING, OrderStatus.SHIPPED, OrderStatus.DELIVERED}
 )
+# What the store's order list shows: orders whose money came in. A reservation waiting
+# for its payment, or one whose payment never went through, is not an order to the store.
+STORE_STATES = (
+    OrderStatus.PAID,
+    OrderStatus.PREPARING,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+    OrderStatus.REFUNDED,
+)
 
 
 async def get_order(session: AsyncSession, order_id: int) -> Order:
@@ -257,11 +266,14 @@ async def orders_of_store(
     status: str = "",
     limit: int = 500,
 ) -> list[Order]:
+    """The store's orders (only those whose money came in, see STORE_STATES)."""
     query = select(Order).where(Order.store_id == store_id)
     if show_id is not None:
         query = query.where(Order.show_id == show_id)
     if status:
-        query = query.where(Order.status == status)
+        query = query.where(Order.status == status, Order.status.in_(STORE_STATES))
+    else:
+        query = query.where(Order.status.in_(STORE_STATES))
     rows = await session.scalars(
         query.order_by(Order.id.desc())
         .limit(limit)
