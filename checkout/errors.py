@@ -57,6 +57,40 @@ class PaymentDeclined(DomainError):
     code = "card_declined"
 
 
+class CardNumberWrong(PaymentDeclined):
+    template = N_("The card number is not right. Check the 16 digits and try again.")
+    code = "card_number"
+
+
+class CardExpired(PaymentDeclined):
+    template = N_(
+        "This card has expired or its expiry date is wrong. Check it or use another card."
+    )
+    code = "card_expiry"
+
+
+class CardCvcWrong(PaymentDeclined):
+    template = N_(
+        "The security code (the 3 digits on the back) is not right. Check it and try again."
+    )
+    code = "card_cvc"
+
+
+class CardFundsShort(PaymentDeclined):
+    template = N_(
+        "The card's limit or balance is not enough. No money was taken; try another card."
+    )
+    code = "insufficient_funds"
+
+
+class CardDetailsUnreadable(PaymentDeclined):
+    template = N_(
+        "The card details could not be read. Check the card number, expiry date and "
+        "security code, then try again."
+    )
+    code = "card_invalid"
+
+
 class PaymentUnavailable(DomainError):
     template = N_("The payment service did not answer. Please try again in a moment.")
     status = 503

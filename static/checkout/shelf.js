@@ -253,6 +253,21 @@ function showError(message) {
   box.textContent = message || "";
 }
 
+// Stripe.js (and localstripe's stand-in) answer in English with codes; the shopper reads
+// what to do in their own language. `fallback`: the sentence for an error without a code
+// we know (localstripe says only "Bad request").
+function cardError(error, fallback) {
+  if (!error) return fallback;
+  if (!(error.type || error.code)) return text.network; // the request itself failed
+  const code = `${error.code || ""} ${error.decline_code || ""}`;
+  if (/number/.test(code)) return text.card_number;
+  if (/expir/.test(code)) return text.card_expiry;
+  if (/cvc/.test(code)) return text.card_cvc;
+  if (/authentication/.test(code)) return text.card_authentication;
+  if (/declined|insufficient_funds/.test(code) || error.type === "card_error") return text.card_declined;
+  return fallback;
+}
+
 function errorOf(result) {
   return result.data?.error?.message || text.network;
 }
@@ -285,7 +300,7 @@ async function pay(event) {
   try {
     const token = await stripe.createToken(cardElement);
     if (token.error || !token.token) {
-      showError(token.error?.message || text.card_missing);
+      showError(token.error ? cardError(token.error, text.card_invalid) : text.card_missing);
       return;
     }
     const data = new FormData(form);
@@ -316,9 +331,11 @@ async function pay(event) {
       } finally {
         sheet.style.zIndex = "";
       }
-      if (result.error) {
+      // A failed check comes back as an error (Stripe) or as a payment that again
+      // needs a card (localstripe): either way nothing was charged.
+      if (result.error || result.paymentIntent?.status === "requires_payment_method") {
         await api(`/api/orders/${order.id}/cancel`, {});
-        showError(result.error.message || text.network);
+        showError(cardError(result.error, text.card_authentication));
         return;
       }
     }
@@ -332,6 +349,7 @@ async function pay(event) {
       saveCart();
       confirmed(final);
     }
+    else if (final.status === "cancelled") showError(text.not_paid);
     else showError(text.network);
   } catch (err) {
     showError(text.network);
@@ -342,6 +360,15 @@ async function pay(event) {
 }
 
 if (sheet) {
+  // Stripe's own card field takes "4242 4242 4242 4242"; localstripe's stand-in fields
+  // refuse spaces and dashes, so they are taken out as they are typed (this listener
+  // runs before the field's own, in the capture phase).
+  $(".card-element", sheet).addEventListener("input", (event) => {
+    const input = event.target;
+    if (input instanceof HTMLInputElement && /[\s-]/.test(input.value)) {
+      input.value = input.value.replace(/[\s-]/g, "");
+    }
+  }, true);
   $(".buy-button").addEventListener("click", () => openSheet().catch(() => showError(text.network)));
   $(".sheet-close", sheet).addEventListener("click", () => { sheet.hidden = true; });
   $(".sheet-form", sheet).addEventListener("submit", pay);
