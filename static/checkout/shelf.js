@@ -251,6 +251,8 @@ function showError(message) {
   const box = $(".sheet-error", sheet);
   box.hidden = !message;
   box.textContent = message || "";
+  // Below the card fields it may be out of the sheet's view: bring all of it in.
+  if (message) box.scrollIntoView({ block: "nearest" });
 }
 
 // Stripe.js (and localstripe's stand-in) answer in English with codes; the shopper reads

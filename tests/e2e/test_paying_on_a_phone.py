@@ -93,3 +93,65 @@ async def test_payment_errors_say_what_to_do_in_korean(live_server: LiveServer, 
     await fill_sheet(page, "4000 0000 0000 0341")
     await page.get_by_test_id("pay-button").click()
     await expect(error).to_contain_text("카드 결제가 거절되었습니다")
+
+
+# Whether a tap at the middle of `el` reaches it, and whether it lies wholly in the sheet.
+TAP_REACHES = """el => {
+  const r = el.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return hit === el || el.contains(hit);
+}"""
+DIALOG_ON_TOP = """d => {
+  const r = d.getBoundingClientRect();
+  for (let i = 1; i < 10; i++) for (let j = 1; j < 10; j++) {
+    const hit = document.elementFromPoint(r.left + r.width * i / 10, r.top + r.height * j / 10);
+    if (!d.contains(hit)) return false;
+  }
+  return true;
+}"""
+INSIDE_SHEET = """el => {
+  const sheet = document.querySelector('[data-testid=checkout-sheet]').getBoundingClientRect();
+  const r = el.getBoundingClientRect();
+  return r.left >= sheet.left - 1 && r.right <= sheet.right + 1
+    && r.top >= sheet.top - 1 && r.bottom <= sheet.bottom + 1 && r.height > 0;
+}"""
+
+
+async def test_the_sheet_stays_usable_on_a_phone(live_server: LiveServer, page: Page) -> None:
+    show_id, email = await _live_show_with_a_pin(live_server)
+    await sign_in(page, live_server.url, email, f"/shows/{show_id}")
+    await page.get_by_test_id("buy-button").click()
+    sheet = page.get_by_test_id("checkout-sheet")
+    await fill_sheet(page, "4000 0000 0000 0341")
+    # Down at the card fields, the close button is still there to tap.
+    await sheet.evaluate("s => { s.scrollTop = s.scrollHeight; }")
+    close = page.locator(".sheet-close")
+    assert await close.evaluate(INSIDE_SHEET)
+    assert await close.evaluate(TAP_REACHES)
+
+    # The decline message is read whole, not cut at the sheet's edge.
+    await page.get_by_test_id("pay-button").click()
+    error = page.get_by_test_id("checkout-error")
+    await expect(error).to_contain_text("카드 결제가 거절되었습니다")
+    assert await error.evaluate(INSIDE_SHEET)
+    assert await error.evaluate("e => e.scrollWidth <= e.clientWidth")
+    assert await sheet.evaluate("s => s.scrollWidth <= s.clientWidth")
+
+    # The video plays muted (its pill shows) when the bank's check opens over the page:
+    # nothing of the stage floats above the dialog's buttons.
+    await page.get_by_test_id("unmute").evaluate("b => { b.hidden = false; }")
+    await (
+        page.get_by_test_id("card-element")
+        .locator('input[placeholder="number"]')
+        .fill("4000 0025 0000 3155")
+    )
+    await page.get_by_test_id("pay-button").click()
+    for name in ("Complete authentication", "Fail authentication"):
+        button = page.get_by_role("button", name=name)
+        await expect(button).to_be_visible()
+        assert await button.evaluate(TAP_REACHES), name
+    # Every point of the dialog (its question too) shows the dialog.
+    dialog = page.get_by_role("button", name="Complete authentication").locator("..")
+    assert await dialog.evaluate(DIALOG_ON_TOP)
+    await page.get_by_role("button", name="Complete authentication").click()
+    await expect(page.get_by_test_id("order-confirmation")).to_be_visible()
