@@ -25,7 +25,7 @@ class ShowState(enum.StrEnum):
 
 
 SHOW_STATE_LABELS = {
-    ShowState.SCHEDULED: N_("Coming up"),
+    ShowState.SCHEDULED: N_("Scheduled"),
     ShowState.LIVE: N_("Live"),
     ShowState.ENDED: N_("Ended"),
     ShowState.CANCELLED: N_("Cancelled"),
