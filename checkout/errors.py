@@ -41,7 +41,7 @@ class SaleEnded(Conflict):
 
 
 class OrderNotPayable(Conflict):
-    template = N_("Order %(order_id)s cannot be paid: it is %(status)s.")
+    template = N_("Order %(order_id)s cannot be paid (its status: %(status)s).")
     code = "order_not_payable"
     translated_params = ("status",)
 
@@ -103,7 +103,7 @@ class RefundTooLarge(Invalid):
 
 
 class IllegalOrderChange(Conflict):
-    template = N_("Order %(order_id)s cannot become %(target)s: it is %(status)s.")
+    template = N_("Order %(order_id)s cannot become %(target)s (its status: %(status)s).")
     code = "illegal_order_change"
     translated_params = ("target", "status")
 
@@ -133,7 +133,8 @@ class EventNotApplied(DomainError):
     code = "event_not_applied"
 
 
-# Status names used in messages, listed so the catalogs carry them.
+# The status codes, kept in the catalogs for pages that still translate a code (pages
+# should show `OrderStatus.label` instead).
 STATUS_WORDS = (
     N_("pending"),
     N_("paid"),

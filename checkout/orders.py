@@ -205,7 +205,7 @@ async def record_refund(
 def check_refund(order: Order, amount: object) -> int:
     if order.status not in PAID_STATES or not order.payment_intent_id:
         raise IllegalOrderChange(
-            order_id=order.id, target=N_("refunded"), status=order.status.value
+            order_id=order.id, target=OrderStatus.REFUNDED.label, status=order.status.label
         )
     value = catalog.parse_int(amount, "amount", 1, catalog.MAX_PRICE)
     if value > order.refundable:
@@ -230,7 +230,7 @@ async def advance(
             raise BadCheckoutInput(N_("Enter the tracking number."), field="tracking_number")
         values["tracking_number"] = tracking
     if not await _move(session, order.id, FLOW[to], to, **values):
-        raise IllegalOrderChange(order_id=order.id, target=to.value, status=order.status.value)
+        raise IllegalOrderChange(order_id=order.id, target=to.label, status=order.status.label)
     remember(order, status=to, **values)
     return order
 
