@@ -1,6 +1,6 @@
 // When the show ends (or is cancelled) while its page is open, the page says so at once:
 // the badge changes, what no longer works goes (unmuting, chatting, the live product
-// card; see app.css, keyed on the stage's data-state) and a panel offers what still
+// card; see app.css, `.stage.over`) and a panel offers what still
 // works: the replay, the shopper's orders, the store. Heard from the show's room
 // (show:state); a slow poll of the stream status covers a dropped connection.
 import { LiveEvent } from "/static/js/events.js";
@@ -14,6 +14,7 @@ function finish(state) {
   if (over || (state !== "ended" && state !== "cancelled")) return;
   over = true;
   stage.dataset.state = state;
+  stage.classList.add("over");
   const badge = document.querySelector("[data-testid=show-state]");
   if (badge) {
     badge.textContent = state === "ended" ? panel.dataset.endedLabel : panel.dataset.cancelledLabel;
