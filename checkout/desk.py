@@ -83,6 +83,13 @@ class Desk:
         async with self._db() as session:
             return await orders.orders_of_user(session, user.id)
 
+    async def store_names(self, store_ids: set[int]) -> dict[int, str]:
+        async with self._db() as session:
+            rows = await session.execute(
+                select(Store.id, Store.name).where(Store.id.in_(store_ids))
+            )
+            return {store_id: name for store_id, name in rows}
+
     async def store_orders(self, store_id: int, status: str = "") -> tuple[Store, list[Order]]:
         async with self._db() as session:
             store = await accounts.get_store(session, store_id)

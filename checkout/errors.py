@@ -41,7 +41,7 @@ class SaleEnded(Conflict):
 
 
 class OrderNotPayable(Conflict):
-    template = N_("Order %(order_id)s cannot be paid: it is %(status)s.")
+    template = N_("Order %(order_id)s cannot be paid (its status: %(status)s).")
     code = "order_not_payable"
     translated_params = ("status",)
 
@@ -57,6 +57,40 @@ class PaymentDeclined(DomainError):
     code = "card_declined"
 
 
+class CardNumberWrong(PaymentDeclined):
+    template = N_("The card number is not right. Check the 16 digits and try again.")
+    code = "card_number"
+
+
+class CardExpired(PaymentDeclined):
+    template = N_(
+        "This card has expired or its expiry date is wrong. Check it or use another card."
+    )
+    code = "card_expiry"
+
+
+class CardCvcWrong(PaymentDeclined):
+    template = N_(
+        "The security code (the 3 digits on the back) is not right. Check it and try again."
+    )
+    code = "card_cvc"
+
+
+class CardFundsShort(PaymentDeclined):
+    template = N_(
+        "The card's limit or balance is not enough. No money was taken; try another card."
+    )
+    code = "insufficient_funds"
+
+
+class CardDetailsUnreadable(PaymentDeclined):
+    template = N_(
+        "The card details could not be read. Check the card number, expiry date and "
+        "security code, then try again."
+    )
+    code = "card_invalid"
+
+
 class PaymentUnavailable(DomainError):
     template = N_("The payment service did not answer. Please try again in a moment.")
     status = 503
@@ -69,7 +103,7 @@ class RefundTooLarge(Invalid):
 
 
 class IllegalOrderChange(Conflict):
-    template = N_("Order %(order_id)s cannot become %(target)s: it is %(status)s.")
+    template = N_("Order %(order_id)s cannot become %(target)s (its status: %(status)s).")
     code = "illegal_order_change"
     translated_params = ("target", "status")
 
@@ -99,7 +133,8 @@ class EventNotApplied(DomainError):
     code = "event_not_applied"
 
 
-# Status names used in messages, listed so the catalogs carry them.
+# The status codes, kept in the catalogs for pages that still translate a code (pages
+# should show `OrderStatus.label` instead).
 STATUS_WORDS = (
     N_("pending"),
     N_("paid"),

@@ -164,6 +164,24 @@ class OrderStatus(enum.StrEnum):
     CANCELLED = "cancelled"  # payment failed, abandoned or expired: stock went back
     REFUNDED = "refunded"
 
+    @property
+    def label(self) -> str:
+        """What a person reads for this status (an English msgid for the catalogs)."""
+        return ORDER_STATUS_LABELS[self]
+
+
+ORDER_STATUS_LABELS = {
+    OrderStatus.PENDING: N_("Awaiting payment"),
+    OrderStatus.PAID: N_("Paid"),
+    OrderStatus.PREPARING: N_("Preparing"),
+    OrderStatus.SHIPPED: N_("On its way"),
+    OrderStatus.DELIVERED: N_("Delivered"),
+    # Nobody cancelled anything: the payment never went through (declined, given up at
+    # 3-D Secure, or the reservation ran out), so no money was taken.
+    OrderStatus.CANCELLED: N_("Payment failed"),
+    OrderStatus.REFUNDED: N_("Refunded"),
+}
+
 
 class Order(Base):
     __tablename__ = "orders"

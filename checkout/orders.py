@@ -50,6 +50,15 @@ FLOW: dict[OrderStatus, frozenset[OrderStatus]] = {
 PAID_STATES = frozenset(
     {OrderStatus.PAID, OrderStatus.PREPARING, OrderStatus.SHIPPED, OrderStatus.DELIVERED}
 )
+# What the store's order list shows: orders whose money came in. A reservation waiting
+# for its payment, or one whose payment never went through, is not an order to the store.
+STORE_STATES = (
+    OrderStatus.PAID,
+    OrderStatus.PREPARING,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+    OrderStatus.REFUNDED,
+)
 
 
 async def get_order(session: AsyncSession, order_id: int) -> Order:
@@ -196,7 +205,7 @@ async def record_refund(
 def check_refund(order: Order, amount: object) -> int:
     if order.status not in PAID_STATES or not order.payment_intent_id:
         raise IllegalOrderChange(
-            order_id=order.id, target=N_("refunded"), status=order.status.value
+            order_id=order.id, target=OrderStatus.REFUNDED.label, status=order.status.label
         )
     value = catalog.parse_int(amount, "amount", 1, catalog.MAX_PRICE)
     if value > order.refundable:
@@ -221,7 +230,7 @@ async def advance(
             raise BadCheckoutInput(N_("Enter the tracking number."), field="tracking_number")
         values["tracking_number"] = tracking
     if not await _move(session, order.id, FLOW[to], to, **values):
-        raise IllegalOrderChange(order_id=order.id, target=to.value, status=order.status.value)
+        raise IllegalOrderChange(order_id=order.id, target=to.label, status=order.status.label)
     remember(order, status=to, **values)
     return order
 
@@ -257,11 +266,14 @@ async def orders_of_store(
     status: str = "",
     limit: int = 500,
 ) -> list[Order]:
+    """The store's orders (only those whose money came in, see STORE_STATES)."""
     query = select(Order).where(Order.store_id == store_id)
     if show_id is not None:
         query = query.where(Order.show_id == show_id)
     if status:
-        query = query.where(Order.status == status)
+        query = query.where(Order.status == status, Order.status.in_(STORE_STATES))
+    else:
+        query = query.where(Order.status.in_(STORE_STATES))
     rows = await session.scalars(
         query.order_by(Order.id.desc())
         .limit(limit)

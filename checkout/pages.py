@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_request import FileField
 
-from checkout import catalog
-from checkout.models import CATEGORY_LABELS, OrderStatus
+from checkout import catalog, orders
+from checkout.models import CATEGORY_LABELS
 from server import keys
 from server.accounts.models import Role, User
 from server.errors import N_, DomainError, Forbidden
@@ -198,7 +198,7 @@ async def _store_orders(request: web.Request) -> tuple[User, int, list[Any], Any
     user = require_user(request, Role.MERCHANT, Role.OPERATOR)
     store_id = _store_id_of(user, request)
     status = request.query.get("status", "")
-    if status not in {s.value for s in OrderStatus}:
+    if status not in orders.STORE_STATES:
         status = ""
     store, found = await request.app[keys.checkout].store_orders(store_id, status)
     return user, store_id, found, store
@@ -213,7 +213,7 @@ async def merchant_orders(request: web.Request) -> web.Response:
         {
             "store": store,
             "orders": found,
-            "statuses": [s.value for s in OrderStatus],
+            "statuses": orders.STORE_STATES,
             "status": request.query.get("status", ""),
             "suffix": _suffix(user, store_id),
             "error": request.query.get("error", ""),
@@ -327,7 +327,7 @@ async def _orders_error(
         {
             "store": store,
             "orders": found,
-            "statuses": [s.value for s in OrderStatus],
+            "statuses": orders.STORE_STATES,
             "status": "",
             "suffix": _suffix(user, store_id),
             "error": exc.translate(translations(request).gettext),
@@ -342,8 +342,10 @@ async def _orders_error(
 @routes.get("/orders", name="my_orders")
 async def my_orders(request: web.Request) -> web.Response:
     user = require_user(request)
-    mine = await request.app[keys.checkout].orders_of_shopper(user)
-    return render(request, "checkout/orders.html", {"orders": mine})
+    checkout = request.app[keys.checkout]
+    mine = await checkout.orders_of_shopper(user)
+    stores = await checkout.store_names({o.store_id for o in mine})
+    return render(request, "checkout/orders.html", {"orders": mine, "stores": stores})
 
 
 @routes.get("/orders/{order_id:\\d+}", name="receipt")

@@ -102,16 +102,16 @@ class Paying:
         if order.status in orders.PAID_STATES:
             return Payment(order, None)
         if order.status is not OrderStatus.PENDING:
-            raise OrderNotPayable(order_id=order.id, status=order.status.value)
+            raise OrderNotPayable(order_id=order.id, status=order.status.label)
         intent_id = intents.intent_of(order)
         if intent_id is None:
             if intents.is_claim(order.payment_intent_id):
                 raise PaymentInProgress(order_id=order.id)
-            raise OrderNotPayable(order_id=order.id, status=OrderStatus.CANCELLED.value)
+            raise OrderNotPayable(order_id=order.id, status=OrderStatus.CANCELLED.label)
         result = await self._gateway.retrieve(intent_id)
         if result.status is PaymentStatus.REQUIRES_CONFIRMATION:
             if order.reserved_until < utcnow():
-                raise OrderNotPayable(order_id=order.id, status=OrderStatus.CANCELLED.value)
+                raise OrderNotPayable(order_id=order.id, status=OrderStatus.CANCELLED.label)
             # Recorded but not confirmed: the request that made it stopped before
             # confirming (or is confirming right now; then this only hears the outcome).
             return await self._confirm(user, order, intent_id)
@@ -122,7 +122,7 @@ class Paying:
             order = await orders.get_order(session, order_id)
         if order.status is OrderStatus.PENDING:
             return PaymentUnavailable()  # the claim was cleared as stale: try again
-        return OrderNotPayable(order_id=order_id, status=order.status.value)
+        return OrderNotPayable(order_id=order_id, status=order.status.label)
 
     async def give_up(self, user: User, order_id: int) -> Order:
         """The shopper closed the sheet or failed 3-D Secure: stop the payment, free the

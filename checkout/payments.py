@@ -23,7 +23,16 @@ import aiohttp
 import stripe
 
 from checkout import stripe_hooks
-from checkout.errors import BadSignature, PaymentDeclined, PaymentUnavailable
+from checkout.errors import (
+    BadSignature,
+    CardCvcWrong,
+    CardDetailsUnreadable,
+    CardExpired,
+    CardFundsShort,
+    CardNumberWrong,
+    PaymentDeclined,
+    PaymentUnavailable,
+)
 from server.settings import Settings
 
 log = logging.getLogger("jangteo.payments")
@@ -90,6 +99,32 @@ class PaymentGateway(Protocol):
         """Whether a payment's metadata names this installation."""
 
     async def close(self) -> None: ...
+
+
+# Stripe's error codes (and decline codes) the shopper can act on, each with a sentence in
+# their language that says what to do; any other refusal is a plain decline.
+DECLINES: dict[str, type[PaymentDeclined]] = {
+    "incorrect_number": CardNumberWrong,
+    "invalid_number": CardNumberWrong,
+    "expired_card": CardExpired,
+    "invalid_expiry_month": CardExpired,
+    "invalid_expiry_year": CardExpired,
+    "incorrect_cvc": CardCvcWrong,
+    "invalid_cvc": CardCvcWrong,
+    "insufficient_funds": CardFundsShort,
+    "card_velocity_exceeded": CardFundsShort,
+}
+
+
+def declined(exc: stripe.StripeError) -> PaymentDeclined:
+    """The shopper's error for a card Stripe refused. A request Stripe could not read at
+    all (localstripe's "Bad request" for a malformed card) asks to check the details."""
+    for code in (getattr(exc, "code", None), getattr(exc.error, "decline_code", None)):
+        if isinstance(code, str) and code in DECLINES:
+            return DECLINES[code]()
+    if isinstance(exc, stripe.InvalidRequestError):
+        return CardDetailsUnreadable()
+    return PaymentDeclined()
 
 
 def _result(intent: Any) -> PaymentResult:
@@ -167,7 +202,7 @@ class StripeGateway:
             )
         except (stripe.CardError, stripe.InvalidRequestError) as exc:
             log.warning("payment refused", extra={"order_id": order_id, "error": str(exc)})
-            raise PaymentDeclined() from exc
+            raise declined(exc) from exc
         except stripe.StripeError as exc:
             log.exception("payment service error", extra={"order_id": order_id})
             raise PaymentUnavailable() from exc
@@ -177,7 +212,7 @@ class StripeGateway:
         try:
             intent = await self._client.v1.payment_intents.confirm_async(intent_id)
         except stripe.CardError as exc:
-            raise PaymentDeclined() from exc
+            raise declined(exc) from exc
         except stripe.InvalidRequestError:
             # Confirmed (or cancelled) by another request already: say where it stands.
             return await self.retrieve(intent_id)

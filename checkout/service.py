@@ -102,6 +102,10 @@ class Checkout:
     async def orders_of_shopper(self, user: User) -> list[Order]:
         return await self._desk.orders_of_shopper(user)
 
+    async def store_names(self, store_ids: set[int]) -> dict[int, str]:
+        """Store names by id (a shopper's order cards say where they bought)."""
+        return await self._desk.store_names(store_ids)
+
     async def store_orders(self, store_id: int, status: str = "") -> tuple[Store, list[Order]]:
         return await self._desk.store_orders(store_id, status)
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.accounts.models import Store, User
 from server.db import Base, UTCDateTime, utcnow
+from server.errors import N_
 
 
 class ShowState(enum.StrEnum):
@@ -15,6 +16,20 @@ class ShowState(enum.StrEnum):
     LIVE = "live"
     ENDED = "ended"
     CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        """What a person reads for this state (an English msgid for the catalogs); the
+        value itself is a code and never shown."""
+        return SHOW_STATE_LABELS[self]
+
+
+SHOW_STATE_LABELS = {
+    ShowState.SCHEDULED: N_("Scheduled"),
+    ShowState.LIVE: N_("Live"),
+    ShowState.ENDED: N_("Ended"),
+    ShowState.CANCELLED: N_("Cancelled"),
+}
 
 
 MAX_DURATION_MINUTES = 12 * 60

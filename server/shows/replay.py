@@ -16,6 +16,9 @@ from server.shows.models import Show, ShowState
 from server.shows.service import can_present
 
 TIMELINE_KINDS = (LiveEvent.PRODUCT_PINNED, LiveEvent.SALE_STARTED)
+# What decides the product over the video at a moment of the replay.
+PIN_KINDS = (LiveEvent.PRODUCT_PINNED, LiveEvent.SALE_STARTED, LiveEvent.PRODUCT_UNPINNED)
+SAME_MOMENT_MS = 2_000
 
 
 class ReplayChatSource(Protocol):
@@ -63,18 +66,68 @@ def _product(payload: dict[str, Any]) -> tuple[str, int | None]:
     return "", None
 
 
-async def timeline(session: AsyncSession, show_id: int) -> list[Moment]:
+@dataclass(frozen=True)
+class Pin:
+    """From `offset_ms` on, `product_id` was over the video (None: nothing was)."""
+
+    offset_ms: int
+    product_id: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"offset_ms": self.offset_ms, "product_id": self.product_id}
+
+
+@dataclass(frozen=True)
+class Replay:
+    moments: list[Moment]
+    pins: list[Pin]
+
+
+async def replay_of(session: AsyncSession, show_id: int) -> Replay:
+    """The timeline to list (each pin once) and the track of what was pinned when.
+
+    A flash sale pins its product and starts, two journal entries at one moment; a
+    presenter may tap pin twice on the product already pinned. Neither is a new moment
+    for the shopper, so a pin of the product already on screen is not listed again."""
     events = await session.scalars(
         select(ShowEvent)
         .where(
             ShowEvent.show_id == show_id,
-            ShowEvent.kind.in_(TIMELINE_KINDS),
+            ShowEvent.kind.in_(PIN_KINDS),
             ShowEvent.offset_ms.is_not(None),
         )
-        .order_by(ShowEvent.offset_ms)
+        .order_by(ShowEvent.offset_ms, ShowEvent.id)
     )
-    moments = []
+    moments: list[Moment] = []
+    pins: list[Pin] = []
+    on_screen: int | None = None
+    names: dict[int, str] = {}
     for event in events:
+        offset = event.offset_ms or 0
+        if event.kind == LiveEvent.PRODUCT_UNPINNED:
+            on_screen = None
+            pins.append(Pin(offset, None))
+            continue
         label, product_id = _product(event.payload or {})
-        moments.append(Moment(event.kind, event.offset_ms or 0, label, product_id))
-    return moments
+        # A sale's payload has no product name: the product's pin said it.
+        if product_id is not None:
+            label = names.setdefault(product_id, label) or label
+        moment = Moment(event.kind, offset, label, product_id)
+        pins.append(Pin(offset, product_id))
+        if event.kind == LiveEvent.SALE_STARTED:
+            last = moments[-1] if moments else None
+            if (
+                last is not None
+                and not last.is_sale
+                and last.product_id == product_id
+                and offset - last.offset_ms < SAME_MOMENT_MS
+            ):
+                # The sale's own pin: one line, marked as the sale (its payload has no
+                # product name; the pin's has).
+                moments[-1] = Moment(event.kind, last.offset_ms, label or last.label, product_id)
+            else:
+                moments.append(moment)
+        elif product_id is None or product_id != on_screen:
+            moments.append(moment)
+        on_screen = product_id
+    return Replay(moments, pins)

@@ -69,8 +69,10 @@ async def show_page(request: web.Request) -> web.Response:
 
 async def _replay_data(request: web.Request, session: Any, show: Show) -> dict[str, Any]:
     chat_source = request.app.get(keys.replay_chat)
+    found = await replay.replay_of(session, show.id)
     return {
-        "moments": [m.as_json() for m in await replay.timeline(session, show.id)],
+        "moments": [m.as_json() for m in found.moments],
+        "pins": [p.as_json() for p in found.pins],
         "messages": await chat_source(session, show.id) if chat_source else [],
     }
 

@@ -18,6 +18,11 @@ let cardElement = null;
 // name, variant, unit_price}. Prices here are for display; the server sets the real ones.
 const cartKey = `jangteo-cart:${showId}`;
 let cart = JSON.parse(sessionStorage.getItem(cartKey) || "[]");
+// On a replay the card shows what was pinned at the video's moment (replay.js says which),
+// taken from the line-up at today's price and stock; no flash sale runs any more.
+const replay = root.dataset.replay === "yes";
+let lineup = [];
+let replayProductId = null;
 
 const $ = (selector, scope = root) => scope.querySelector(selector);
 
@@ -76,8 +81,19 @@ function tick() {
   out.textContent = fill(text.ends_in, { time: clock });
 }
 
+function replayPinned() {
+  return lineup.find((p) => p.id === replayProductId) || null;
+}
+
 function apply(state) {
   if (state.server_time) clockSkew = Date.parse(state.server_time) - Date.now();
+  if (replay) {
+    lineup = state.lineup || [];
+    pinned = replayPinned();
+    sale = null;
+    render();
+    return;
+  }
   pinned = state.pinned || null;
   sale = pinned && state.sale && state.sale.product_id === pinned.id ? state.sale : null;
   render();
@@ -89,6 +105,7 @@ async function poll() {
 }
 
 function onEvent(name, payload) {
+  if (replay) return; // a replay's card follows the video, not the room
   if (payload.server_time) clockSkew = Date.parse(payload.server_time) - Date.now();
   if (name === LiveEvent.PRODUCT_PINNED) {
     pinned = payload.product || null;
@@ -234,6 +251,23 @@ function showError(message) {
   const box = $(".sheet-error", sheet);
   box.hidden = !message;
   box.textContent = message || "";
+  // Below the card fields it may be out of the sheet's view: bring all of it in.
+  if (message) box.scrollIntoView({ block: "nearest" });
+}
+
+// Stripe.js (and localstripe's stand-in) answer in English with codes; the shopper reads
+// what to do in their own language. `fallback`: the sentence for an error without a code
+// we know (localstripe says only "Bad request").
+function cardError(error, fallback) {
+  if (!error) return fallback;
+  if (!(error.type || error.code)) return text.network; // the request itself failed
+  const code = `${error.code || ""} ${error.decline_code || ""}`;
+  if (/number/.test(code)) return text.card_number;
+  if (/expir/.test(code)) return text.card_expiry;
+  if (/cvc/.test(code)) return text.card_cvc;
+  if (/authentication/.test(code)) return text.card_authentication;
+  if (/declined|insufficient_funds/.test(code) || error.type === "card_error") return text.card_declined;
+  return fallback;
 }
 
 function errorOf(result) {
@@ -268,7 +302,7 @@ async function pay(event) {
   try {
     const token = await stripe.createToken(cardElement);
     if (token.error || !token.token) {
-      showError(token.error?.message || text.card_missing);
+      showError(token.error ? cardError(token.error, text.card_invalid) : text.card_missing);
       return;
     }
     const data = new FormData(form);
@@ -299,9 +333,11 @@ async function pay(event) {
       } finally {
         sheet.style.zIndex = "";
       }
-      if (result.error) {
+      // A failed check comes back as an error (Stripe) or as a payment that again
+      // needs a card (localstripe): either way nothing was charged.
+      if (result.error || result.paymentIntent?.status === "requires_payment_method") {
         await api(`/api/orders/${order.id}/cancel`, {});
-        showError(result.error.message || text.network);
+        showError(cardError(result.error, text.card_authentication));
         return;
       }
     }
@@ -315,6 +351,7 @@ async function pay(event) {
       saveCart();
       confirmed(final);
     }
+    else if (final.status === "cancelled") showError(text.not_paid);
     else showError(text.network);
   } catch (err) {
     showError(text.network);
@@ -325,6 +362,15 @@ async function pay(event) {
 }
 
 if (sheet) {
+  // Stripe's own card field takes "4242 4242 4242 4242"; localstripe's stand-in fields
+  // refuse spaces and dashes, so they are taken out as they are typed (this listener
+  // runs before the field's own, in the capture phase).
+  $(".card-element", sheet).addEventListener("input", (event) => {
+    const input = event.target;
+    if (input instanceof HTMLInputElement && /[\s-]/.test(input.value)) {
+      input.value = input.value.replace(/[\s-]/g, "");
+    }
+  }, true);
   $(".buy-button").addEventListener("click", () => openSheet().catch(() => showError(text.network)));
   $(".sheet-close", sheet).addEventListener("click", () => { sheet.hidden = true; });
   $(".sheet-form", sheet).addEventListener("submit", pay);
@@ -334,6 +380,13 @@ if (sheet) {
   $(".cart-button").addEventListener("click", () => openSheet().catch(() => showError(text.network)));
   renderCart();
   renderCartButton();
+}
+if (replay) {
+  document.addEventListener("replay:pinned", (event) => {
+    replayProductId = event.detail.product_id;
+    pinned = replayPinned();
+    render();
+  });
 }
 setInterval(tick, 250);
 follow(showId, onEvent, { poll });

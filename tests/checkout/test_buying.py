@@ -81,6 +81,31 @@ async def test_declined_card_frees_the_stock_with_a_clear_message(shop: Shop) ->
     assert await stock_of(shop) == 5
 
 
+async def test_a_declined_card_is_a_failed_payment_not_a_cancelled_order(shop: Shop) -> None:
+    client, _ = await shop.shopper()
+    _, paid = await post(client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id))
+    token = await card_token(shop.stripe, TEST_CARDS["success"])
+    assert (await post(client, f"/api/orders/{paid['id']}/pay", {"card_token": token}))[0] == 200
+    _, failed = await post(client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id))
+    token = await card_token(shop.stripe, TEST_CARDS["declined"])
+    assert (await post(client, f"/api/orders/{failed['id']}/pay", {"card_token": token}))[0] == 402
+
+    mine = await (await client.get("/orders")).text()
+    card = mine.split(f'data-testid="order-{failed["id"]}"')[1].split("</a>")[0]
+    assert "결제 실패" in card and "취소됨" not in card
+    assert "결제되지 않았습니다" in card  # and it says no money was taken
+    assert f"주문 #{failed['id']}" in card and shop.store.name in card
+
+    # To the store it is no order at all: the list shows what was paid.
+    merchant = await shop.as_merchant()
+    listed = await (await merchant.get("/merchant/orders")).text()
+    assert f'data-order-id="{paid["id"]}"' in listed
+    assert f'data-order-id="{failed["id"]}"' not in listed
+    assert ">cancelled<" not in listed and ">pending<" not in listed  # tabs: words
+    csv_text = await (await merchant.get("/merchant/orders.csv")).text()
+    assert len(csv_text.strip().splitlines()) == 2  # the header and the paid order
+
+
 async def test_three_d_secure_payment_is_paid_after_authentication(shop: Shop) -> None:
     client, _ = await shop.shopper()
     _, order = await post(client, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id))

@@ -117,6 +117,7 @@ async def test_expired_reservations_go_back_on_sale(shop: Shop) -> None:
         client, f"/api/orders/{order['id']}/pay", {"card_token": "tok_anything"}
     )
     assert status == 409 and body["error"]["code"] == "order_not_payable"
+    assert "현재 상태: 결제 실패" in body["error"]["message"]  # a word, not `cancelled`
     assert await shop.app[keys.checkout].sweep_once() == 0  # releasing twice returns nothing twice
 
 

@@ -32,7 +32,9 @@ async def test_shopper_signs_up_browses_a_show_and_switches_language(
     await expect(page.get_by_test_id("show-state")).to_have_text("예정")
 
     await page.get_by_test_id("lang-en").click()
-    await expect(page.get_by_test_id("show-state")).to_have_text("scheduled")
+    await expect(page.get_by_test_id("show-state")).to_have_text(
+        "Scheduled"
+    )  # a word, not the state code
     await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     assert await page.locator("html").get_attribute("lang") == "en"
 

@@ -9,6 +9,7 @@ import json
 from chat.models import ChatMessage
 from server import keys
 from server.accounts.models import Role
+from server.analytics.models import ShowEvent
 from server.events import LiveEvent
 from server.shows import service as shows
 from streaming.recording import recording_path
@@ -52,10 +53,12 @@ async def test_replay_page_timeline_chat_and_recording(client: AppClient) -> Non
     page = await (await client.get(f"/shows/{show_id}")).text()
     assert 'data-testid="replay-video"' in page
     data = json.loads(page.split('id="replay-data">')[1].split("</script>")[0])
+    # A flash sale pins its product and starts it at one moment: one line, the sale's.
     kinds = [m["kind"] for m in data["moments"]]
-    assert kinds == ["product:pinned", "sale:started"]
+    assert kinds == ["sale:started"]
     assert data["moments"][0]["offset_ms"] >= 250  # pinned after 0.3 s of the show
     assert data["moments"][0]["product_id"] == 11
+    assert data["moments"][0]["label"] == "무청 시래기"
     assert data["messages"] == [
         {
             "offset_ms": 1200,
@@ -96,3 +99,35 @@ async def test_no_replay_before_the_show_ends(client: AppClient) -> None:
     show = await make_show(client.app, store)
     assert (await client.get(f"/shows/{show.id}/recording.webm")).status == 404
     assert 'data-testid="replay-video"' not in await (await client.get(f"/shows/{show.id}")).text()
+
+
+async def test_timeline_lists_each_pin_once_and_tracks_what_was_on_screen(
+    client: AppClient,
+) -> None:
+    _, store = await make_merchant(client.app)
+    show = await make_show(client.app, store, title="두 번 고정")
+    async with client.app[keys.sessionmaker].begin() as session:
+        await shows.system_transition(session, show.id, "start")
+        for offset, kind, payload in [
+            (2_000, "product:pinned", {"product": {"id": 1, "name": "도마"}}),
+            (2_000, "product:pinned", {"product": {"id": 1, "name": "도마"}}),  # twice
+            (9_000, "product:pinned", {"product": {"id": 1, "name": "도마"}}),  # re-tapped
+            (23_000, "product:pinned", {"product": {"id": 2, "name": "수저"}}),
+            (40_000, "product:unpinned", {}),
+            (50_000, "product:pinned", {"product": {"id": 1, "name": "도마"}}),
+            (60_000, "sale:started", {"sale": {"product_id": 1}}),  # later: its own line
+        ]:
+            session.add(ShowEvent(show_id=show.id, kind=kind, offset_ms=offset, payload=payload))
+        await shows.system_transition(session, show.id, "end")
+    page = await (await client.get(f"/shows/{show.id}")).text()
+    data = json.loads(page.split('id="replay-data">')[1].split("</script>")[0])
+    listed = [(m["offset_ms"], m["kind"], m["label"]) for m in data["moments"]]
+    assert listed == [
+        (2_000, "product:pinned", "도마"),
+        (23_000, "product:pinned", "수저"),
+        (50_000, "product:pinned", "도마"),
+        (60_000, "sale:started", "도마"),
+    ]
+    assert page.count('data-testid="seek"') == 4
+    track = [(p["offset_ms"], p["product_id"]) for p in data["pins"]]
+    assert (23_000, 2) in track and (40_000, None) in track
