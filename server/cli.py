@@ -89,12 +89,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     op.add_argument("--name", default="Operator")
     args = parser.parse_args(argv)
 
-    logs.configure()
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    logs.configure(settings.log_level, settings.library_log_level)
     try:
         if args.command == "serve":
             asyncio.run(_serve(settings))

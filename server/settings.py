@@ -54,6 +54,7 @@ T = TypeVar("T")
 
 DEV_SECRET = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - refused outside development
 ENVIRONMENTS = ("development", "test", "production")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOCALSTRIPE_PORT = 8420
 _SETTING = "setting"
 
@@ -223,6 +224,15 @@ class Settings:
         TEXT,
         "jangteo:chat:",
         "prefix of chat's Redis keys and channel (several deployments can share a Redis)",
+    )
+    log_level: str = setting(
+        "LOG_LEVEL", choice(*LOG_LEVELS), "INFO", "level of the server's own log lines"
+    )
+    library_log_level: str = setting(
+        "LIBRARY_LOG_LEVEL",
+        choice(*LOG_LEVELS),
+        "WARNING",
+        "level of the libraries' log lines (aioice, aiortc, alembic, stripe, aiohttp…)",
     )
     chat_batch_ms: int = setting(
         "CHAT_BATCH_MS",
