@@ -53,11 +53,11 @@ function startChat(panel) {
   socket.on(ChatEvent.MESSAGE_DELETED, ({ id }) => {
     byId.get(id)?.remove();
     byId.delete(id);
-    panel.querySelector(`.chat-questions [data-id="${CSS.escape(id)}"]`)?.remove();
+    dropQuestion(id);
   });
   socket.on(ChatEvent.QUESTION_ANSWERED, ({ id }) => {
     byId.get(id)?.classList.add("answered");
-    panel.querySelector(`.chat-questions [data-id="${CSS.escape(id)}"]`)?.remove();
+    dropQuestion(id);
   });
   socket.on(ChatEvent.QUESTIONS, ({ questions }) => renderQuestions(questions));
   socket.on(ChatEvent.VIEWERS, ({ count }) => setCount("chat-viewers", count));
@@ -190,12 +190,6 @@ function startChat(panel) {
     const list = $(".chat-questions");
     if (!list) return;
     list.replaceChildren();
-    if (!questions.length) {
-      const empty = document.createElement("li");
-      empty.className = "muted";
-      empty.textContent = t.no_questions;
-      list.append(empty);
-    }
     for (const q of questions) {
       const item = document.createElement("li");
       item.dataset.id = q.id;
@@ -212,6 +206,21 @@ function startChat(panel) {
       item.append(author, text, answer);
       list.append(item);
     }
+    showQuestionsOrNone();
+  }
+
+  function dropQuestion(id) {
+    panel.querySelector(`.chat-questions [data-id="${CSS.escape(id)}"]`)?.remove();
+    showQuestionsOrNone();
+  }
+
+  // The empty state is a sentence beside the list, not item "1." of it.
+  function showQuestionsOrNone() {
+    const list = $(".chat-questions");
+    const empty = $(".chat-questions-empty");
+    if (!list || !empty) return;
+    list.hidden = !list.children.length;
+    empty.hidden = list.children.length > 0;
   }
 
   function showRoom(state) {
