@@ -270,6 +270,7 @@ async def _checkout(app: web.Application) -> AsyncIterator[None]:
         app[keys.payment_gateway],
         app[keys.live_events],
         app[keys.checkout_config],
+        store_publisher=app[keys.chat_hub],
     )
     app[keys.checkout] = checkout
     try:
