@@ -165,24 +165,38 @@ function startChat(panel) {
     byId.set(m.id, item);
   }
 
+  // One "⋯" per line; its actions open below it as real buttons (a row of tiny links
+  // on every line was hard to hit on a phone and crowded the chat).
   function moderationTools(m) {
-    const tools = document.createElement("span");
+    const tools = document.createElement("details");
     tools.className = "chat-tools";
-    const add = (label, event, extra) => {
+    const toggle = document.createElement("summary");
+    toggle.textContent = "⋯";
+    toggle.title = t.moderate;
+    toggle.setAttribute("aria-label", `${t.moderate}: ${m.author}`);
+    toggle.setAttribute("data-testid", "chat-tools-toggle");
+    const menu = document.createElement("div");
+    menu.className = "chat-menu";
+    const add = (label, event, extra, danger = false) => {
       const button = document.createElement("button");
       button.type = "button";
-      button.className = "link";
+      if (danger) button.className = "danger";
       button.textContent = label;
-      button.addEventListener("click", () => socket.emit(event, { show_id: showId, ...extra }));
-      tools.append(button);
+      button.setAttribute("data-testid", "chat-action");
+      button.addEventListener("click", () => {
+        socket.emit(event, { show_id: showId, ...extra });
+        tools.open = false;
+      });
+      menu.append(button);
     };
     add(t.delete, ChatCommand.DELETE_MESSAGE, { message_id: m.id });
     if (m.badge === "shopper") {
       add(t.timeout, ChatCommand.TIMEOUT_USER, { user_id: m.user_id, minutes: 5 });
-      add(t.ban, ChatCommand.BAN_USER, { user_id: m.user_id });
-      if (me.is_operator) add(t.ban_platform, ChatCommand.BAN_USER, { user_id: m.user_id, platform: true });
+      add(t.ban, ChatCommand.BAN_USER, { user_id: m.user_id }, true);
+      if (me.is_operator) add(t.ban_platform, ChatCommand.BAN_USER, { user_id: m.user_id, platform: true }, true);
       if (studio) add(t.appoint, ChatCommand.APPOINT_MODERATOR, { user_id: m.user_id });
     }
+    tools.append(toggle, menu);
     return tools;
   }
 
