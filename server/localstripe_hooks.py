@@ -22,16 +22,19 @@ parent quotes that line.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import pickle
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+
+PARENT_CHECK_SECONDS = 1.0
 
 
 class LocalstripeHooksBroken(RuntimeError):
@@ -96,6 +99,23 @@ def _write_atomically(data: dict[str, Any], path: Path) -> None:
     os.replace(partial, path)
 
 
+async def _exit_with_parent(app: web.Application) -> AsyncIterator[None]:
+    """Stop when the server that started us is gone (killed, not shut down): an orphan
+    would hold the port and the data file until someone found it."""
+    parent = os.getppid()
+
+    async def watch() -> None:
+        # Polled: no event tells a process that its parent died.
+        while os.getppid() == parent:  # noqa: ASYNC110
+            await asyncio.sleep(PARENT_CHECK_SECONDS)
+        logging.getLogger("jangteo.localstripe").warning("the server is gone; stopping")
+        os._exit(0)  # every write is atomic, so nothing is left half-written
+
+    task = asyncio.create_task(watch())
+    yield
+    task.cancel()
+
+
 def serve(host: str, port: int, data_file: Path) -> None:
     """Run localstripe on host:port with its objects kept in `data_file`."""
     from localstripe import resources, server
@@ -104,6 +124,7 @@ def serve(host: str, port: int, data_file: Path) -> None:
     store.update(read_data(data_file))
     # An instance attribute wins over the method: every change now lands in our file.
     store.dump_to_disk = lambda: _write_atomically(store, data_file)
+    server.app.cleanup_ctx.append(_exit_with_parent)
     web.run_app(server.app, host=host, port=port, access_log=logging.getLogger("aiohttp.access"))
 
 

@@ -169,3 +169,41 @@ def test_serve_with_a_taken_port_says_so_without_a_traceback(
     assert done.returncode == 1
     assert f"LOCALSTRIPE_PORT {busy_port} is already in use" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as status:
+            return "\nState:\tZ" not in status.read()  # a zombie has exited
+    except FileNotFoundError:
+        return False
+
+
+async def test_it_stops_when_the_server_that_started_it_is_killed(tmp_path: Path) -> None:
+    """`kill -9` of the server must not leave localstripe holding the port and the file."""
+    port = free_port()
+    launcher = (
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-m', 'server.localstripe_hooks',"
+        f" '--port', '{port}', '--data-file', r'{tmp_path / 'localstripe.pickle'}'],"
+        " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", launcher, stdout=asyncio.subprocess.PIPE
+    )
+    assert server.stdout is not None
+    child = int((await server.stdout.readline()).decode())
+    try:
+        await wait_until_up(f"http://127.0.0.1:{port}")
+        server.kill()
+        await server.wait()
+        for _ in range(300):  # it checks every second; allow a loaded machine 30 s
+            if not _running(child):
+                break
+            await asyncio.sleep(0.1)
+        assert not _running(child)
+    finally:
+        if _running(child):
+            os.kill(child, 9)
