@@ -23,6 +23,7 @@ from server.settings_casts import (
     BOOLEAN,
     DATABASE_URL,
     ICE_SERVER_LIST,
+    LOG_LEVEL,
     PATH,
     SECRET,
     SMTP_URL,
@@ -54,7 +55,6 @@ T = TypeVar("T")
 
 DEV_SECRET = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - refused outside development
 ENVIRONMENTS = ("development", "test", "production")
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOCALSTRIPE_PORT = 8420
 _SETTING = "setting"
 
@@ -225,12 +225,10 @@ class Settings:
         "jangteo:chat:",
         "prefix of chat's Redis keys and channel (several deployments can share a Redis)",
     )
-    log_level: str = setting(
-        "LOG_LEVEL", choice(*LOG_LEVELS), "INFO", "level of the server's own log lines"
-    )
+    log_level: str = setting("LOG_LEVEL", LOG_LEVEL, "INFO", "level of the server's own log lines")
     library_log_level: str = setting(
         "LIBRARY_LOG_LEVEL",
-        choice(*LOG_LEVELS),
+        LOG_LEVEL,
         "WARNING",
         "level of the libraries' log lines (aioice, aiortc, alembic, stripe, aiohttp…)",
     )

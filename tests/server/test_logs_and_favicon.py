@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from server import logs
+from server.settings import Settings, SettingsError
 from tests.helpers import AppClient
 
 
@@ -78,3 +79,11 @@ async def test_pages_link_a_favicon_and_favicon_ico_is_served(client: AppClient)
     assert asked.status == 200
     assert asked.headers["Content-Type"] == "image/svg+xml"
     assert (await asked.read()).startswith(b"<svg")
+
+
+def test_log_levels_are_read_in_any_case_and_a_wrong_one_is_named() -> None:
+    settings = Settings.from_mapping({"LOG_LEVEL": "debug", "LIBRARY_LOG_LEVEL": "Info"})
+    assert (settings.log_level, settings.library_log_level) == ("DEBUG", "INFO")
+    assert Settings.from_mapping({}).library_log_level == "WARNING"
+    with pytest.raises(SettingsError, match="LIBRARY_LOG_LEVEL must be one of DEBUG, INFO"):
+        Settings.from_mapping({"LIBRARY_LOG_LEVEL": "loud"})
