@@ -14,6 +14,7 @@ from tests.e2e.test_chat_live import sign_in
 from tests.helpers import make_merchant, make_show, make_user
 
 pytestmark = pytest.mark.e2e
+WAIT_MS = 15_000  # for what another page, the socket or WebRTC brings: the machine is shared
 
 LONG_DEVICE_NAMES = """
 const enumerate = navigator.mediaDevices.enumerateDevices.bind(navigator.mediaDevices);
@@ -72,11 +73,11 @@ async def test_no_open_question_is_a_sentence_not_item_one_of_a_list(
         await sign_in(asker, live_server, shopper)
         await _ask(asker, live_server, show.id, "인절미 남았어요?")
         questions = page.get_by_test_id("chat-questions")
-        await expect(questions.locator("li")).to_have_count(1)
+        await expect(questions.locator("li")).to_have_count(1, timeout=WAIT_MS)
         await expect(questions).to_contain_text("인절미 남았어요?")
         await expect(empty).to_be_hidden()
         await page.get_by_test_id("mark-answered").click()
-        await expect(empty).to_be_visible()
+        await expect(empty).to_be_visible(timeout=WAIT_MS)
         await expect(questions).to_be_hidden()
     finally:
         await asker_context.close()
@@ -110,8 +111,8 @@ async def test_the_studio_badge_follows_the_show_live_and_ended_without_a_reload
     await expect(page.get_by_test_id("camera")).not_to_be_empty()
 
     await page.get_by_test_id("go-live").click()
-    await expect(page.get_by_test_id("on-air")).to_be_visible()
-    await expect(badge).to_have_text("라이브")
+    await expect(page.get_by_test_id("on-air")).to_be_visible(timeout=WAIT_MS)
+    await expect(badge).to_have_text("라이브", timeout=WAIT_MS)
     await expect(badge).to_have_class("badge state-live")
     # Live: "go live" is off, and looks it.
     go_live = page.get_by_test_id("go-live")
@@ -119,7 +120,7 @@ async def test_the_studio_badge_follows_the_show_live_and_ended_without_a_reload
     assert float(await go_live.evaluate("b => getComputedStyle(b).opacity")) < 0.7
 
     await page.get_by_test_id("end-show").click()
-    await expect(badge).to_have_text("종료")
+    await expect(badge).to_have_text("종료", timeout=WAIT_MS)
     await expect(go_live).to_be_disabled()
 
 
@@ -135,17 +136,18 @@ async def test_a_show_ended_elsewhere_updates_the_open_studio(
     await page.goto(f"{live_server.url}/studio/shows/{show.id}")
     badge = page.get_by_test_id("show-state")
     await expect(badge).to_have_text("예정")
-    await expect(page.get_by_test_id("chat-viewers")).to_have_text("0")  # socket joined
+    # The page's socket has joined the show's room.
+    await expect(page.get_by_test_id("chat-viewers")).to_have_text("0", timeout=WAIT_MS)
 
     await _start(live_server, show.id)
     await _announce(live_server, show.id)
-    await expect(badge).to_have_text("라이브")
-    await expect(page.get_by_test_id("end-show")).to_be_visible()
+    await expect(badge).to_have_text("라이브", timeout=WAIT_MS)
+    await expect(page.get_by_test_id("end-show")).to_be_visible(timeout=WAIT_MS)
 
     async with live_server.app[keys.sessionmaker].begin() as session:
         await shows.system_transition(session, show.id, "end")
     await _announce(live_server, show.id)
-    await expect(badge).to_have_text("종료")
+    await expect(badge).to_have_text("종료", timeout=WAIT_MS)
     await expect(page.get_by_test_id("end-show")).to_be_hidden()
     await expect(page.get_by_test_id("go-live")).to_be_disabled()
     await expect(page.get_by_test_id("studio-status")).to_have_text("방송이 끝났어요.")
@@ -201,13 +203,14 @@ async def test_studio_controls_fit_and_look_like_controls(
         await asker.get_by_test_id("chat-input").fill("배송은 언제 와요?")
         await asker.get_by_test_id("chat-send").click()
         line = studio.get_by_test_id("chat-line").filter(has_text="배송은 언제 와요?")
-        await expect(line).to_be_visible()
+        await expect(line).to_be_visible(timeout=WAIT_MS)
         actions = line.get_by_test_id("chat-action")
         await expect(actions.first).to_be_hidden()
         toggle = line.get_by_test_id("chat-tools-toggle")
         await expect(toggle).to_be_visible()
         await toggle.click()
-        await expect(actions).to_have_count(4)  # delete, time out, ban, make moderator
+        # Delete, time out, ban, make moderator.
+        await expect(actions).to_have_count(4, timeout=WAIT_MS)
         for i in range(await actions.count()):
             action = actions.nth(i)
             await expect(action).to_be_visible()
@@ -218,8 +221,8 @@ async def test_studio_controls_fit_and_look_like_controls(
             assert decoration == "none"
         await studio.screenshot(path=f"/tmp/shots/studio-{width}.png", full_page=True)
         await actions.filter(has_text="삭제").click()
-        await expect(line).to_have_count(0)
-        await expect(asker.get_by_text("배송은 언제 와요?")).to_have_count(0)
+        await expect(line).to_have_count(0, timeout=WAIT_MS)
+        await expect(asker.get_by_text("배송은 언제 와요?")).to_have_count(0, timeout=WAIT_MS)
     finally:
         await asker_context.close()
         await context.close()
