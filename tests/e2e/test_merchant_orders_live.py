@@ -95,3 +95,10 @@ async def test_an_order_paid_while_the_orders_page_is_open_appears_at_once(
     await page.screenshot(path="/tmp/shots/merchant-orders-live.png", full_page=True)
     await page.reload()
     await expect(rows).to_have_count(2)
+
+    # The console's feed of the live show hears the store's orders on the same room.
+    await page.goto(f"{live_server.url}/merchant")
+    feed = page.get_by_test_id(f"console-feed-{show.id}")
+    await expect(feed).to_contain_text("주문 2건", timeout=WAIT_MS)
+    await _buy(live_server, localstripe_url, shopper, show.id, product.id)
+    await expect(feed).to_contain_text("주문 3건", timeout=WAIT_MS)
