@@ -8,9 +8,11 @@ import asyncio
 import contextlib
 import datetime as dt
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -201,10 +203,20 @@ def spawn(args: list[str], env: dict[str, str], log: str = "") -> subprocess.Pop
 
 @contextlib.asynccontextmanager
 async def localstripe() -> AsyncIterator[str]:
-    """A localstripe for the run, on a free port; yields its URL."""
+    """A localstripe for the run, on a free port of the loopback, its data in a folder of
+    its own (the launcher `make run` uses); yields its URL."""
     port = free_port()
+    data = Path(tempfile.mkdtemp(prefix="bench-localstripe-"))
     process = spawn(
-        [sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
+        [
+            sys.executable,
+            "-m",
+            "server.localstripe_hooks",
+            "--port",
+            str(port),
+            "--data-file",
+            str(data / "localstripe.pickle"),
+        ],
         dict(os.environ),
     )
     try:
@@ -213,6 +225,7 @@ async def localstripe() -> AsyncIterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def psql(sql: str) -> None:

@@ -10,12 +10,13 @@ from aiohttp import web
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chat.audit_words import describe
 from chat.models import ChatRestriction, ModerationAction
 from server import keys
 from server.accounts.models import Role, Store, User
 from server.db import utcnow
 from server.errors import N_, NotFound
-from server.http import redirect, render, require_user
+from server.http import redirect, render, require_user, translations
 from server.shows import service as shows
 from server.shows.models import ShowState
 
@@ -115,8 +116,16 @@ async def dashboard(request: web.Request) -> web.Response:
         live = await shows.shows_in_state(session, ShowState.LIVE, limit=50)
         audit = await recent_actions(session)
         restrictions = await restrictions_in_force(session)
+    gettext = translations(request).gettext
+    sentences = [describe(a.action, a.target, a.detail, gettext) for a in audit]
     return render(
-        request, "chat/dashboard.html", {"live": live, "audit": audit, "restrictions": restrictions}
+        request,
+        "chat/dashboard.html",
+        {
+            "live": live,
+            "audit": list(zip(audit, sentences, strict=True)),
+            "restrictions": restrictions,
+        },
     )
 
 

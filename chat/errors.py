@@ -40,6 +40,11 @@ class NotModerator(Forbidden):
     code = "not_moderator"
 
 
+class NotStoreStaff(Forbidden):
+    template = N_("Only the store's merchant and operators can follow its orders.")
+    code = "not_store_staff"
+
+
 class OperatorsOnly(Forbidden):
     template = N_("Only operators can do this.")
     code = "operators_only"

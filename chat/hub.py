@@ -10,7 +10,8 @@
   claim and a compare-and-swap on the last value sent keep those limits true across
   processes, not per process.
 - It is also the app's EventPublisher: checkout and streaming reach a show's viewers
-  through `publish` without knowing about Socket.IO.
+  through `publish` without knowing about Socket.IO; and its StorePublisher: checkout
+  reaches a store's staff (the orders page) through `publish_to_store`.
 """
 
 from __future__ import annotations
@@ -57,6 +58,11 @@ def user_room(user_id: int) -> str:
     return f"user:{user_id}"
 
 
+def store_room(store_id: int) -> str:
+    """The store's staff room: its merchant and operators who asked, never shoppers."""
+    return f"store:{store_id}:staff"
+
+
 class ChatHub:
     def __init__(
         self,
@@ -88,6 +94,11 @@ class ChatHub:
 
     async def publish(self, show_id: int, event: str, payload: dict[str, Any]) -> None:
         await self.sio.emit(event, payload, room=room_name(show_id))
+
+    # --- StorePublisher ---------------------------------------------------------------
+
+    async def publish_to_store(self, store_id: int, event: str, payload: dict[str, Any]) -> None:
+        await self.sio.emit(event, payload, room=store_room(store_id))
 
     # --- messages, batched ------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from chat import errors, payloads
 from chat import service as chat
 from chat.cache import RoomContext
-from chat.hub import ChatHub, room_name, user_room
+from chat.hub import ChatHub, room_name, store_room, user_room
 from chat.models import ChatRoom
 from chat.socketio_hooks import UNKNOWN_EVENT
 from server.accounts.models import Role, User
@@ -68,6 +68,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # python-so
             ChatCommand.SET_NOTICE: self.on_set_notice,
             ChatCommand.ADD_BANNED_WORD: self.on_add_banned_word,
             ChatCommand.APPOINT_MODERATOR: self.on_appoint_moderator,
+            ChatCommand.FOLLOW_STORE: self.on_follow_store,
         }
 
     # --- dispatch -----------------------------------------------------------------------
@@ -203,6 +204,21 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # python-so
         )
         if restriction is not None:
             await self.refuse(sid, chat.restriction_error(restriction), ChatCommand.JOIN)
+
+    async def on_follow_store(self, sid: str, data: Any = None) -> None:
+        """Join the store's staff room (orders as they are paid: names, addresses).
+        Checked against the account as it is now, not as it was at connect time."""
+        store_id = payloads.read(data, {"store_id": int})["store_id"]
+        session = await self.get_session(sid)
+        chatter: chat.Chatter | None = session["chatter"]
+        if chatter is None:
+            raise errors.NotStoreStaff()
+        async with self.sessionmaker() as db:
+            user = await db.get(User, chatter.user_id)
+        if not chat.can_follow_store(user, store_id):
+            raise errors.NotStoreStaff()
+        await self.enter_room(sid, store_room(store_id))
+        await self.emit(ChatEvent.STORE_FOLLOWED, {"store_id": store_id}, to=sid)
 
     async def on_heart(self, sid: str, data: Any = None) -> None:
         show_id = payloads.read(data, {"show_id": int})["show_id"]

@@ -127,6 +127,13 @@ async def is_appointed(session: AsyncSession, user_id: int, store_id: int) -> bo
     return found is not None
 
 
+def can_follow_store(user: User | None, store_id: int) -> bool:
+    """The store's own merchant and operators; nobody suspended, nobody else."""
+    if user is None or not user.is_active:
+        return False
+    return user.role is Role.OPERATOR or (user.role is Role.MERCHANT and user.store_id == store_id)
+
+
 async def can_moderate(session: AsyncSession, chatter: Chatter | None, show: Show) -> bool:
     if chatter is None:
         return False

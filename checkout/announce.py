@@ -15,12 +15,13 @@ from checkout.models import FlashSale, Order, Product
 from checkout.soldout import SoldOutMemo
 from checkout.stock import StockNews
 from server.db import utcnow
-from server.events import EventPublisher, LiveEvent
+from server.events import EventPublisher, LiveEvent, StorePublisher
 
 
 class Announcer:
-    def __init__(self, bus: EventPublisher, sold_out: SoldOutMemo) -> None:
+    def __init__(self, bus: EventPublisher, store: StorePublisher, sold_out: SoldOutMemo) -> None:
         self._bus = bus
+        self._store = store
         self._sold_out = sold_out
 
     async def publish(self, show_id: int | None, event: LiveEvent, payload: dict[str, Any]) -> None:
@@ -49,8 +50,16 @@ class Announcer:
                 )
 
     async def paid(self, order: Order, buyer_name: str) -> None:
-        """A sale: the units were taken when the order was placed, so no stock news."""
-        await self.publish(order.show_id, LiveEvent.ORDER_PAID, live.feed_json(order, buyer_name))
+        """A sale: the units were taken when the order was placed, so no stock news. The
+        show's room hears it (the studio's feed), and so does the store's staff room
+        (its orders page), whether or not the order came from a show."""
+        feed = live.feed_json(order, buyer_name)
+        await self.publish(order.show_id, LiveEvent.ORDER_PAID, feed)
+        await self._store.publish_to_store(
+            order.store_id,
+            LiveEvent.ORDER_PAID,
+            {"server_time": utcnow().isoformat(), "show_id": order.show_id, **feed},
+        )
 
     async def pinned(self, show_id: int, product: Product | None, sale: FlashSale | None) -> None:
         await self.publish(

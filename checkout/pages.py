@@ -221,6 +221,18 @@ async def merchant_orders(request: web.Request) -> web.Response:
     )
 
 
+@routes.get("/merchant/orders/{order_id:\\d+}/row", name="merchant_order_row")
+async def merchant_order_row(request: web.Request) -> web.Response:
+    """One row of the orders table, for the page that just heard the order was paid (its
+    socket carries only the order's number; names and addresses come with the page's
+    own sign-in and the same checks as the table)."""
+    user = require_user(request, Role.MERCHANT, Role.OPERATOR)
+    order = await request.app[keys.checkout].order_of_store(
+        user, int(request.match_info["order_id"])
+    )
+    return render(request, "checkout/_order_row.html", {"o": order})
+
+
 def _cell(value: object) -> str:
     text = str(value)
     # A spreadsheet runs cells that start like a formula; a quote keeps them text.

@@ -1,7 +1,8 @@
 """`Checkout`: the one entry point of the checkout domain, free of the web layer.
 
 Made at start-up by the app factory (`server/app.py`, `_checkout`) from the
-sessionmaker, the payment gateway, the live-event publisher and `CheckoutConfig`; views
+sessionmaker, the payment gateway, the live-event publisher, `CheckoutConfig` and the
+store publisher (chat's hub: the orders page hears paid orders); views
 parse a request, call one method and render what it returns. Other domains (the crew's
 cue sheet) pin products and start flash sales through the same methods.
 
@@ -36,7 +37,7 @@ from checkout.shelf import SaleInput, Shelf, ShelfState
 from checkout.soldout import SoldOutMemo
 from checkout.sweeping import Reconciled, Sweeper
 from server.accounts.models import Store, User
-from server.events import EventPublisher
+from server.events import EventPublisher, NoStorePublisher, StorePublisher
 from server.shows.models import Show
 
 
@@ -47,13 +48,14 @@ class Checkout:
         gateway: PaymentGateway,
         publisher: EventPublisher,
         config: CheckoutConfig,
+        store_publisher: StorePublisher | None = None,
     ) -> None:
         self._db = sessionmaker
         self._config = config
         # A short memory of what just sold out: the crowd still tapping "buy" after the
         # last unit is answered without a database round trip.
         self._sold_out = SoldOutMemo()
-        announcer = Announcer(publisher, self._sold_out)
+        announcer = Announcer(publisher, store_publisher or NoStorePublisher(), self._sold_out)
         settlement = Settlement(sessionmaker, gateway, announcer)
         self._announce = announcer
         self._desk = Desk(sessionmaker)

@@ -92,6 +92,7 @@ from streaming.turn import IceServers
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
+FAVICON = ROOT / "static" / "favicon.svg"
 log = logging.getLogger("jangteo.app")
 
 
@@ -144,6 +145,8 @@ def _add_routes(app: web.Application) -> None:
     env.filters.update(market_views.TEMPLATE_FILTERS)
     env.globals.update(market_views.TEMPLATE_GLOBALS)
     app.router.add_static("/static/", ROOT / "static", name="static")
+    # Browsers ask for /favicon.ico whatever the page links: answer it rather than 404.
+    app.router.add_get("/favicon.ico", _favicon, name="favicon")
     app.router.add_static("/media/", media_root(app[keys.settings].data_dir), name="media")
     for table in (
         account_views.routes,
@@ -170,6 +173,13 @@ def _add_routes(app: web.Application) -> None:
         insight_exports.routes,
     ):
         app.router.add_routes(table)
+
+
+async def _favicon(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(
+        FAVICON,
+        headers={"Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=86400"},
+    )
 
 
 # --- resources, in order of dependence ------------------------------------------------------
@@ -270,6 +280,7 @@ async def _checkout(app: web.Application) -> AsyncIterator[None]:
         app[keys.payment_gateway],
         app[keys.live_events],
         app[keys.checkout_config],
+        store_publisher=app[keys.chat_hub],
     )
     app[keys.checkout] = checkout
     try:

@@ -18,7 +18,7 @@ from server.app import create_app
 from server.db import make_engine, make_sessionmaker
 from server.demo import DEMO_LOGINS, DEMO_PASSWORD, seed
 from server.errors import DomainError
-from server.localstripe_process import run_localstripe
+from server.localstripe_process import LocalstripeFailed, run_localstripe
 from server.migrate import upgrade
 from server.settings import Settings, SettingsError
 
@@ -89,12 +89,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     op.add_argument("--name", default="Operator")
     args = parser.parse_args(argv)
 
-    logs.configure()
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    logs.configure(settings.log_level, settings.library_log_level)
     try:
         if args.command == "serve":
             asyncio.run(_serve(settings))
@@ -109,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_create_operator(settings, args.email, args.name, password))
             print(f"operator {args.email} created")
     except DomainError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except LocalstripeFailed as exc:
+        # The cause in one line, not a traceback: it is the machine, not our code.
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

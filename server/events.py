@@ -63,6 +63,8 @@ class ChatCommand(StrEnum):
     SET_NOTICE = "room:set_notice"
     ADD_BANNED_WORD = "banned_word:add"
     APPOINT_MODERATOR = "moderator:appoint"
+    # The merchant's orders page and console: hear the store's orders as they are paid.
+    FOLLOW_STORE = "store:follow"
 
 
 class ChatEvent(StrEnum):
@@ -78,11 +80,19 @@ class ChatEvent(StrEnum):
     ROOM_STATE = "room:state"
     ERROR = "chat:error"
     DONE = "moderation:done"  # a moderation action succeeded (to the moderator only)
+    STORE_FOLLOWED = "store:followed"  # the socket is now in the store's staff room
 
 
 class EventPublisher(Protocol):
     async def publish(self, show_id: int, event: LiveEvent, payload: dict[str, Any]) -> None:
         """Send `event` with `payload` to everyone watching `show_id`."""
+
+
+class StorePublisher(Protocol):
+    async def publish_to_store(
+        self, store_id: int, event: LiveEvent, payload: dict[str, Any]
+    ) -> None:
+        """Send `event` to the store's staff (its merchant, operators), never to shoppers."""
 
 
 class RecordingPublisher:
@@ -93,6 +103,15 @@ class RecordingPublisher:
 
     async def publish(self, show_id: int, event: LiveEvent, payload: dict[str, Any]) -> None:
         self.published.append((show_id, event, payload))
+
+
+class NoStorePublisher:
+    """Where no live channel is wired (CLI, unit tests): store events go nowhere."""
+
+    async def publish_to_store(
+        self, store_id: int, event: LiveEvent, payload: dict[str, Any]
+    ) -> None:
+        return None
 
 
 class LiveEventBus:

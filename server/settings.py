@@ -23,6 +23,7 @@ from server.settings_casts import (
     BOOLEAN,
     DATABASE_URL,
     ICE_SERVER_LIST,
+    LOG_LEVEL,
     PATH,
     SECRET,
     SMTP_URL,
@@ -103,10 +104,6 @@ def _database_in_data_dir(values: Mapping[str, Any]) -> str:
 
 def _url_of_port(values: Mapping[str, Any]) -> str:
     return f"http://127.0.0.1:{values['port']}"
-
-
-def _localstripe_without_keys(values: Mapping[str, Any]) -> str:
-    return "" if values["stripe_secret_key"] else f"http://127.0.0.1:{values['localstripe_port']}"
 
 
 @dataclass(frozen=True)
@@ -194,18 +191,19 @@ class Settings:
     )
     localstripe_port: int = setting(
         "LOCALSTRIPE_PORT",
-        whole_number(1, 65535),
-        LOCALSTRIPE_PORT,
-        "port of the localstripe sandbox started beside the server",
+        whole_number(0, 65535),
+        0,
+        "port of the localstripe sandbox started beside the server (on 127.0.0.1 only, "
+        "its data in `DATA_DIR`); 0: 8420 if free, else any free port",
+        default_doc="`0`",
     )
     stripe_api_base: str = setting(
         "STRIPE_API_BASE",
         WEB_URL,
         "",
-        "where the Stripe SDK and the pages' Stripe.js point; empty: Stripe itself",
-        derive=_localstripe_without_keys,
-        default_doc="`http://127.0.0.1:` and `LOCALSTRIPE_PORT` without "
-        "`STRIPE_SECRET_KEY`, else empty",
+        "where the Stripe SDK and the pages' Stripe.js point: with `STRIPE_SECRET_KEY`, "
+        "empty is Stripe itself; without, empty starts localstripe beside the server "
+        "and a URL uses a localstripe you run yourself (none is started)",
     )
     ice_servers: tuple[dict[str, Any], ...] = setting(
         "ICE_SERVERS",
@@ -259,6 +257,13 @@ class Settings:
         TEXT,
         "jangteo:chat:",
         "prefix of chat's Redis keys and channel (several deployments can share a Redis)",
+    )
+    log_level: str = setting("LOG_LEVEL", LOG_LEVEL, "INFO", "level of the server's own log lines")
+    library_log_level: str = setting(
+        "LIBRARY_LOG_LEVEL",
+        LOG_LEVEL,
+        "WARNING",
+        "level of the libraries' log lines (aioice, aiortc, alembic, stripe, aiohttp…)",
     )
     chat_batch_ms: int = setting(
         "CHAT_BATCH_MS",

@@ -96,6 +96,17 @@ def choice(*options: str) -> Cast[str]:
     return Cast(f"one of {', '.join(options)}", parse)
 
 
+def _log_level(raw: str) -> str:
+    if raw.upper() not in LOG_LEVEL_NAMES:
+        raise ValueError(raw)
+    return raw.upper()
+
+
+LOG_LEVEL_NAMES = ("DEBUG", "INFO", "WARNING", "ERROR")
+# A logging level's name, in any case (`info` is `INFO`).
+LOG_LEVEL = Cast(f"one of {', '.join(LOG_LEVEL_NAMES)}", _log_level)
+
+
 def whole_number(low: int, high: int | None = None) -> Cast[int]:
     def parse(raw: str) -> int:
         value = int(raw)

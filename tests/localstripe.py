@@ -48,10 +48,21 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def localstripe_url() -> Iterator[str]:
+def localstripe_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    # The same launcher as `make run`: loopback only, its data in a folder of its own
+    # (localstripe's own default is one /tmp file for every checkout on the machine).
     port = free_port()
+    data_file = tmp_path_factory.mktemp("localstripe") / "localstripe.pickle"
     process = subprocess.Popen(
-        [sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
+        [
+            sys.executable,
+            "-m",
+            "server.localstripe_hooks",
+            "--port",
+            str(port),
+            "--data-file",
+            str(data_file),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

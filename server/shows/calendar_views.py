@@ -48,7 +48,7 @@ def calendar_days(view: str, anchor: dt.date) -> list[dt.date]:
 def _by_day(shows: list[Show]) -> dict[dt.date, list[Show]]:
     days: dict[dt.date, list[Show]] = {}
     for show in shows:
-        days.setdefault(show.scheduled_start.astimezone(SEOUL).date(), []).append(show)
+        days.setdefault(show.effective_start.astimezone(SEOUL).date(), []).append(show)
     return days
 
 

@@ -93,6 +93,12 @@ class Show(Base):
         return self.approval is Approval.APPROVED
 
     @property
+    def effective_start(self) -> dt.datetime:
+        """When the show went live if it has (early or late), else when it is planned to:
+        what a "start" column and a calendar day mean to the people reading them."""
+        return self.started_at or self.scheduled_start
+
+    @property
     def scheduled_end(self) -> dt.datetime:
         return self.scheduled_start + dt.timedelta(minutes=self.duration_minutes)
 

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -264,10 +264,13 @@ async def shows_between(
     creator_id: int | None = None,
     public_only: bool = False,
 ) -> list[Show]:
+    """Shows that start in [start, end): went live then, or are planned to and have not
+    gone live yet (a show that went live on another day is on that day)."""
+    started = func.coalesce(Show.started_at, Show.scheduled_start)
     query = (
         select(Show)
-        .where(Show.scheduled_start >= start, Show.scheduled_start < end)
-        .order_by(Show.scheduled_start)
+        .where(started >= start, started < end)
+        .order_by(started)
         .options(selectinload(Show.store), selectinload(Show.creators))
     )
     if store_id is not None:

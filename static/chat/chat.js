@@ -53,11 +53,11 @@ function startChat(panel) {
   socket.on(ChatEvent.MESSAGE_DELETED, ({ id }) => {
     byId.get(id)?.remove();
     byId.delete(id);
-    panel.querySelector(`.chat-questions [data-id="${CSS.escape(id)}"]`)?.remove();
+    dropQuestion(id);
   });
   socket.on(ChatEvent.QUESTION_ANSWERED, ({ id }) => {
     byId.get(id)?.classList.add("answered");
-    panel.querySelector(`.chat-questions [data-id="${CSS.escape(id)}"]`)?.remove();
+    dropQuestion(id);
   });
   socket.on(ChatEvent.QUESTIONS, ({ questions }) => renderQuestions(questions));
   socket.on(ChatEvent.VIEWERS, ({ count }) => setCount("chat-viewers", count));
@@ -165,24 +165,38 @@ function startChat(panel) {
     byId.set(m.id, item);
   }
 
+  // One "⋯" per line; its actions open below it as real buttons (a row of tiny links
+  // on every line was hard to hit on a phone and crowded the chat).
   function moderationTools(m) {
-    const tools = document.createElement("span");
+    const tools = document.createElement("details");
     tools.className = "chat-tools";
-    const add = (label, event, extra) => {
+    const toggle = document.createElement("summary");
+    toggle.textContent = "⋯";
+    toggle.title = t.moderate;
+    toggle.setAttribute("aria-label", `${t.moderate}: ${m.author}`);
+    toggle.setAttribute("data-testid", "chat-tools-toggle");
+    const menu = document.createElement("div");
+    menu.className = "chat-menu";
+    const add = (label, event, extra, danger = false) => {
       const button = document.createElement("button");
       button.type = "button";
-      button.className = "link";
+      if (danger) button.className = "danger";
       button.textContent = label;
-      button.addEventListener("click", () => socket.emit(event, { show_id: showId, ...extra }));
-      tools.append(button);
+      button.setAttribute("data-testid", "chat-action");
+      button.addEventListener("click", () => {
+        socket.emit(event, { show_id: showId, ...extra });
+        tools.open = false;
+      });
+      menu.append(button);
     };
     add(t.delete, ChatCommand.DELETE_MESSAGE, { message_id: m.id });
     if (m.badge === "shopper") {
       add(t.timeout, ChatCommand.TIMEOUT_USER, { user_id: m.user_id, minutes: 5 });
-      add(t.ban, ChatCommand.BAN_USER, { user_id: m.user_id });
-      if (me.is_operator) add(t.ban_platform, ChatCommand.BAN_USER, { user_id: m.user_id, platform: true });
+      add(t.ban, ChatCommand.BAN_USER, { user_id: m.user_id }, true);
+      if (me.is_operator) add(t.ban_platform, ChatCommand.BAN_USER, { user_id: m.user_id, platform: true }, true);
       if (studio) add(t.appoint, ChatCommand.APPOINT_MODERATOR, { user_id: m.user_id });
     }
+    tools.append(toggle, menu);
     return tools;
   }
 
@@ -190,12 +204,6 @@ function startChat(panel) {
     const list = $(".chat-questions");
     if (!list) return;
     list.replaceChildren();
-    if (!questions.length) {
-      const empty = document.createElement("li");
-      empty.className = "muted";
-      empty.textContent = t.no_questions;
-      list.append(empty);
-    }
     for (const q of questions) {
       const item = document.createElement("li");
       item.dataset.id = q.id;
@@ -212,6 +220,21 @@ function startChat(panel) {
       item.append(author, text, answer);
       list.append(item);
     }
+    showQuestionsOrNone();
+  }
+
+  function dropQuestion(id) {
+    panel.querySelector(`.chat-questions [data-id="${CSS.escape(id)}"]`)?.remove();
+    showQuestionsOrNone();
+  }
+
+  // The empty state is a sentence beside the list, not item "1." of it.
+  function showQuestionsOrNone() {
+    const list = $(".chat-questions");
+    const empty = $(".chat-questions-empty");
+    if (!list || !empty) return;
+    list.hidden = !list.children.length;
+    empty.hidden = list.children.length > 0;
   }
 
   function showRoom(state) {

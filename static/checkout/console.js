@@ -1,6 +1,11 @@
 // The merchant console's live order feed: for each live show, the paid orders so far
-// and the latest one, kept fresh by polling (the console is not in any show's room).
+// and the latest one. Refreshed the moment an order is paid (the store's staff room on
+// the page's live connection), and now and then in case the connection was down.
+import { LiveEvent } from "/static/js/events.js";
+import { storeSocket } from "/static/js/live_socket.js";
 import { fill, krw } from "/static/checkout/live.js";
+
+const FALLBACK_MS = 30000;
 
 async function refresh(box) {
   const response = await fetch(`/api/shows/${box.dataset.consoleFeed}/orders`);
@@ -20,7 +25,15 @@ async function refresh(box) {
   });
 }
 
-for (const box of document.querySelectorAll("[data-console-feed]")) {
+const boxes = [...document.querySelectorAll("[data-console-feed]")];
+for (const box of boxes) {
   refresh(box);
-  setInterval(() => refresh(box).catch(() => {}), 5000);
+  setInterval(() => refresh(box).catch(() => {}), FALLBACK_MS);
+}
+if (boxes.length) {
+  storeSocket(boxes[0].dataset.storeId).on(LiveEvent.ORDER_PAID, ({ show_id: showId }) => {
+    for (const box of boxes) {
+      if (Number(box.dataset.consoleFeed) === showId) refresh(box).catch(() => {});
+    }
+  });
 }

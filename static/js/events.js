@@ -27,6 +27,7 @@ export const ChatCommand = Object.freeze({
   SET_NOTICE: "room:set_notice",
   ADD_BANNED_WORD: "banned_word:add",
   APPOINT_MODERATOR: "moderator:appoint",
+  FOLLOW_STORE: "store:follow",
 });
 
 export const ChatEvent = Object.freeze({
@@ -40,4 +41,5 @@ export const ChatEvent = Object.freeze({
   ROOM_STATE: "room:state",
   ERROR: "chat:error",
   DONE: "moderation:done",
+  STORE_FOLLOWED: "store:followed",
 });

@@ -20,3 +20,18 @@ export function showSocket(showId) {
   }
   return sockets.get(id);
 }
+
+// The merchant's pages (orders, console) follow their store's staff room: orders as they
+// are paid. The server checks that the signed-in account may; it joins again on every
+// (re)connect.
+const storeSockets = new Map();
+
+export function storeSocket(storeId) {
+  const id = Number(storeId);
+  if (!storeSockets.has(id)) {
+    const socket = io({ transports: ["websocket", "polling"] });
+    socket.on("connect", () => socket.emit(ChatCommand.FOLLOW_STORE, { store_id: id }));
+    storeSockets.set(id, socket);
+  }
+  return storeSockets.get(id);
+}

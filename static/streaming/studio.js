@@ -1,6 +1,10 @@
 // The studio: camera/microphone choice and preview, going live over WHIP, ending the
 // show, and live figures (viewers from the server, bitrate and frame rate from getStats).
+import { LiveEvent } from "/static/js/events.js";
+import { showSocket } from "/static/js/live_socket.js";
 import { exchange, fetchStatus, leave } from "/static/streaming/whep.js";
+
+const OVER = ["ended", "cancelled"];
 
 class Studio {
   constructor(root) {
@@ -18,6 +22,7 @@ class Studio {
     this.endButton = root.querySelector(".studio-end");
     this.status = root.querySelector(".studio-status");
     this.onAir = root.querySelector(".on-air");
+    this.badge = document.querySelector("[data-show-state]");
     this.stream = null;
     this.pc = null;
     this.session = null;
@@ -146,7 +151,7 @@ class Studio {
     this.goPublicButton.hidden = true;
     this.onAir.hidden = false;
     this.endButton.hidden = false;
-    this.root.dataset.state = "live";
+    this.showState("live");
   }
 
   async goPublic() {
@@ -161,8 +166,7 @@ class Studio {
       this.say("", body ? body.error.message : response.statusText);
       return;
     }
-    this.root.dataset.state = "live";
-    this.showLive();
+    this.showState("live"); // leaves the rehearsal: the picture is public now
   }
 
   async reconnect() {
@@ -173,6 +177,38 @@ class Studio {
     this.session = null;
     await leave(old);
     if (this.wantLive) setTimeout(() => this.publish(), 1000);
+  }
+
+  // The show moved (here, on another device, by an operator, or by the server when the
+  // publisher did not come back): the badge and the buttons say where it stands now.
+  showState(state) {
+    if (!state || state === this.root.dataset.state) return;
+    this.root.dataset.state = state;
+    if (this.badge) {
+      const names = JSON.parse(this.badge.dataset.names);
+      this.badge.textContent = names[state] || state;
+      this.badge.className = `badge state-${state}`;
+    }
+    if (state === "live") {
+      this.endButton.hidden = false;
+      if (this.rehearse) this.rehearse.disabled = true;
+      if (this.root.dataset.status === "rehearsing") this.showLive();
+    } else if (OVER.includes(state)) {
+      this.stopPublishing();
+      this.say(state);
+    }
+  }
+
+  stopPublishing() {
+    this.wantLive = false;
+    if (this.pc) this.pc.close();
+    this.pc = null;
+    this.session = null;
+    if (this.stream) this.stream.getTracks().forEach((t) => t.stop());
+    this.onAir.hidden = true;
+    this.endButton.hidden = true;
+    this.goPublicButton.hidden = true;
+    this.goLive.disabled = true;
   }
 
   async end() {
@@ -187,15 +223,7 @@ class Studio {
       this.say("", body ? body.error.message : response.statusText);
       return;
     }
-    if (this.pc) this.pc.close();
-    this.pc = null;
-    this.session = null;
-    if (this.stream) this.stream.getTracks().forEach((t) => t.stop());
-    this.onAir.hidden = true;
-    this.endButton.hidden = true;
-    this.goLive.disabled = true;
-    this.root.dataset.state = "ended";
-    this.say("ended");
+    this.showState("ended");
   }
 
   async newKey() {
@@ -237,10 +265,13 @@ class Studio {
     try {
       const status = await fetchStatus(this.root.dataset.statusUrl);
       this.root.querySelector(".studio-viewers").textContent = String(status.viewers);
+      this.showState(status.state); // in case an event was missed while disconnected
     } catch (_) { /* next time */ }
   }
 
   async run() {
+    showSocket(this.root.dataset.showId).on(LiveEvent.SHOW_STATE, ({ state }) => this.showState(state));
+    if (OVER.includes(this.root.dataset.state)) this.goLive.disabled = true;
     await this.openDevices();
     setInterval(() => this.measure(), 1000);
     setInterval(() => this.poll(), 3000);

@@ -69,13 +69,13 @@ async def test_operator_sees_live_chats_bans_and_undoes_one(
         restrictions = page.split('data-testid="restrictions"')[1].split("</section>")[0]
         assert "도배꾼" in restrictions
         audit = page.split('data-testid="audit-log"')[1].split("</section>")[0]
-        assert "ban" in audit and "도배꾼" in audit
+        assert "도배꾼 님을 이 가게의 채팅에서 차단했어요" in audit
         lift_id = restrictions.split('data-testid="lift-')[1].split('"')[0]
         status, page = await ops.post(f"/ops/moderation/restrictions/{lift_id}/lift")
         assert status == 200
         restrictions = page.split('data-testid="restrictions"')[1].split("</section>")[0]
         assert "도배꾼" not in restrictions
-        assert "lift_ban" in page.split('data-testid="audit-log"')[1]
+        assert "도배꾼 님의 차단을 풀었어요" in page.split('data-testid="audit-log"')[1]
     finally:
         await shopper_browser.http.close()
         await ops.http.close()
@@ -84,3 +84,50 @@ async def test_operator_sees_live_chats_bans_and_undoes_one(
     await fan.join(show.id)
     await fan.emit(ChatCommand.SEND_MESSAGE, {"show_id": show.id, "text": "다시 왔어요"})
     await host.wait_text("다시 왔어요")
+
+
+async def test_the_audit_log_reads_as_sentences_in_the_readers_language(
+    app: web.Application, connect: Connect
+) -> None:
+    operator = await make_user(app, Role.OPERATOR, name="운영팀")
+    merchant, store = await make_merchant(app)
+    show = await make_show(app, store, title="저녁 장")
+    async with app[keys.sessionmaker].begin() as session:
+        await shows.system_transition(session, show.id, "start")
+    rude = await make_user(app, name="민수")
+    host = await connect(merchant)
+    await host.join(show.id)
+    fan = await connect(rude)
+    await fan.join(show.id)
+    await fan.emit(ChatCommand.SEND_MESSAGE, {"show_id": show.id, "text": "광고 링크 클릭"})
+    line = await host.wait_text("광고 링크 클릭")
+    await host.emit(ChatCommand.DELETE_MESSAGE, {"show_id": show.id, "message_id": line["id"]})
+    await host.wait_for(ChatEvent.DONE, lambda d: d["event"] == ChatCommand.DELETE_MESSAGE)
+    await host.emit(
+        ChatCommand.TIMEOUT_USER, {"show_id": show.id, "user_id": rude.id, "minutes": 5}
+    )
+    await host.wait_for(ChatEvent.DONE, lambda d: d["event"] == ChatCommand.TIMEOUT_USER)
+    await host.emit(ChatCommand.SET_SLOW_MODE, {"show_id": show.id, "seconds": 15})
+    await host.wait_for(ChatEvent.DONE, lambda d: d["event"] == ChatCommand.SET_SLOW_MODE)
+
+    ops = Browser(app, host.url)
+    try:
+        await ops.sign_in(operator)
+        _, page = await ops.get("/ops/moderation")
+        audit = page.split('data-testid="audit-log"')[1].split("</section>")[0]
+        assert "저속 모드를 켰어요: 15초에 한 번씩" in audit
+        assert "민수 님의 채팅을 5분 동안 제한했어요" in audit
+        assert "민수 님의 메시지를 삭제했어요: “광고 링크 클릭”" in audit
+        for code in ("timeout", "slow_mode", "delete_message", "5 min", "(15)"):
+            assert code not in audit
+        async with ops.http.post(
+            f"{ops.base}/lang",
+            data={"locale": "en", "next": "/ops/moderation", "_csrf": ops.token()},
+        ) as resp:
+            english = await resp.text()
+        audit = english.split('data-testid="audit-log"')[1].split("</section>")[0]
+        assert "Set slow mode: one message every 15 seconds" in audit
+        assert "Timed out 민수 for 5 minutes" in audit
+        assert "Deleted a message by 민수: “광고 링크 클릭”" in audit
+    finally:
+        await ops.http.close()

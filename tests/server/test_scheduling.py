@@ -20,6 +20,7 @@ from server.accounts import service as accounts
 from server.accounts.models import Role
 from server.app import create_app
 from server.db import utcnow
+from server.i18n import format_seoul
 from server.notifications.models import Notification
 from server.settings import Secret, Settings
 from server.shows import service as shows
@@ -323,3 +324,39 @@ async def test_upcoming_page_groups_shows_by_seoul_day(client: AppClient) -> Non
     assert "내일 점심 라이브" in day_section.split("</section>")[0]
     assert "12:00" in day_section.split("</section>")[0]
     _ = show
+
+
+async def test_a_show_that_went_live_early_is_shown_at_its_actual_start(
+    client: AppClient,
+) -> None:
+    """Scheduled three days from now, live since a moment ago: the merchant's console
+    says when it actually started, and the calendar puts it on today, not on its slot."""
+    merchant, store = await make_merchant(client.app, "망원 떡집")
+    planned = utcnow() + dt.timedelta(days=3)
+    show = await make_show(client.app, store, title="깜짝 라이브", start=planned)
+    async with client.app[keys.sessionmaker].begin() as session:
+        started = await shows.system_transition(session, show.id, "start")
+    actual = started.started_at
+    assert actual is not None
+    await login_as(client, merchant)
+
+    console = await (await client.get("/merchant")).text()
+    table = console.split("<table")[1]
+    row = table.split("깜짝 라이브")[1].split("</tr>")[0]
+    assert format_seoul(actual, "ko") in row
+    assert format_seoul(planned, "ko") not in row
+
+    today = actual.astimezone(SEOUL).date()
+    week = await (await client.get(f"/calendar?view=week&date={today}")).text()
+    cell = week.split(f'data-day="{today.isoformat()}"')[1].split("data-day=")[0]
+    assert f'data-testid="event-{show.id}"' in cell
+    assert actual.astimezone(SEOUL).strftime("%H:%M") in cell
+    slot_day = planned.astimezone(SEOUL).date()
+    slot_week = await (await client.get(f"/calendar?view=week&date={slot_day}")).text()
+    if slot_day - dt.timedelta(days=slot_day.weekday()) != today - dt.timedelta(
+        days=today.weekday()
+    ):
+        assert f'data-testid="event-{show.id}"' not in slot_week
+    else:  # the same week: it is on today's cell only
+        slot_cell = slot_week.split(f'data-day="{slot_day.isoformat()}"')[1]
+        assert f'data-testid="event-{show.id}"' not in slot_cell.split("data-day=")[0]

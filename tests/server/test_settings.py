@@ -69,7 +69,7 @@ def test_the_variables_the_issue_named_are_declared() -> None:
         ({"PUBLIC_URL": "shop.example"}, "PUBLIC_URL must be an http:// or https:// URL"),
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must be a redis://, rediss:// or unix://"),
         ({"DATABASE_URL": "mysql://db/x"}, "DATABASE_URL must be a sqlite:/// or postgresql://"),
-        ({"LOCALSTRIPE_PORT": "99999"}, "LOCALSTRIPE_PORT must be a whole number from 1 to"),
+        ({"LOCALSTRIPE_PORT": "99999"}, "LOCALSTRIPE_PORT must be a whole number from 0 to"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_what_it_must_be(
@@ -118,7 +118,7 @@ def test_unset_and_empty_take_the_defaults_some_worked_out_from_others() -> None
     )
     assert derived.database_url == "sqlite+aiosqlite:////srv/jangteo/jangteo.db"
     assert derived.public_url == "http://127.0.0.1:9100"
-    assert derived.stripe_api_base == "http://127.0.0.1:9420"
+    assert derived.localstripe_port == 9420 and derived.stripe_api_base == ""
     with_stripe = Settings.from_mapping({"STRIPE_SECRET_KEY": "sk_live_x"})
     assert with_stripe.stripe_api_base == "" and not with_stripe.uses_localstripe
 
