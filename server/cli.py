@@ -101,12 +101,12 @@ async def _serve_app(settings: Settings, banner: bool) -> None:
 async def _serve(settings: Settings, topology: Topology) -> None:
     _stop_on_sigterm()
     if topology.workers == 1:
-        async with run_localstripe(settings) as settings:
+        async with run_localstripe(settings, settings.localstripe_port) as settings:
             await _serve_app(settings, banner=True)
         return
     if settings.run_migrations:
         await _migrate(settings)  # once, before any worker starts
-    async with run_localstripe(settings) as settings:
+    async with run_localstripe(settings, settings.localstripe_port) as settings:
         settings = with_shared_webhook_secret(settings)
         await Supervisor(settings, topology).run(on_ready=lambda: _banner(settings))
 

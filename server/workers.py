@@ -86,10 +86,14 @@ def render_haproxy(settings: Settings, ports: Sequence[int], stats_port: int) ->
     servers = "\n".join(
         f"    server w{i} 127.0.0.1:{port} cookie w{i}" for i, port in enumerate(ports, start=1)
     )
+    show_servers = "\n".join(
+        f"    server w{i} 127.0.0.1:{port} track app/w{i}" for i, port in enumerate(ports, start=1)
+    )
     template = string.Template(HAPROXY_TEMPLATE.read_text())
     return template.substitute(
         bind=f"{settings.host}:{settings.port}",
         servers=servers,
+        show_servers=show_servers,
         stats=f"127.0.0.1:{stats_port}",
     )
 
@@ -162,6 +166,8 @@ class Supervisor:
                         async with http.get(url) as resp:
                             if resp.status == 200:
                                 break
+                    if self._haproxy is not None and self._haproxy.returncode is not None:
+                        raise TopologyError(f"haproxy exited ({self._haproxy.returncode})")
                     if asyncio.get_running_loop().time() > deadline:
                         raise TopologyError(f"{url} did not answer in {patience:.0f} s")
                     await asyncio.sleep(0.2)
