@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -91,6 +92,7 @@ from streaming import replay as streaming_replay
 from streaming import views as streaming_views
 from streaming.broadcast import StreamConfig
 from streaming.lifecycle import ShowStreams
+from streaming.origins import REFRESH_SECONDS, OneProcess, RedisPublisherPresence
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
@@ -315,11 +317,19 @@ async def _streaming(app: web.Application) -> AsyncIterator[None]:
         grace_seconds=settings.publisher_grace_seconds,
         data_dir=settings.data_dir,
     )
-    streams = ShowStreams(config, app[keys.sessionmaker], app[keys.live_events])
+    link = app[keys.redis]
+    presence = (
+        RedisPublisherPresence(link.client, settings.chat_redis_prefix, secrets.token_hex(8))
+        if link is not None
+        else OneProcess()
+    )
+    streams = ShowStreams(config, app[keys.sessionmaker], app[keys.live_events], presence)
     app[keys.broadcasts] = streams.registry
     app[keys.live_events].subscribe(streams)
     await streams.resume_live_shows()
-    yield
+    # Every process marks its own publishers (not only the leader).
+    async with running("publisher marks", REFRESH_SECONDS, streams.mark_publishing):
+        yield
     app[keys.live_events].unsubscribe(streams)
     await streams.close()
 
