@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 log = logging.getLogger("jangteo.redis")
@@ -84,6 +86,10 @@ class RedisLink:
             timeout=pool_timeout,
             socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
             health_check_interval=15,
+            # A connection that died with an outage is found stale on its next use after
+            # Redis is back: one immediate retry on a new connection, so that is not
+            # mistaken for another outage.
+            retry=Retry(NoBackoff(), 1),
         )
         self.client = aioredis.Redis(connection_pool=self.pool)
         self.health = RedisHealth()
