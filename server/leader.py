@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 import socket
 import time
@@ -96,7 +97,10 @@ class RedisLease:
         was_leading = self.leads()
         self._until = asked + self._trust_seconds if held else 0.0
         if held and not was_leading:
-            log.info("this process now runs the background jobs", extra={"lease": self.token})
+            log.info(
+                "this process now runs the background jobs",
+                extra={"lease": self.token, "pid": os.getpid()},
+            )
         elif was_leading and not held:
             log.warning("another process took over the background jobs")
         return held
