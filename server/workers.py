@@ -44,9 +44,12 @@ class TopologyError(Exception):
 
 
 def default_workers(settings: Settings) -> int:
-    """One per core in production; one elsewhere (`make run` on SQLite), unless asked."""
-    if settings.environment == "production":
+    """One per core in production with Redis; one elsewhere (`make run` on SQLite) and
+    without Redis (asking for more than one without it is refused), unless asked."""
+    if settings.environment == "production" and settings.redis_url:
         return os.cpu_count() or 1
+    if settings.environment == "production":
+        log.warning("one server process: set REDIS_URL to serve on every core")
     return 1
 
 

@@ -38,8 +38,11 @@ def test_several_workers_without_redis_are_refused_with_what_to_do(tmp_path: Pat
 
 
 def test_one_worker_per_core_in_production_and_one_for_make_run() -> None:
-    production = Settings(environment="production", secret_key=Secret("x" * 40))
+    production = Settings(
+        environment="production", secret_key=Secret("x" * 40), redis_url="redis://127.0.0.1"
+    )
     assert default_workers(production) == (os.cpu_count() or 1)
+    assert default_workers(production.with_(redis_url="")) == 1  # still starts, on one core
     assert default_workers(Settings()) == 1
 
 
