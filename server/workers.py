@@ -63,6 +63,11 @@ class Topology:
     def ports(self) -> list[int]:
         return [self.first_port + i for i in range(self.workers)]
 
+    @property
+    def stats_port(self) -> int:
+        """HAProxy's status page, on loopback, after the last worker's port."""
+        return self.first_port + self.workers
+
     def check(self, settings: Settings) -> None:
         if self.workers < 1:
             raise TopologyError("--workers must be at least 1")
@@ -77,10 +82,11 @@ class Topology:
                 "haproxy is not installed (apt-get install haproxy); or pass --no-balancer "
                 "and put your own in front of the workers (deploy/haproxy.cfg, deploy/nginx.conf)"
             )
-        clash = {settings.port, settings.localstripe_port} & set(self.ports)
+        taken = set(self.ports) | ({self.stats_port} if self.balancer else set())
+        clash = {settings.port, settings.localstripe_port} & taken
         if clash:
             raise TopologyError(
-                f"worker ports {self.ports[0]}-{self.ports[-1]} include port {min(clash)} "
+                f"worker ports {min(taken)}-{max(taken)} include port {min(clash)} "
                 "already used: choose another --first-worker-port"
             )
 
@@ -101,12 +107,12 @@ def render_haproxy(settings: Settings, ports: Sequence[int], stats_port: int) ->
     )
 
 
-def worker_environment(settings: Settings, port: int) -> dict[str, str]:
+def worker_environment(settings: Settings, port: int, host: str = "127.0.0.1") -> dict[str, str]:
     """What a worker reads instead of the parent's defaults: its own port, the public
     address and payment gateway of the site, no migrations of its own."""
     env = dict(os.environ)
     env.update(
-        HOST="127.0.0.1",
+        HOST=host,
         PORT=str(port),
         PUBLIC_URL=settings.public_url,
         RUN_MIGRATIONS="false",
@@ -146,14 +152,21 @@ class Supervisor:
             "serve",
             "--worker",
             str(index),
-            env=worker_environment(self._settings, port),
+            # Behind our HAProxy the workers listen on loopback only; behind your own
+            # balancer (perhaps on another machine) on HOST.
+            env=worker_environment(
+                self._settings,
+                port,
+                "127.0.0.1" if self._topology.balancer else self._settings.host,
+            ),
         )
         log.info("worker started", extra={"worker": index, "port": port})
 
     async def _start_haproxy(self) -> None:
         config = self._settings.data_dir / "haproxy.cfg"
-        stats_port = self._topology.ports[-1] + 1
-        config.write_text(render_haproxy(self._settings, self._topology.ports, stats_port))
+        config.write_text(
+            render_haproxy(self._settings, self._topology.ports, self._topology.stats_port)
+        )
         self._haproxy = await asyncio.create_subprocess_exec("haproxy", "-f", str(config), "-db")
 
     async def wait_ready(self, patience: float = 120.0) -> None:

@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from server.settings import Secret, Settings
 from server.workers import (
     Topology,
+    TopologyError,
     default_workers,
     render_haproxy,
     with_shared_webhook_secret,
@@ -75,3 +78,13 @@ def test_workers_share_the_sites_address_and_one_webhook_secret() -> None:
     assert first["PUBLIC_URL"] == second["PUBLIC_URL"] == "https://market.example"
     assert (first["PORT"], second["PORT"]) == ("8081", "8082")
     assert first["RUN_MIGRATIONS"] == "false"
+
+
+def test_worker_ports_that_clash_with_the_sites_own_are_refused() -> None:
+    settings = Settings(port=8080, redis_url="redis://127.0.0.1")
+    with pytest.raises(TopologyError, match="include port 8080"):
+        Topology(workers=2, first_port=8079, balancer=False).check(settings)
+    # HAProxy's status page takes the port after the last worker's.
+    with pytest.raises(TopologyError, match="include port 8080"):
+        Topology(workers=2, first_port=8078, balancer=True).check(settings)
+    Topology(workers=2, first_port=8081, balancer=False).check(settings)
