@@ -9,7 +9,7 @@ LOCK := requirements/lock.txt
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 PIP := $(BIN)/python -m pip --quiet
 
-.PHONY: run test lint typecheck pytest install browser messages settings-doc lock clean
+.PHONY: run test lint typecheck pytest install browser balancer messages settings-doc lock clean
 
 # Every package comes from the lock, hash-checked (README, "Choices"). pip and setuptools
 # go first, so the lock's sdists (localstripe) and the project itself are built with the
@@ -42,6 +42,10 @@ run: install
 browser:
 	@command -v chromium >/dev/null 2>&1 || bash scripts/install-chromium.sh
 
+# tests/deploy runs two workers behind Debian's HAProxy.
+balancer:
+	@command -v haproxy >/dev/null 2>&1 || bash scripts/install-haproxy.sh
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -50,7 +54,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: install browser
+pytest: install browser balancer
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest

@@ -15,6 +15,8 @@ import socketio
 from engineio import packet as eio_packet
 from socketio import packet
 
+from chat.socketio_hooks import ResilientRedisManager
+
 
 async def _send_to_room(
     manager: Any, event: str, data: Any, namespace: str | None, room: str | None, skip_sid: Any
@@ -70,7 +72,7 @@ class FanoutManager(socketio.AsyncManager):  # type: ignore[misc]  # python-sock
         await _send_to_room(self, event, data, namespace, to or room, skip_sid)
 
 
-class RedisFanoutManager(socketio.AsyncRedisManager):  # type: ignore[misc]  # python-socketio is untyped
+class RedisFanoutManager(ResilientRedisManager):
     async def _handle_emit(self, message: dict[str, Any]) -> None:
         if message.get("callback") is not None or message.get("binary"):
             await super()._handle_emit(message)

@@ -8,9 +8,11 @@ from urllib.parse import urlsplit
 
 import socketio
 
+from chat import socketio_hooks
 from chat.fanout import FanoutManager, RedisFanoutManager
 from chat.socketio_hooks import ChatServer
-from chat.state import ChatState, MemoryState, RedisState
+from chat.state import ChatState, MemoryState, RedisState, ResilientState
+from server.redis_link import RedisLink
 from server.settings import Settings
 
 # Socket.IO frames are small: a message is at most 200 characters.
@@ -36,12 +38,12 @@ def same_origin_only(settings: Settings) -> Any:
     return allowed
 
 
-def make_chat_server(settings: Settings) -> ChatServer:
+def make_chat_server(settings: Settings, redis: RedisLink | None) -> ChatServer:
+    """With `redis` (the process's shared link), rooms reach every server process."""
+    socketio_hooks.self_test()
     manager: socketio.AsyncManager = FanoutManager()
-    if settings.redis_url:
-        manager = RedisFanoutManager(
-            settings.redis_url, channel=f"{settings.chat_redis_prefix}socketio"
-        )
+    if redis is not None:
+        manager = RedisFanoutManager(redis, channel=f"{settings.chat_redis_prefix}socketio")
     # async_handlers=False: a socket's events are handled one after the other, so one
     # sender's messages keep their order (other sockets are not held up).
     return ChatServer(
@@ -55,8 +57,11 @@ def make_chat_server(settings: Settings) -> ChatServer:
     )
 
 
-def make_chat_state(settings: Settings) -> ChatState:
-    """Shared counters and room state: in memory for one process, Redis for several."""
-    if settings.redis_url:
-        return RedisState(settings.redis_url, settings.chat_redis_prefix)
+def make_chat_state(settings: Settings, redis: RedisLink | None) -> ChatState:
+    """Shared counters and room state: in memory for one process, Redis for several
+    (falling back to this process's own memory while Redis is away)."""
+    if redis is not None:
+        return ResilientState(
+            RedisState(redis.client, settings.chat_redis_prefix), MemoryState(), redis.health
+        )
     return MemoryState()

@@ -9,10 +9,14 @@ deployments (or test runs) can share one Redis.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from typing import Any, Protocol, TypeVar
 
 import redis.asyncio as aioredis
+
+from server.redis_link import UNREACHABLE, RedisHealth
+
+T = TypeVar("T")
 
 # A process refreshes its viewers' entries well within this; a crashed process's
 # viewers drop out of the count after it.
@@ -108,8 +112,10 @@ class MemoryState:
 
 
 class RedisState:
-    def __init__(self, url: str, prefix: str) -> None:
-        self._redis = aioredis.Redis.from_url(url)
+    """On the process's shared client (closed with the process's Redis link)."""
+
+    def __init__(self, redis: aioredis.Redis, prefix: str) -> None:
+        self._redis = redis
         self._prefix = prefix
 
     def _k(self, key: str) -> str:
@@ -163,4 +169,82 @@ class RedisState:
         return int(await self._redis.zcount(self._viewers_key(show_id), time.time(), "+inf"))
 
     async def close(self) -> None:
-        await self._redis.aclose()
+        return None  # the shared client belongs to the process's Redis link
+
+
+class ResilientState:
+    """Redis while it answers; this process's own memory while it does not.
+
+    During an outage counts and limits are this process's only (its viewers, its
+    senders); when Redis answers again the shared figures take over, and the viewer
+    refresh puts this process's viewers back into the shared count within its period."""
+
+    def __init__(self, shared: RedisState, local: MemoryState, health: RedisHealth) -> None:
+        self._shared = shared
+        self._local = local
+        self._health = health
+
+    async def _either(self, shared: Coroutine[Any, Any, T], local: Callable[[], Awaitable[T]]) -> T:
+        if self._health.worth_trying():
+            try:
+                result = await shared
+            except UNREACHABLE as exc:
+                self._health.failed(exc)
+            else:
+                self._health.answered()
+                return result
+        else:
+            shared.close()  # not tried: no "never awaited" warning
+        return await local()
+
+    async def hit(self, key: str, window_ms: int) -> int:
+        return await self._either(
+            self._shared.hit(key, window_ms), lambda: self._local.hit(key, window_ms)
+        )
+
+    async def claim(self, key: str, ttl_ms: int) -> bool:
+        return await self._either(
+            self._shared.claim(key, ttl_ms), lambda: self._local.claim(key, ttl_ms)
+        )
+
+    async def remaining_ms(self, key: str) -> int:
+        return await self._either(
+            self._shared.remaining_ms(key), lambda: self._local.remaining_ms(key)
+        )
+
+    async def incr(self, key: str, amount: int) -> int:
+        return await self._either(
+            self._shared.incr(key, amount), lambda: self._local.incr(key, amount)
+        )
+
+    async def get_int(self, key: str) -> int:
+        return await self._either(self._shared.get_int(key), lambda: self._local.get_int(key))
+
+    async def swap(self, key: str, value: int) -> int | None:
+        return await self._either(
+            self._shared.swap(key, value), lambda: self._local.swap(key, value)
+        )
+
+    async def add_viewer(self, show_id: int, sid: str) -> None:
+        # Kept locally too: the count this process falls back on during an outage.
+        await self._local.add_viewer(show_id, sid)
+        await self._either(self._shared.add_viewer(show_id, sid), _nothing)
+
+    async def remove_viewer(self, show_id: int, sid: str) -> None:
+        await self._local.remove_viewer(show_id, sid)
+        await self._either(self._shared.remove_viewer(show_id, sid), _nothing)
+
+    async def refresh_viewers(self, show_id: int, sids: Iterable[str]) -> None:
+        await self._either(self._shared.refresh_viewers(show_id, list(sids)), _nothing)
+
+    async def viewer_count(self, show_id: int) -> int:
+        return await self._either(
+            self._shared.viewer_count(show_id), lambda: self._local.viewer_count(show_id)
+        )
+
+    async def close(self) -> None:
+        return None
+
+
+async def _nothing() -> None:
+    return None

@@ -27,6 +27,11 @@ from server.db import utcnow
 
 log = logging.getLogger("jangteo.checkout")
 
+# How far back a round looks for ended flash sales at most: a process that has just taken
+# over the rounds from one that died (server/leader.py) announces what ended in the
+# handover, not everything since it started.
+CATCH_UP = dt.timedelta(seconds=60)
+
 
 @dataclass
 class Reconciled:
@@ -60,7 +65,7 @@ class Sweeper:
         last round."""
         now = utcnow()
         await self.sweep_once()
-        await self.announce_ended_sales(self._last, now)
+        await self.announce_ended_sales(max(self._last, now - CATCH_UP), now)
         self._last = now
 
     async def sweep_once(self) -> int:

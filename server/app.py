@@ -7,6 +7,8 @@ dependence: each context reads only what an earlier one stored, hands it to the 
 it builds through their constructors, and disposes of what it made when the app stops
 (in reverse order). The CLI and the tests both call this factory.
 
+    redis      → the leader lease (the shared Redis link itself is made with the app:
+                 the Socket.IO server needs it before start-up)
     database   → engine, sessionmaker (migrations run here)
     chat       → hub (room fan-out, storage), namespace; subscribes to the bus first
     analytics  → journal (subscribes second), presence log, viewer sampler
@@ -24,6 +26,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -68,6 +71,7 @@ from server.jobs import review_views as job_review_views
 from server.jobs import views as job_views
 from server.jobs.notices import JobNotifier
 from server.jobs.reviews import ReviewPrompter
+from server.leader import RedisLease, SoleProcess
 from server.markets import ops_views as market_ops_views
 from server.markets import views as market_views
 from server.media import media_root
@@ -77,6 +81,8 @@ from server.notifications.mail import Mailer, SmtpConfig
 from server.notifications.reminders import SWEEP_SECONDS, ReminderSweeper
 from server.onboarding import day_views as onboarding_day_views
 from server.onboarding import views as onboarding_views
+from server.proxy import forwarded_for
+from server.redis_link import RedisLink
 from server.security import session_middleware
 from server.settings import Settings
 from server.shows import calendar_views
@@ -88,6 +94,7 @@ from streaming import replay as streaming_replay
 from streaming import views as streaming_views
 from streaming.broadcast import StreamConfig
 from streaming.lifecycle import ShowStreams
+from streaming.origins import REFRESH_SECONDS, OneProcess, RedisPublisherPresence
 from streaming.turn import IceServers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,8 +104,10 @@ log = logging.getLogger("jangteo.app")
 
 
 def create_app(settings: Settings) -> web.Application:
+    proxies = frozenset(p.strip() for p in settings.trusted_proxies.split(",") if p.strip())
     app = web.Application(
-        middlewares=[error_middleware, session_middleware], client_max_size=MAX_REQUEST_BYTES
+        middlewares=[forwarded_for(proxies), error_middleware, session_middleware],
+        client_max_size=MAX_REQUEST_BYTES,
     )
     app[keys.settings] = settings
     app[keys.catalogs] = Catalogs(default=settings.default_locale)
@@ -118,13 +127,22 @@ def create_app(settings: Settings) -> web.Application:
     app[keys.checkout_config] = CheckoutConfig()
     app[keys.store_products] = products_of_stores
     app[keys.quick_product] = add_quick_product
+    # One bounded pool per process; connecting happens at first use, not here.
+    app[keys.redis] = (
+        RedisLink(
+            settings.redis_url, settings.redis_max_connections, settings.redis_pool_timeout_seconds
+        )
+        if settings.redis_url
+        else None
+    )
     # The Socket.IO server must exist before start-up: attaching it adds its routes.
-    app[keys.chat_server] = make_chat_server(settings)
+    app[keys.chat_server] = make_chat_server(settings, app[keys.redis])
     app[keys.chat_server].attach(app)
 
     _add_routes(app)
     app.cleanup_ctx.extend(
         [
+            _redis,
             _database,
             _chat,
             _analytics,
@@ -185,6 +203,20 @@ async def _favicon(request: web.Request) -> web.StreamResponse:
 # --- resources, in order of dependence ------------------------------------------------------
 
 
+async def _redis(app: web.Application) -> AsyncIterator[None]:
+    link = app[keys.redis]
+    if link is None:
+        app[keys.leadership] = SoleProcess()
+        yield
+        return
+    lease = RedisLease(link.client, f"{app[keys.settings].chat_redis_prefix}leader", link.health)
+    app[keys.leadership] = lease
+    await lease.start()
+    yield
+    await lease.stop()
+    await link.close()
+
+
 async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.settings]
     engine = make_engine(settings.database_url)
@@ -210,7 +242,7 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
         redis_prefix=settings.chat_redis_prefix, batch_seconds=settings.chat_batch_ms / 1000
     )
     sio = app[keys.chat_server]
-    hub = ChatHub(sio, make_chat_state(settings), options, sessionmaker)
+    hub = ChatHub(sio, make_chat_state(settings, app[keys.redis]), options, sessionmaker)
     presence = DatabasePresenceLog(sessionmaker)
     sio.register_namespace(
         ChatNamespace(hub, sessionmaker, app[keys.catalogs], settings, presence=presence)
@@ -230,7 +262,8 @@ async def _analytics(app: web.Application) -> AsyncIterator[None]:
     app[keys.live_events].subscribe(journal)
     sampler = ViewerSampler(sessionmaker, HubViewerCounter(app[keys.chat_hub]))
     app[keys.viewer_sampler] = sampler
-    async with running("viewer sampler", SAMPLE_SECONDS, sampler.take_samples):
+    leader = app[keys.leadership]
+    async with running("viewer sampler", SAMPLE_SECONDS, sampler.take_samples, leader):
         yield
     app[keys.live_events].unsubscribe(journal)
 
@@ -242,6 +275,7 @@ async def _insights(app: web.Application) -> AsyncIterator[None]:
     trainer = ForecastTrainer(app[keys.sessionmaker], app[keys.sales_history], executor)
     app[keys.forecaster] = trainer
     # The first training starts at once (the job's rounds come every few minutes after).
+    # Every process trains its own: the model lives in memory, not in the database.
     first = asyncio.create_task(_first_training(trainer), name="forecast first training")
     async with running("forecast retraining", RETRAIN_CHECK_SECONDS, trainer.retrain_if_due):
         yield
@@ -283,13 +317,16 @@ async def _checkout(app: web.Application) -> AsyncIterator[None]:
         store_publisher=app[keys.chat_hub],
     )
     app[keys.checkout] = checkout
+    leader = app[keys.leadership]
     try:
-        # Payments a crash left between the charge and its outcome, before any request.
-        await checkout.reconcile()
+        # Payments a crash left between the charge and its outcome, before any request
+        # (by one process: the others' shoppers retry, and the sweeper asks again).
+        if leader.leads():
+            await checkout.reconcile()
     except Exception:
         # The shop still opens: the sweeper and the shoppers' retries ask again.
         log.exception("payment reconciliation failed at start-up")
-    async with running("reservation sweeper", checkout.sweep_every_seconds, checkout.sweep):
+    async with running("reservation sweeper", checkout.sweep_every_seconds, checkout.sweep, leader):
         yield
 
 
@@ -304,11 +341,19 @@ async def _streaming(app: web.Application) -> AsyncIterator[None]:
         data_dir=settings.data_dir,
         hls=settings.hls,
     )
-    streams = ShowStreams(config, app[keys.sessionmaker], app[keys.live_events])
+    link = app[keys.redis]
+    presence = (
+        RedisPublisherPresence(link.client, settings.chat_redis_prefix, secrets.token_hex(8))
+        if link is not None
+        else OneProcess()
+    )
+    streams = ShowStreams(config, app[keys.sessionmaker], app[keys.live_events], presence)
     app[keys.broadcasts] = streams.registry
     app[keys.live_events].subscribe(streams)
     await streams.resume_live_shows()
-    yield
+    # Every process marks its own publishers (not only the leader).
+    async with running("publisher marks", REFRESH_SECONDS, streams.mark_publishing):
+        yield
     app[keys.live_events].unsubscribe(streams)
     await streams.close()
 
@@ -325,7 +370,8 @@ async def _reminders(app: web.Application) -> AsyncIterator[None]:
         app[keys.sessionmaker], app[keys.catalogs], settings.public_url, mailer
     )
     app[keys.reminders] = sweeper
-    async with running("reminder sweeper", SWEEP_SECONDS, sweeper.send_due_reminders):
+    leader = app[keys.leadership]
+    async with running("reminder sweeper", SWEEP_SECONDS, sweeper.send_due_reminders, leader):
         yield
 
 

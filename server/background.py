@@ -1,5 +1,9 @@
 """Background work that repeats (sweepers, samplers): one small loop, so each job only
-says what one round does."""
+says what one round does.
+
+A job whose rounds must run once for the whole site (not once per server process) is
+given the process's `Leadership`: its rounds are skipped while another process leads
+(server/leader.py)."""
 
 from __future__ import annotations
 
@@ -8,16 +12,24 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from server.leader import Leadership
+
 log = logging.getLogger("jangteo.background")
 
 
 async def repeat(
-    name: str, every_seconds: float, one_round: Callable[[], Awaitable[object]]
+    name: str,
+    every_seconds: float,
+    one_round: Callable[[], Awaitable[object]],
+    leader: Leadership | None = None,
 ) -> None:
-    """Run `one_round` every `every_seconds` until cancelled; a failed round is logged and
-    the next one runs as usual."""
+    """Run `one_round` every `every_seconds` until cancelled (only while this process
+    leads, when `leader` is given); a failed round is logged and the next one runs as
+    usual."""
     while True:
         await asyncio.sleep(every_seconds)
+        if leader is not None and not leader.leads():
+            continue
         try:
             await one_round()
         except Exception:
@@ -32,15 +44,20 @@ class running:  # lower case: it reads as a verb at the call site, `async with r
     this block, and the wait for the cancelled task must still be allowed to suspend."""
 
     def __init__(
-        self, name: str, every_seconds: float, one_round: Callable[[], Awaitable[object]]
+        self,
+        name: str,
+        every_seconds: float,
+        one_round: Callable[[], Awaitable[object]],
+        leader: Leadership | None = None,
     ) -> None:
         self._name = name
         self._every_seconds = every_seconds
         self._one_round = one_round
+        self._leader = leader
         self._task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> asyncio.Task[None]:
-        job = repeat(self._name, self._every_seconds, self._one_round)
+        job = repeat(self._name, self._every_seconds, self._one_round, self._leader)
         self._task = asyncio.create_task(job, name=self._name)
         return self._task
 

@@ -19,6 +19,7 @@ from server.i18n import LOCALE_COOKIE, pick_locale
 from server.security import csrf_token, current_user
 
 log = logging.getLogger("jangteo.http")
+HEALTH_PATH = "/healthz"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -151,15 +152,17 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         status = 500
         return _plain_error(request, 500)
     finally:
-        log.info(
-            "request",
-            extra={
-                "method": request.method,
-                "path": request.path,
-                "status": status,
-                "ms": round((time.perf_counter() - started) * 1000, 1),
-            },
-        )
+        # A balancer asks /healthz every few seconds; only a failing answer is news.
+        if not (status == 200 and request.path == HEALTH_PATH):
+            log.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": status,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
 
 
 _PLAIN_MESSAGES = {

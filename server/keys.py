@@ -25,9 +25,11 @@ from server.analytics.presence import ViewerSampler
 from server.events import LiveEventBus
 from server.i18n import Catalogs
 from server.jobs.notices import JobNotifier
+from server.leader import Leadership
 from server.markets.interfaces import StoreProductsSource
 from server.notifications.reminders import ReminderSweeper
 from server.onboarding.interfaces import QuickProductMaker
+from server.redis_link import RedisLink
 from server.settings import Settings
 from server.shows.replay import ReplayChatSource
 from streaming.registry import BroadcastRegistry
@@ -40,6 +42,8 @@ login_limiter = web.AppKey("login_limiter", LoginRateLimiter)
 # The one live-event publisher every domain is handed (chat, journal and streaming
 # subscribe to it at start-up).
 live_events = web.AppKey("live_events", LiveEventBus)
+# The process's one Redis client and pool (None without REDIS_URL), closed at shutdown.
+redis: web.AppKey[RedisLink | None] = web.AppKey("redis")
 chat_server = web.AppKey("chat_server", ChatServer)
 # What other domains hand the analytics and the replay page (functions, no state).
 figure_sources = web.AppKey("figure_sources", FigureSources)
@@ -52,6 +56,8 @@ store_products: web.AppKey[StoreProductsSource] = web.AppKey("store_products")
 quick_product: web.AppKey[QuickProductMaker] = web.AppKey("quick_product")
 
 # --- resources, made in their cleanup context ----------------------------------------------
+# Whether this process runs the site-wide background jobs (a Redis lease; always with one).
+leadership: web.AppKey[Leadership] = web.AppKey("leadership")
 engine = web.AppKey("engine", AsyncEngine)
 sessionmaker: web.AppKey[async_sessionmaker[AsyncSession]] = web.AppKey("sessionmaker")
 chat_hub = web.AppKey("chat_hub", ChatHub)

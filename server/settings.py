@@ -147,6 +147,26 @@ class Settings:
         "Redis shared by several server processes (chat rooms, counters); "
         "empty: one process, chat fan-out in memory",
     )
+    redis_max_connections: int = setting(
+        "REDIS_MAX_CONNECTIONS",
+        whole_number(2),
+        20,
+        "connections to Redis one server process keeps at most (one pool, shared); "
+        "callers wait for a free one rather than fail",
+    )
+    redis_pool_timeout_seconds: float = setting(
+        "REDIS_POOL_TIMEOUT_SECONDS",
+        number(above=0),
+        5.0,
+        "how long a caller waits for a free Redis connection of the pool",
+    )
+    trusted_proxies: str = setting(
+        "TRUSTED_PROXIES",
+        TEXT,
+        "127.0.0.1,::1",
+        "comma-separated addresses of balancers whose X-Forwarded-For names the shopper's "
+        "address (sign-in limits count per address)",
+    )
     secret_key: Secret = setting(
         "SECRET_KEY",
         SECRET,

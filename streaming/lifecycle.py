@@ -17,6 +17,7 @@ from server.events import EventPublisher, LiveEvent
 from server.shows import service as shows
 from server.shows.models import ShowState
 from streaming.broadcast import StreamConfig
+from streaming.origins import OneProcess, PublisherPresence
 from streaming.registry import BroadcastRegistry
 
 log = logging.getLogger("jangteo.streaming")
@@ -28,13 +29,23 @@ class ShowStreams:
         config: StreamConfig,
         sessionmaker: async_sessionmaker[AsyncSession],
         publisher: EventPublisher,
+        presence: PublisherPresence | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._publisher = publisher
+        self._presence = presence or OneProcess()
         self.registry = BroadcastRegistry(config, self._publisher_gone, publisher.publish)
 
+    async def mark_publishing(self) -> None:
+        """Tell the other processes which shows' publishers are here (a repeating job)."""
+        await self._presence.publishing_here(self.registry.publishing())
+
     async def _publisher_gone(self, show_id: int) -> None:
-        """The grace period ran out with nobody publishing: the show is over."""
+        """The grace period ran out with nobody publishing here: the show is over,
+        unless its publisher is on another process (then only this copy goes)."""
+        if await self._presence.publishing_elsewhere(show_id):
+            await self.registry.end(show_id)
+            return
         ended = None
         try:
             async with self._sessionmaker.begin() as session:

@@ -32,6 +32,10 @@ class BroadcastRegistry:
             self._broadcasts[show_id] = broadcast
         return broadcast
 
+    def publishing(self) -> list[int]:
+        """The shows whose publisher is connected to this process."""
+        return [i for i, b in self._broadcasts.items() if b.publishing and not b.closed]
+
     async def end(self, show_id: int) -> None:
         broadcast = self._broadcasts.pop(show_id, None)
         if broadcast is not None:
