@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+import socketio
 
 from chat import socketio_hooks
 
@@ -80,6 +81,6 @@ def test_the_hooks_self_test_names_what_an_upgrade_removed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     socketio_hooks.self_test()  # the installed versions have everything
-    monkeypatch.delattr(socketio_hooks.socketio.AsyncServer, "_send_eio_packet")
+    monkeypatch.delattr(socketio.AsyncServer, "_send_eio_packet")
     with pytest.raises(socketio_hooks.SocketIOHooksBroken, match="_send_eio_packet"):
         socketio_hooks.self_test()
