@@ -36,6 +36,8 @@ from chat import socketio_hooks
 from chat import views as chat_views
 from chat.cache import PostingCache
 from chat.hub import ChatHub, ChatOptions
+from chat.joining import RoomEntry
+from chat.moderation import ChatModeration
 from chat.namespace import ChatNamespace
 from chat.posting import ChatPosting
 from chat.replay import replay_messages
@@ -200,7 +202,16 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     posting = ChatPosting(hub, PostingCache(sessionmaker), state)
     presence = DatabasePresenceLog(sessionmaker)
     sio.register_namespace(
-        ChatNamespace(hub, posting, sessionmaker, app[keys.catalogs], settings, presence=presence)
+        ChatNamespace(
+            hub,
+            RoomEntry(sessionmaker, hub, posting),
+            posting,
+            ChatModeration(sessionmaker, hub, posting),
+            sessionmaker,
+            app[keys.catalogs],
+            settings,
+            presence=presence,
+        )
     )
     app[keys.chat_hub] = hub
     app[keys.chat_posting] = posting
