@@ -202,6 +202,10 @@ class ChatHub:
                 del self.local_viewers[show_id]
         await self.state.remove_viewer(show_id, sid)
 
+    async def viewer_count(self, show_id: int) -> int:
+        """Sockets watching the show, on every process."""
+        return await self.state.viewer_count(show_id)
+
     async def broadcast_viewers(self) -> None:
         for show_id in list(self.local_viewers):
             count = await self.state.viewer_count(show_id)

@@ -179,7 +179,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # python-so
                 "show_id": show_id,
                 "messages": entry.history,
                 **entry.room,
-                "viewers": await self.hub.state.viewer_count(show_id),
+                "viewers": await self.hub.viewer_count(show_id),
                 "hearts": await self.hub.heart_total(show_id),
                 "me": {
                     "signed_in": chatter is not None,
