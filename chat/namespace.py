@@ -227,10 +227,13 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # python-so
     async def _acknowledge(self, sid: str, posted: PostedMessage, ref: str | None) -> None:
         """Tell the sender once their message is durable (or that it was not stored)."""
         echo = {} if ref is None else {"ref": ref}
-        if await posted.stored:
-            await self.emit(ChatEvent.STORED, {"id": posted.draft.key, **echo}, to=sid)
-        else:
-            await self.refuse(sid, errors.NotStored(), ChatCommand.SEND_MESSAGE, **echo)
+        try:
+            if await posted.stored:
+                await self.emit(ChatEvent.STORED, {"id": posted.draft.key, **echo}, to=sid)
+            else:
+                await self.refuse(sid, errors.NotStored(), ChatCommand.SEND_MESSAGE, **echo)
+        except Exception:  # the sender may be gone; nothing else waits on this
+            log.exception("telling a sender about their message failed")
 
     # --- presenters and moderators ------------------------------------------------------
 
