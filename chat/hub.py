@@ -70,6 +70,7 @@ class ChatHub:
         self._window: list[tuple[Draft, asyncio.Future[bool]]] = []
         self._window_shows: set[int] = set()
         self._window_opened = 0.0
+        self._commit_seconds = 0.0  # how long the last window took to store
         # The window being stored and sent.
         self._in_flight: list[tuple[Draft, asyncio.Future[bool]]] = []
         # Heart and viewer updates due while a show's window is open ride in its frame.
@@ -116,16 +117,18 @@ class ChatHub:
         loop = asyncio.get_running_loop()
         while True:
             await self._work.wait()
-            # A window lasts `batch_seconds` from its first message; one that filled
-            # while the previous window was committing has waited already.
-            await asyncio.sleep(
-                max(0.0, self._window_opened + self.options.batch_seconds - loop.time())
-            )
+            # A message waits `batch_seconds` from the window's first message to being
+            # sent, the commit included: the window closes that much earlier than the
+            # last commit took (one that filled during a commit has waited already).
+            closes = self._window_opened + self.options.batch_seconds - self._commit_seconds
+            await asyncio.sleep(max(0.0, closes - loop.time()))
             self._in_flight, self._window = self._window, []
             self._window_shows = set()
             extras, self._extras = self._extras, {}
             self._work.clear()
+            started = loop.time()
             stored = await store_window(self._sessionmaker, [d for d, _ in self._in_flight])
+            self._commit_seconds = min(loop.time() - started, self.options.batch_seconds)
             try:
                 await self._send(stored, extras)
             except Exception:
