@@ -16,7 +16,6 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from chat import service
 from chat.errors import ShowNotOpen
 from chat.models import ChatRestriction
-from server.shows.models import Show
+from chat.rooms import RoomContext
+from server.shows.models import Show, ShowState
 
 TTL_SECONDS = 2.0
 MAX_ENTRIES = 10_000
@@ -32,16 +32,6 @@ MAX_ENTRIES = 10_000
 log = logging.getLogger("jangteo.chat")
 K = TypeVar("K")
 V = TypeVar("V")
-
-
-@dataclass(frozen=True)
-class RoomContext:
-    show_id: int
-    store_id: int
-    started_at: dt.datetime | None
-    slow_mode_seconds: int
-    frozen: bool
-    banned_words: tuple[str, ...]
 
 
 class _StaleWhileRefreshing(Generic[K, V]):
@@ -114,6 +104,7 @@ class PostingCache:
             show_id=show_id,
             store_id=show.store_id,
             started_at=show.started_at,
+            closed=show.state in (ShowState.ENDED, ShowState.CANCELLED),
             slow_mode_seconds=room.slow_mode_seconds,
             frozen=room.frozen,
             banned_words=tuple(words),

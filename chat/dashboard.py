@@ -135,5 +135,5 @@ async def lift_restriction(request: web.Request) -> web.StreamResponse:
     async with request.app[keys.sessionmaker].begin() as session:
         user_id = await lift(session, operator, int(request.match_info["restriction_id"]))
     # This process's cache of who may post forgets the user at once; others refresh.
-    request.app[keys.chat_hub].cache.forget_user(user_id)
+    request.app[keys.chat_posting].forget_user(user_id)
     return redirect("/ops/moderation?flash=saved")

@@ -55,6 +55,14 @@ class EmptyMessage(Invalid):
     code = "empty"
 
 
+class BadCharacters(Invalid):
+    template = N_(
+        "Your text contains characters that cannot be shown (a control character or a"
+        " broken emoji). Remove them and try again."
+    )
+    code = "bad_text"
+
+
 class MessageTooLong(Invalid):
     template = N_("A message can have at most %(max)d characters.")
     code = "too_long"
@@ -93,6 +101,16 @@ class BannedWord(ChatError):
 class LinksNotAllowed(ChatError):
     template = N_("Only the show's staff can post links.")
     code = "links"
+
+
+class ShowClosed(ChatError):
+    template = N_("This show has ended, so its chat is closed.")
+    code = "show_closed"
+
+
+class NotStored(ChatError):
+    template = N_("Your message could not be saved. Please send it again.")
+    code = "not_stored"
 
 
 class MessageNotFound(NotFound):

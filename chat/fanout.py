@@ -4,7 +4,8 @@ python-socketio's managers start one asyncio task per recipient for every emit; 
 thousand viewers that is a thousand tasks per frame, most of the server's work. Handing
 a packet to a socket only puts it on that socket's queue (its writer task does the
 sending), so doing it in a plain loop is safe and several times cheaper. Emits that
-need acknowledgements or carry binary data keep the library's own path.
+need acknowledgements or carry binary data keep the library's own path. The one private
+call this needs lives in `chat.socketio_hooks`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import socketio
 from engineio import packet as eio_packet
 from socketio import packet
 
-from chat.socketio_hooks import ResilientRedisManager
+from chat.socketio_hooks import RedisEmitHook, send_eio_packet
 
 
 async def _send_to_room(
@@ -42,7 +43,7 @@ async def _send_to_room(
     for sid, eio_sid in list(manager.get_participants(namespace, room)):
         if sid not in skip:
             for frame in frames:
-                await manager.server._send_eio_packet(eio_sid, frame)
+                await send_eio_packet(manager.server, eio_sid, frame)
 
 
 class FanoutManager(socketio.AsyncManager):  # type: ignore[misc]  # python-socketio is untyped
@@ -72,11 +73,8 @@ class FanoutManager(socketio.AsyncManager):  # type: ignore[misc]  # python-sock
         await _send_to_room(self, event, data, namespace, to or room, skip_sid)
 
 
-class RedisFanoutManager(ResilientRedisManager):
-    async def _handle_emit(self, message: dict[str, Any]) -> None:
-        if message.get("callback") is not None or message.get("binary"):
-            await super()._handle_emit(message)
-            return
+class RedisFanoutManager(RedisEmitHook):
+    async def emit_here(self, message: dict[str, Any]) -> None:
         data = message["data"]
         if isinstance(data, list):
             data = data[0] if len(data) == 1 else tuple(data)

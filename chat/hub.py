@@ -1,10 +1,12 @@
 """The chat hub: owns the Socket.IO server's fan-out for one process.
 
-- Chat messages are batched: a message is checked against cached room rules at once
-  (errors go straight back), then waits for the end of a short window; every
-  recipient gets one `messages` frame with all of the window's messages instead of one
-  frame per message, and the window is then stored in one transaction, off the
-  delivery path. At a thousand viewers that is what keeps delivery fast (bench/chat.py).
+- Chat messages are batched: a message that passed the rules (`chat.posting`) waits for
+  the end of a short window; the window is then stored in one transaction, and only
+  what was committed is sent, every recipient getting one `messages` frame with all of
+  the window's messages instead of one frame per message. Nobody sees, and no sender is
+  told of, a message a crash could still lose. At a thousand viewers the one frame per
+  window is what keeps delivery fast (bench/chat.py); while a window is being stored
+  the next one fills, so a slow commit makes windows larger, not later.
 - Hearts are counted locally and flushed at most four times a second; viewer counts are
   recomputed once a second and sent only when they changed. With Redis, a per-window
   claim and a compare-and-swap on the last value sent keep those limits true across
@@ -27,9 +29,7 @@ from typing import Any
 import socketio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from chat import service
-from chat.cache import PostingCache
-from chat.service import Draft
+from chat.messages import Draft, draft_view, store_window
 from chat.state import VIEWER_TTL_SECONDS, ChatState
 from server.events import ChatEvent
 
@@ -45,9 +45,6 @@ class ChatOptions:
     batch_seconds: float = 0.1
     # Namespaces our Redis keys and the Socket.IO channel (tests use a unique one).
     redis_prefix: str = "jangteo:chat:"
-    rate_limit_count: int = 3
-    rate_limit_seconds: float = 2.0
-    mute_seconds: float = 10.0
 
 
 def room_name(show_id: int) -> str:
@@ -75,15 +72,18 @@ class ChatHub:
         self.state = state
         self.options = options
         self._sessionmaker = sessionmaker
-        self.cache = PostingCache(sessionmaker)
-        self._outbox: dict[int, list[dict[str, Any]]] = {}
+        # The open window: accepted messages with the futures their senders wait on.
+        self._window: list[tuple[Draft, asyncio.Future[bool]]] = []
+        self._window_shows: set[int] = set()
+        self._window_opened = 0.0
+        self._commit_seconds = 0.0  # how long the last window took to store
+        # The window being stored and sent.
+        self._in_flight: list[tuple[Draft, asyncio.Future[bool]]] = []
         # Heart and viewer updates due while a show's window is open ride in its frame.
         self._extras: dict[int, dict[str, Any]] = {}
-        self._unstored: list[Draft] = []
         self._work = asyncio.Event()
-        self._store_work = asyncio.Event()
-        self._queued = self._stored = 0
-        self._stored_changed = asyncio.Condition()
+        self._queued = self._settled = 0
+        self._settled_changed = asyncio.Condition()
         self._hearts: dict[int, int] = {}
         self._hearts_unsent: set[int] = set()
         # Sockets of this process watching each show (the count itself is in `state`).
@@ -102,62 +102,80 @@ class ChatHub:
 
     # --- messages, batched ------------------------------------------------------------
 
-    def post(self, draft: Draft) -> None:
-        """Queue a checked message: sent with the rest of its window, then stored."""
-        self._outbox.setdefault(draft.show_id, []).append(service.draft_view(draft))
-        self._unstored.append(draft)
+    def post(self, draft: Draft) -> asyncio.Future[bool]:
+        """Queue an accepted message. The future turns True once it is committed and
+        sent to the room, False if the database refused it (it is then never shown)."""
+        loop = asyncio.get_running_loop()
+        if not self._window:
+            self._window_opened = loop.time()
+        stored: asyncio.Future[bool] = loop.create_future()
+        self._window.append((draft, stored))
+        self._window_shows.add(draft.show_id)
         self._queued += 1
         self._work.set()
+        return stored
 
     async def wait_stored(self) -> None:
-        """Until every message accepted so far is in the database (a moderator acting on
-        a message that was just shown must find it)."""
+        """Until every message accepted so far is stored and sent (or refused by the
+        database): a moderator acting on a message that was just shown must find it, a
+        joining viewer finds it in the history and not again in a frame."""
         target = self._queued
-        async with self._stored_changed:
-            await self._stored_changed.wait_for(lambda: self._stored >= target)
+        async with self._settled_changed:
+            await self._settled_changed.wait_for(lambda: self._settled >= target)
 
-    async def _send_windows(self) -> None:
-        """Every window, each show's room gets one frame with all its new messages."""
+    async def _run_windows(self) -> None:
+        """Every window: store its messages, then send each show's room one frame."""
+        loop = asyncio.get_running_loop()
         while True:
             await self._work.wait()
-            await asyncio.sleep(self.options.batch_seconds)
-            outbox, self._outbox = self._outbox, {}
+            # A message waits `batch_seconds` from the window's first message to being
+            # sent, the commit included: the window closes that much earlier than the
+            # last commit took (one that filled during a commit has waited already).
+            closes = self._window_opened + self.options.batch_seconds - self._commit_seconds
+            await asyncio.sleep(max(0.0, closes - loop.time()))
+            self._in_flight, self._window = self._window, []
+            self._window_shows = set()
             extras, self._extras = self._extras, {}
             self._work.clear()
-            self._store_work.set()
-            for show_id, views in outbox.items():
-                extra = extras.pop(show_id, None)
-                data: Any = (views, extra) if extra else views
-                await self.sio.emit(ChatEvent.MESSAGES, data, room=room_name(show_id))
-            for show_id, extra in extras.items():  # only if a window closed in between
-                for event, payload in extra.items():
-                    await self.sio.emit(event, payload, room=room_name(show_id))
+            started = loop.time()
+            stored = await store_window(self._sessionmaker, [d for d, _ in self._in_flight])
+            self._commit_seconds = min(loop.time() - started, self.options.batch_seconds)
+            try:
+                await self._send(stored, extras)
+            except Exception:
+                log.exception("sending a chat window failed")
+            await self._settle(self._in_flight, {d.key for d in stored})
+            self._in_flight = []
+
+    async def _send(self, stored: list[Draft], extras: dict[int, dict[str, Any]]) -> None:
+        frames: dict[int, list[dict[str, Any]]] = {}
+        for draft in stored:
+            frames.setdefault(draft.show_id, []).append(draft_view(draft))
+        for show_id, views in frames.items():
+            extra = extras.pop(show_id, None)
+            data: Any = (views, extra) if extra else views
+            await self.sio.emit(ChatEvent.MESSAGES, data, room=room_name(show_id))
+        for show_id, extra in extras.items():  # shows whose messages were all refused
+            for event, payload in extra.items():
+                await self.sio.emit(event, payload, room=room_name(show_id))
+
+    async def _settle(
+        self, window: list[tuple[Draft, asyncio.Future[bool]]], stored_keys: set[str]
+    ) -> None:
+        for draft, stored in window:
+            if not stored.done():
+                stored.set_result(draft.key in stored_keys)
+        async with self._settled_changed:
+            self._settled += len(window)
+            self._settled_changed.notify_all()
 
     async def _announce(self, show_id: int, event: str, payload: dict[str, Any]) -> None:
         """Send a heart or viewer update: in the show's next message frame if one is about
         to go (one frame fewer per viewer), else on its own."""
-        if show_id in self._outbox:
+        if show_id in self._window_shows:
             self._extras.setdefault(show_id, {})[event] = payload
         else:
             await self.sio.emit(event, payload, room=room_name(show_id))
-
-    async def _store_messages(self) -> None:
-        """Write what was sent, in order, one transaction per turn. A slow disk (one
-        fsync can take a second on a busy machine) then delays storage, not delivery."""
-        while True:
-            await self._store_work.wait()
-            self._store_work.clear()
-            drafts, self._unstored = self._unstored, []
-            if not drafts:
-                continue
-            try:
-                async with self._sessionmaker.begin() as db:
-                    await service.store_messages(db, drafts)
-            except Exception:
-                log.exception("storing %d chat message(s) failed", len(drafts))
-            async with self._stored_changed:
-                self._stored += len(drafts)
-                self._stored_changed.notify_all()
 
     # --- hearts -----------------------------------------------------------------------
 
@@ -198,6 +216,10 @@ class ChatHub:
                 del self.local_viewers[show_id]
         await self.state.remove_viewer(show_id, sid)
 
+    async def viewer_count(self, show_id: int) -> int:
+        """Sockets watching the show, on every process."""
+        return await self.state.viewer_count(show_id)
+
     async def broadcast_viewers(self) -> None:
         for show_id in list(self.local_viewers):
             count = await self.state.viewer_count(show_id)
@@ -225,8 +247,7 @@ class ChatHub:
                 log.exception("chat background job failed")
 
     def start(self) -> None:
-        self._spawn(self._send_windows())
-        self._spawn(self._store_messages())
+        self._spawn(self._run_windows())
         self._spawn(self._every(HEART_TICK_SECONDS, self.flush_hearts))
         self._spawn(self._every(VIEWER_TICK_SECONDS, self.broadcast_viewers))
         self._spawn(self._every(VIEWER_TTL_SECONDS / 3, self.refresh_viewers))
@@ -237,6 +258,7 @@ class ChatHub:
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self.cache.close()
+        for _, stored in self._in_flight + self._window:
+            stored.cancel()  # their senders are gone with the server
         await self.sio.shutdown()
         await self.state.close()

@@ -8,9 +8,8 @@ appointed. Every moderation change writes a row to the audit log.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,15 +23,12 @@ from chat.models import (
     ChatRoom,
     ModerationAction,
 )
-from chat.text import MAX_WORD_CHARS, clean_message, contains_banned, has_link, normalise
+from chat.text import MAX_WORD_CHARS, normalise
 from server.accounts.models import AccountStatus, Role, User
 from server.db import utcnow
 from server.errors import N_, DomainError, Invalid
 from server.shows.models import Show
 from server.shows.service import can_present, get_show
-
-if TYPE_CHECKING:
-    from chat.cache import RoomContext
 
 HISTORY_SIZE = 50
 MAX_NOTICE_CHARS = 200
@@ -184,93 +180,6 @@ async def banned_words(session: AsyncSession, store_id: int) -> list[str]:
         )
     )
     return list(rows)
-
-
-@dataclass(frozen=True)
-class Draft:
-    """A message that passed every rule: sent with its window, stored right after."""
-
-    key: str
-    show_id: int
-    user_id: int
-    author: str
-    badge: str
-    text: str
-    question: bool
-    offset_ms: int | None
-    at: dt.datetime
-
-
-def check_message(
-    room: RoomContext,
-    restriction: ChatRestriction | None,
-    chatter: Chatter,
-    raw_text: str,
-    *,
-    question: bool,
-    staff: bool,
-    badge: str,
-) -> Draft:
-    """Apply the room's rules to one message; the draft to store, or an error."""
-    text = clean_message(raw_text)
-    if restriction is not None:
-        raise restriction_error(restriction)
-    if room.frozen and not staff:
-        raise errors.ChatFrozen()
-    if not staff:
-        if has_link(text):
-            raise errors.LinksNotAllowed()
-        if contains_banned(text, room.banned_words):
-            raise errors.BannedWord()
-    now = utcnow()
-    offset = int((now - room.started_at).total_seconds() * 1000) if room.started_at else None
-    return Draft(
-        key=secrets.token_urlsafe(12),
-        show_id=room.show_id,
-        user_id=chatter.user_id,
-        author=chatter.name,
-        badge=badge,
-        text=text,
-        question=question,
-        offset_ms=offset,
-        at=now,
-    )
-
-
-def draft_view(draft: Draft) -> dict[str, Any]:
-    return {
-        "id": draft.key,
-        "show_id": draft.show_id,
-        "user_id": draft.user_id,
-        "author": draft.author,
-        "badge": draft.badge,
-        "text": draft.text,
-        "question": draft.question,
-        "answered": False,
-        "offset_ms": draft.offset_ms,
-        "at": draft.at.isoformat(),
-    }
-
-
-async def store_messages(session: AsyncSession, drafts: list[Draft]) -> None:
-    """Store accepted messages in one go (one transaction, whatever the count)."""
-    session.add_all(
-        [
-            ChatMessage(
-                key=d.key,
-                show_id=d.show_id,
-                user_id=d.user_id,
-                author_name=d.author,
-                badge=d.badge,
-                body=d.text,
-                offset_ms=d.offset_ms,
-                is_question=d.question,
-                created_at=d.at,
-            )
-            for d in drafts
-        ]
-    )
-    await session.flush()
 
 
 async def log_action(

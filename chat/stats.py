@@ -27,7 +27,7 @@ class HubViewerCounter:
         self._hub = hub
 
     async def viewer_count(self, show_id: int) -> int:
-        return await self._hub.state.viewer_count(show_id)
+        return await self._hub.viewer_count(show_id)
 
     async def heart_total(self, show_id: int) -> int:
         return await self._hub.heart_total(show_id)

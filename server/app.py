@@ -35,9 +35,14 @@ import jinja2
 from aiohttp import web
 
 from chat import dashboard as chat_dashboard
+from chat import socketio_hooks
 from chat import views as chat_views
+from chat.cache import PostingCache
 from chat.hub import ChatHub, ChatOptions
+from chat.joining import RoomEntry
+from chat.moderation import ChatModeration
 from chat.namespace import ChatNamespace
+from chat.posting import ChatPosting
 from chat.replay import replay_messages
 from chat.socket_server import make_chat_server, make_chat_state
 from chat.stats import HubViewerCounter, chat_figures
@@ -241,19 +246,36 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     options = ChatOptions(
         redis_prefix=settings.chat_redis_prefix, batch_seconds=settings.chat_batch_ms / 1000
     )
+    # Fails the start, naming the versions, if an upgrade removed what fan-out relies on.
+    socketio_hooks.self_test()
     sio = app[keys.chat_server]
-    hub = ChatHub(sio, make_chat_state(settings, app[keys.redis]), options, sessionmaker)
+    state = make_chat_state(settings, app[keys.redis])
+    hub = ChatHub(sio, state, options, sessionmaker)
+    posting = ChatPosting(hub, PostingCache(sessionmaker), state)
     presence = DatabasePresenceLog(sessionmaker)
     sio.register_namespace(
-        ChatNamespace(hub, sessionmaker, app[keys.catalogs], settings, presence=presence)
+        ChatNamespace(
+            hub,
+            RoomEntry(sessionmaker, hub, posting),
+            posting,
+            ChatModeration(sessionmaker, hub, posting),
+            sessionmaker,
+            app[keys.catalogs],
+            settings,
+            presence=presence,
+        )
     )
     app[keys.chat_hub] = hub
+    app[keys.chat_posting] = posting
     app[keys.presence] = presence
     app[keys.live_events].subscribe(hub)  # first: viewers hear an event before anything else
+    app[keys.live_events].subscribe(posting)  # a show that ends closes its room at once
     hub.start()
     yield
+    app[keys.live_events].unsubscribe(posting)
     app[keys.live_events].unsubscribe(hub)
     await hub.stop()
+    posting.close()
 
 
 async def _analytics(app: web.Application) -> AsyncIterator[None]:

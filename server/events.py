@@ -72,6 +72,7 @@ class ChatEvent(StrEnum):
 
     JOINED = "room:joined"
     MESSAGES = "messages:batch"  # every message of one short window, in order
+    STORED = "message:stored"  # to the sender: their message is durable (its id, their ref)
     MESSAGE_DELETED = "message:deleted"
     QUESTION_ANSWERED = "question:answered"
     QUESTIONS = "questions:list"

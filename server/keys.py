@@ -12,6 +12,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from chat.hub import ChatHub
+from chat.posting import ChatPosting
 from chat.socketio_hooks import ChatServer
 from checkout.config import CheckoutConfig
 from checkout.payments import PaymentGateway
@@ -61,6 +62,7 @@ leadership: web.AppKey[Leadership] = web.AppKey("leadership")
 engine = web.AppKey("engine", AsyncEngine)
 sessionmaker: web.AppKey[async_sessionmaker[AsyncSession]] = web.AppKey("sessionmaker")
 chat_hub = web.AppKey("chat_hub", ChatHub)
+chat_posting = web.AppKey("chat_posting", ChatPosting)
 presence: web.AppKey[PresenceLog] = web.AppKey("presence")
 payment_gateway: web.AppKey[PaymentGateway] = web.AppKey("payment_gateway")
 # Checkout's one service (web-free): views call it; the crew's cue sheet will too.

@@ -33,6 +33,7 @@ export const ChatCommand = Object.freeze({
 export const ChatEvent = Object.freeze({
   JOINED: "room:joined",
   MESSAGES: "messages:batch",
+  STORED: "message:stored",
   MESSAGE_DELETED: "message:deleted",
   QUESTION_ANSWERED: "question:answered",
   QUESTIONS: "questions:list",
