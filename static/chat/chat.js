@@ -25,7 +25,14 @@ function startChat(panel) {
   const socket = showSocket(showId);
   // Already connected (the shelf opened it first): join again to get the room's state.
   if (socket.connected) socket.emit(ChatCommand.JOIN, { show_id: showId, watching: watching() });
-  socket.on("disconnect", () => showError(t.disconnected));
+  // What the chatter sends before the room is joined waits for it: socket.io flushes its
+  // own buffer before our "connect" handler joins, so the server would refuse it.
+  let joined = false;
+  const waiting = [];
+  socket.on("disconnect", () => {
+    joined = false;
+    showError(t.disconnected);
+  });
 
   socket.on(ChatEvent.JOINED, (state) => {
     me = state.me;
@@ -38,6 +45,8 @@ function startChat(panel) {
     showRoom(state);
     log.scrollTop = log.scrollHeight;
     if (studio) socket.emit(ChatCommand.OPEN_QUESTIONS, { show_id: showId });
+    joined = true;
+    for (const payload of waiting.splice(0)) socket.emit(ChatCommand.SEND_MESSAGE, payload);
   });
   socket.on(ChatEvent.MESSAGES, (batch, extra) => {
     // Heart and viewer updates may ride along in the same frame.
@@ -88,7 +97,8 @@ function startChat(panel) {
     const payload = { show_id: showId, text };
     if (form.elements.question?.checked) payload.question = true;
     hideError(); // a refusal of this attempt will show again
-    socket.emit(ChatCommand.SEND_MESSAGE, payload);
+    if (joined) socket.emit(ChatCommand.SEND_MESSAGE, payload);
+    else waiting.push(payload);
     input.value = "";
     if (form.elements.question) form.elements.question.checked = false;
     log.scrollTop = log.scrollHeight; // your own message: back to the latest
