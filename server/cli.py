@@ -17,6 +17,7 @@ from server.accounts.models import AccountStatus, Role
 from server.app import create_app
 from server.db import make_engine, make_sessionmaker
 from server.demo import DEMO_LOGINS, DEMO_PASSWORD, seed
+from server.demo_media import seed_media
 from server.errors import DomainError
 from server.localstripe_process import run_localstripe
 from server.migrate import upgrade
@@ -38,7 +39,18 @@ async def _seed(settings: Settings) -> bool:
     try:
         await upgrade(engine)
         async with make_sessionmaker(engine).begin() as session:
-            return await seed(session)
+            created = await seed(session)
+        # Also when the data was there: puts back pictures and videos deleted since.
+        async with make_sessionmaker(engine).begin() as session:
+            made = await seed_media(session, settings.data_dir)
+        if made.covers or made.clip or made.recordings:
+            print(
+                f"demo media made in {settings.data_dir}: {made.covers} covers"
+                + (", the live demo clip" if made.clip else "")
+                + (f", {len(made.recordings)} recording(s)" if made.recordings else ""),
+                flush=True,
+            )
+        return created
     finally:
         await engine.dispose()
 

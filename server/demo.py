@@ -1,5 +1,7 @@
-"""Demo data for `make run`: every role, the two stores of the demo logins with an
-upcoming and a finished show, and a 90-day history of shows across more stores."""
+"""Demo data for `make run`: every role, the two stores of the demo logins with their
+upcoming shows, a demo show that goes live at start-up and a finished one with its
+replay (`server/demo_showcase.py`), and a 90-day history of shows across more stores.
+The pictures and videos are made by `server/demo_media.py` into DATA_DIR."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from server.accounts import service as accounts
 from server.accounts.models import AccountStatus, Role, User
 from server.db import utcnow
 from server.demo_history import seed_history
+from server.demo_showcase import create_live_demo, finish_showcase
 from server.jobs.demo import seed_jobs
 from server.markets.demo import seed_markets
 from server.onboarding.demo import seed_slots
@@ -127,6 +130,8 @@ async def seed(session: AsyncSession) -> bool:
         scheduled_start=tomorrow_7pm + dt.timedelta(days=2),
         creator_ids=[creator.id],
     )
+    # Live from the first `make run` on (the demo publisher sends it a looping clip).
+    await create_live_demo(session, operator, halmae, creator)
     await session.flush()
     await seed_products(session, operator)
     await seed_markets(session, {"halmae-banchan": "망원시장"})
@@ -134,4 +139,6 @@ async def seed(session: AsyncSession) -> bool:
     await seed_slots(session, operator)
     # Ninety days of past shows over more stores, so that the insights have a history.
     await seed_history(session, creator.id, utcnow(), DEMO_PASSWORD)
+    # A finished demo show with its replay (its recording is made by `seed_media`).
+    await finish_showcase(session, operator, halmae, creator)
     return True
