@@ -16,6 +16,8 @@ it builds through their constructors, and disposes of what it made when the app 
     streaming  → broadcast registry (ShowStreams, subscribes third)
     reminders  → reminder sweeper, mailer
     jobs       → job notifier (in-app and e-mail), review prompter (subscribes to the bus)
+    demo       → the demo publisher (with DEMO_PUBLISHER: the live demo show's clip over
+                 this server's own WHIP endpoint, once the server listens)
 """
 
 from __future__ import annotations
@@ -85,6 +87,8 @@ from server.templating import setup_templates
 from streaming import replay as streaming_replay
 from streaming import views as streaming_views
 from streaming.broadcast import StreamConfig
+from streaming.demo_clip import loop_clip_path
+from streaming.demo_publisher import DemoPublisher, local_url
 from streaming.lifecycle import ShowStreams
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,6 +128,7 @@ def create_app(settings: Settings) -> web.Application:
             _streaming,
             _reminders,
             _jobs,
+            _demo,
             _settle,
         ]
     )
@@ -314,6 +319,22 @@ async def _jobs(app: web.Application) -> AsyncIterator[None]:
     app[keys.live_events].subscribe(prompter)  # after streaming: asks for reviews at the end
     yield
     app[keys.live_events].unsubscribe(prompter)
+
+
+async def _demo(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.settings]
+    if not settings.demo_publisher:
+        yield
+        return
+    publisher = DemoPublisher(
+        app[keys.sessionmaker], loop_clip_path(settings.data_dir), local_url(settings)
+    )
+    # It connects as any encoder would, so it keeps trying until the server listens.
+    task = asyncio.create_task(publisher.run(), name="demo publisher")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _settle(app: web.Application) -> AsyncIterator[None]:
