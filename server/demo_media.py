@@ -113,7 +113,7 @@ async def _covers(session: AsyncSession, data_dir: Path) -> int:
         .where(Store.slug.in_(list(CATEGORY_OF_STORE)), Show.cover_path.is_(None))
     )
     drawn: dict[tuple[int, str], str] = {}
-    for show, store in rows.tuples():
+    for show, store in rows:
         title = DATED_TITLE.sub("", show.title)
         key = (store.id, title)
         if key not in drawn:
