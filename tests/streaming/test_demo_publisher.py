@@ -1,0 +1,77 @@
+"""After `seed-demo`, the server brings the live demo show live by itself: its demo
+publisher sends the seed-time clip through the real WHIP endpoint, and a WHEP viewer
+receives moving pictures from it."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from aiohttp.test_utils import TestServer
+from pytest_aiohttp import AiohttpClient
+from sqlalchemy import select
+
+from server.app import create_app
+from server.db import make_engine, make_sessionmaker
+from server.demo import seed
+from server.demo_media import seed_media
+from server.demo_showcase import LIVE_TITLE
+from server.migrate import upgrade
+from server.settings import Settings
+from server.shows.models import Show
+from tests.e2e.conftest import free_port
+from tests.helpers import AppClient
+from tests.streaming.peers import Viewer, eventually, until
+
+
+async def _seed_demo(settings: Settings) -> int:
+    """What `python -m server seed-demo` does, before the server starts."""
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with make_sessionmaker(engine).begin() as session:
+            await seed(session)
+        async with make_sessionmaker(engine).begin() as session:
+            await seed_media(session, settings.data_dir)
+        async with make_sessionmaker(engine)() as session:
+            show_id = await session.scalar(select(Show.id).where(Show.title == LIVE_TITLE))
+    finally:
+        await engine.dispose()
+    assert show_id is not None
+    return show_id
+
+
+async def test_the_demo_show_is_live_after_start_up_and_a_viewer_sees_it_move(
+    settings: Settings, aiohttp_client: AiohttpClient
+) -> None:
+    port = free_port()
+    settings = settings.with_(demo_publisher=True, port=port, public_url=f"http://127.0.0.1:{port}")
+    show_id = await _seed_demo(settings)
+    # Served on the port of its settings: the demo publisher connects to it there.
+    server = TestServer(create_app(settings), host="127.0.0.1", port=port)
+    client = cast(AppClient, await aiohttp_client(server))
+
+    async def stream() -> Any:
+        return await (await client.get(f"/shows/{show_id}/stream")).json()
+
+    status = await eventually(stream, lambda s: s["state"] == "live" and s["publishing"], 60)
+    assert status["video_codec"] == "VP8"
+
+    viewer = Viewer()
+    try:
+        assert (await viewer.watch(client, show_id)).status == 201
+        await until(lambda: len(viewer.frames) >= 20 and viewer.audio_frames > 0, 60)
+        first, last = viewer.frames[0], viewer.frames[-1]
+        assert (last.width, last.height) == (360, 640)
+        assert bytes(first.planes[0]) != bytes(last.planes[0])  # the picture moves
+    finally:
+        await viewer.close()
+
+    page = await (await client.get(f"/shows/{show_id}")).text()
+    assert 'data-testid="demo-badge"' in page and 'data-testid="demo-notice"' in page
+
+
+def test_the_demo_publisher_is_on_by_default_only_for_make_run() -> None:
+    assert Settings.from_mapping({"JANGTEO_ENV": "development"}).demo_publisher
+    assert not Settings.from_mapping({"JANGTEO_ENV": "test"}).demo_publisher
+    assert not Settings().demo_publisher  # the tests' settings: off unless asked
+    assert Settings.from_mapping({"JANGTEO_ENV": "test", "DEMO_PUBLISHER": "1"}).demo_publisher
