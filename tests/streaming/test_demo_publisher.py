@@ -8,36 +8,14 @@ from typing import Any, cast
 
 from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpClient
-from sqlalchemy import select
 
 from server.app import create_app
-from server.db import make_engine, make_sessionmaker
-from server.demo import seed
-from server.demo_media import seed_media
 from server.demo_showcase import LIVE_TITLE
-from server.migrate import upgrade
 from server.settings import Settings
-from server.shows.models import Show
+from tests.demo_seeding import seed_demo
 from tests.e2e.conftest import free_port
 from tests.helpers import AppClient
 from tests.streaming.peers import Viewer, eventually, until
-
-
-async def _seed_demo(settings: Settings) -> int:
-    """What `python -m server seed-demo` does, before the server starts."""
-    engine = make_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        async with make_sessionmaker(engine).begin() as session:
-            await seed(session)
-        async with make_sessionmaker(engine).begin() as session:
-            await seed_media(session, settings.data_dir)
-        async with make_sessionmaker(engine)() as session:
-            show_id = await session.scalar(select(Show.id).where(Show.title == LIVE_TITLE))
-    finally:
-        await engine.dispose()
-    assert show_id is not None
-    return show_id
 
 
 async def test_the_demo_show_is_live_after_start_up_and_a_viewer_sees_it_move(
@@ -45,7 +23,7 @@ async def test_the_demo_show_is_live_after_start_up_and_a_viewer_sees_it_move(
 ) -> None:
     port = free_port()
     settings = settings.with_(demo_publisher=True, port=port, public_url=f"http://127.0.0.1:{port}")
-    show_id = await _seed_demo(settings)
+    show_id = (await seed_demo(settings))[LIVE_TITLE]
     # Served on the port of its settings: the demo publisher connects to it there.
     server = TestServer(create_app(settings), host="127.0.0.1", port=port)
     client = cast(AppClient, await aiohttp_client(server))
