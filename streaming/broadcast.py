@@ -125,6 +125,8 @@ class Broadcast:
         config: StreamConfig,
         on_publisher_gone: Callable[[int], Awaitable[None]],
         on_change: Callable[[int, LiveEvent, dict[str, Any]], Awaitable[None]],
+        *,
+        record: bool = True,
     ) -> None:
         self.show_id = show_id
         self.config = config
@@ -136,7 +138,7 @@ class Broadcast:
         self.publisher: Session | None = None
         self.viewers: dict[str, Session] = {}
         self.recorder: Recorder | None = None
-        if config.record:
+        if config.record and record:
             self.recorder = Recorder(recording_path(config.data_dir, show_id))
             self.video.listeners.append(self.recorder.on_video)
             self.audio.listeners.append(self.recorder.on_audio)

@@ -12,6 +12,7 @@ from pytest_aiohttp import AiohttpClient
 from server.app import create_app
 from server.demo_showcase import LIVE_TITLE
 from server.settings import Settings
+from streaming.recording import recording_path
 from tests.demo_seeding import seed_demo
 from tests.e2e.conftest import free_port
 from tests.helpers import AppClient
@@ -43,6 +44,11 @@ async def test_the_demo_show_is_live_after_start_up_and_a_viewer_sees_it_move(
         assert bytes(first.planes[0]) != bytes(last.planes[0])  # the picture moves
     finally:
         await viewer.close()
+
+    # The clip is not recorded again and again: a demo left running must not fill the disk.
+    recordings = recording_path(settings.data_dir, show_id).parent
+    written = {p.name for p in recordings.glob("*.webm")}
+    assert not written & {f"show-{show_id}.webm", f"show-{show_id}-2.webm"}
 
     page = await (await client.get(f"/shows/{show_id}")).text()
     assert 'data-testid="demo-badge"' in page and 'data-testid="demo-notice"' in page
