@@ -19,6 +19,7 @@ from server.accounts.models import Store
 from server.analytics.models import ShowEvent
 from server.demo_covers import draw_cover
 from server.demo_history import DEMO_STORES
+from server.demo_showcase import REPLAY_TITLE
 from server.events import LiveEvent
 from server.media import save_image
 from server.shows.models import Show, ShowState
@@ -54,7 +55,11 @@ async def seed_media(session: AsyncSession, data_dir: Path) -> MediaMade:
         if show.state in (ShowState.SCHEDULED, ShowState.LIVE):
             if not loop_clip_path(data_dir).is_file():
                 made.clip = await asyncio.to_thread(write_loop_clip, data_dir, show.store.name)
-        elif show.state is ShowState.ENDED and not recording_path(data_dir, show.id).is_file():
+        elif (
+            show.state is ShowState.ENDED
+            and show.title == REPLAY_TITLE  # not a looping demo someone ended: never recorded
+            and not recording_path(data_dir, show.id).is_file()
+        ):
             made.recordings.append(await _record(session, data_dir, show))
     made.covers = await _covers(session, data_dir)
     return made

@@ -117,13 +117,30 @@ async def finish_showcase(
         select(Show).where(Show.store_id == store.id, Show.title == LIVE_TITLE)
     )
     if live_demo is not None:
-        show = await shows.get_show(session, live_demo.id)
-        await catalog.pin(session, operator, show, products[LIVE_PINNED].id)
+        await pin_on_live_demo(session, operator, live_demo)
     replay = await _finished_show(session, store, creator)
     for name in dict.fromkeys(m.product for m in REPLAY_MOMENTS if m.product):
         await catalog.add_to_lineup(session, operator, replay, products[name].id)
     await _journal(session, replay, products)
     await _chat(session, replay)
+
+
+async def pin_on_live_demo(session: AsyncSession, operator: User, live_demo: Show) -> None:
+    """Every product of the store in the live demo's line-up, one of them pinned."""
+    show = await shows.get_show(session, live_demo.id)
+    for product in await catalog.products_of_store(session, show.store_id):
+        await catalog.add_to_lineup(session, operator, show, product.id)
+        if product.name == LIVE_PINNED:
+            await catalog.pin(session, operator, show, product.id)
+
+
+async def waiting_live_demo(session: AsyncSession) -> int | None:
+    """The demo show that is live or about to be, if there is one."""
+    return await session.scalar(
+        select(Show.id).where(
+            Show.is_demo.is_(True), Show.state.in_([ShowState.SCHEDULED, ShowState.LIVE])
+        )
+    )
 
 
 async def _finished_show(session: AsyncSession, store: Store, creator: User) -> Show:

@@ -15,11 +15,12 @@ from checkout import catalog
 from server import keys
 from server.accounts.models import Store
 from server.app import create_app
-from server.demo import seed
+from server.demo import renew_live_demo, seed
 from server.demo_history import DEMO_STORES
 from server.demo_media import seed_media
 from server.demo_showcase import LIVE_PINNED, LIVE_TITLE, REPLAY_SECONDS, REPLAY_TITLE
 from server.settings import Settings
+from server.shows import service as shows
 from server.shows.models import Show, ShowState
 from streaming.demo_clip import loop_clip_path, read_clip
 from streaming.demo_scene import LOOP_SECONDS
@@ -115,3 +116,20 @@ async def test_seed_demo_makes_a_live_demo_a_replay_with_its_recording_and_cover
     assert again.covers == 0 and again.clip is None
     assert again.recordings == [path] and path.is_file()
     assert not list(path.parent.glob("*-2.webm"))  # put back in place, not beside it
+
+    # Someone ends the live demo from the studio: the next `make run` has a new one,
+    # and the ended one gets no made-up recording.
+    async with client.app[keys.sessionmaker].begin() as session:
+        await shows.system_transition(session, live.id, "start")
+        await shows.system_transition(session, live.id, "end")
+    async with client.app[keys.sessionmaker].begin() as session:
+        renewed = await renew_live_demo(session)
+        assert renewed is not None and renewed.is_demo and renewed.id != live.id
+        assert await renew_live_demo(session) is None  # one is waiting now
+    async with client.app[keys.sessionmaker]() as session:
+        pinned = await catalog.pinned_product_id(session, renewed.id)
+        assert pinned is not None
+        assert (await catalog.get_product(session, pinned)).name == LIVE_PINNED
+    async with client.app[keys.sessionmaker].begin() as session:
+        assert (await seed_media(session, data_dir)).recordings == []
+    assert not recording_path(data_dir, live.id).exists()
