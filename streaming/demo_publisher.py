@@ -5,7 +5,8 @@ the server runs, its encoded frames as they are (no encoding here or on the serv
 
 It runs only with `DEMO_PUBLISHER` on (by default in development, i.e. `make run`) and
 only when there is a demo show waiting for it; if the connection drops it connects
-again, and it stops when the show was ended or the clip is missing.
+again, it never takes over from another publisher (it waits), and it stops when the
+show was ended or the clip is missing.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def local_url(settings: Settings) -> str:
 
 class ShowRefused(Exception):
     """The server will not take the demo stream (show ended, key changed): stop."""
+
+
+class SomeoneElsePublishes(Exception):
+    """The show has a publisher already (a creator's studio, another server process's
+    demo publisher): never take over; look again later."""
 
 
 class _Clock:
@@ -122,11 +128,14 @@ class DemoPublisher:
                 )
                 return
             try:
-                await self._publish(*target)
+                await self.publish_once(*target)
                 retry = RETRY_FIRST
             except ShowRefused as exc:
                 log.warning("the demo publisher stops: %s", exc)
                 return
+            except SomeoneElsePublishes:
+                log.debug("show %s has another publisher; the demo waits", target[0])
+                retry = RETRY_MOST
             except (aiohttp.ClientError, OSError) as exc:
                 log.debug("demo publisher: server not reachable yet: %s", exc)
             await asyncio.sleep(retry)
@@ -148,7 +157,7 @@ class DemoPublisher:
             ).first()
         return (row[0], row[1]) if row else None
 
-    async def _publish(self, show_id: int, stream_key: str) -> None:
+    async def publish_once(self, show_id: int, stream_key: str) -> None:
         """One WHIP session, until its connection fails or closes."""
         if self._packets is None:
             self._packets = await asyncio.to_thread(read_clip, self._clip)
@@ -194,6 +203,8 @@ class DemoPublisher:
             body = await resp.text()
             if resp.status == 201:
                 return body
+            if resp.status == 409 and "already_publishing" in body:
+                raise SomeoneElsePublishes()
             if 400 <= resp.status < 500:
                 raise ShowRefused(f"WHIP for show {show_id} answered {resp.status}: {body[:200]}")
             raise aiohttp.ClientResponseError(

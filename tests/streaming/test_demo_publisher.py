@@ -6,12 +6,17 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+import pytest
 from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpClient
 
+from server import keys
 from server.app import create_app
 from server.demo_showcase import LIVE_TITLE
 from server.settings import Settings
+from server.shows import service as shows
+from streaming.demo_clip import loop_clip_path
+from streaming.demo_publisher import DemoPublisher, SomeoneElsePublishes, local_url
 from streaming.recording import recording_path
 from tests.demo_seeding import seed_demo
 from tests.e2e.conftest import free_port
@@ -44,6 +49,16 @@ async def test_the_demo_show_is_live_after_start_up_and_a_viewer_sees_it_move(
         assert bytes(first.planes[0]) != bytes(last.planes[0])  # the picture moves
     finally:
         await viewer.close()
+
+    # A second demo publisher (another server process) never takes the show over.
+    async with client.app[keys.sessionmaker]() as session:
+        show = await shows.get_show(session, show_id)
+    second = DemoPublisher(
+        client.app[keys.sessionmaker], loop_clip_path(settings.data_dir), local_url(settings)
+    )
+    with pytest.raises(SomeoneElsePublishes):
+        await second.publish_once(show_id, show.stream_key)
+    assert (await stream())["publishing"]
 
     # The clip is not recorded again and again: a demo left running must not fill the disk.
     recordings = recording_path(settings.data_dir, show_id).parent
