@@ -5,7 +5,8 @@
   and chat and buying work as in any live show;
 - a short show that ended a few hours ago, with a recording (written by
   `server/demo_media.py`), products pinned one after another, a flash sale and chat,
-  all at their moments, so its replay's timeline and chat play along.
+  all at their moments, so its replay's timeline and chat play along, and its viewers
+  for the show's numbers and who-stays.
 
 The finished show's moments are journal rows shaped exactly like the ones the live
 journal writes (`server/analytics/journal.py`) from checkout's own announcements.
@@ -27,8 +28,10 @@ from checkout import catalog, live
 from checkout.models import FlashSale, Product
 from server.accounts.models import Role, Store, User
 from server.analytics.journal import offset_ms
-from server.analytics.models import ShowEvent
+from server.analytics.models import ShowEvent, ViewerSample, ViewerVisit
+from server.analytics.presence import SAMPLE_SECONDS
 from server.db import utcnow
+from server.demo_shows import anonymous_key
 from server.events import JOURNALED, LiveEvent
 from server.shows import service as shows
 from server.shows.models import Approval, Show, ShowCreator, ShowState
@@ -123,6 +126,7 @@ async def finish_showcase(
         await catalog.add_to_lineup(session, operator, replay, products[name].id)
     await _journal(session, replay, products)
     await _chat(session, replay)
+    await _audience(session, replay)
 
 
 async def pin_on_live_demo(session: AsyncSession, operator: User, live_demo: Show) -> None:
@@ -241,6 +245,41 @@ async def _chat(session: AsyncSession, show: Show) -> None:
             )
         )
     await chat.store_messages(session, drafts)
+
+
+REPLAY_VIEWERS = 28
+
+
+async def _audience(session: AsyncSession, show: Show) -> None:
+    """Who watched, as the presence log and the sampler record it: most came early,
+    some left at the change of pin, and the charts and who-stays have a show to read."""
+    chatters = list((await _chatters(session, show)).values())
+    visits = []
+    for n in range(REPLAY_VIEWERS):
+        user = chatters[n] if n < len(chatters) else None
+        joined = (n * 7) % 45
+        left = min(REPLAY_SECONDS, joined + 25 + (n * 13) % 70)
+        visits.append(
+            ViewerVisit(
+                show_id=show.id,
+                viewer_key=f"u{user.id}" if user else anonymous_key(f"demo-replay-{n}"),
+                user_id=user.id if user else None,
+                joined_at=_at(show, joined),
+                left_at=_at(show, left),
+            )
+        )
+    session.add_all(visits)
+    hearts = 0
+    for at in range(int(SAMPLE_SECONDS), REPLAY_SECONDS + 1, int(SAMPLE_SECONDS)):
+        moment = _at(show, at)
+        watching = sum(1 for v in visits if v.joined_at <= moment < (v.left_at or moment))
+        hearts += watching // 2
+        session.add(
+            ViewerSample(
+                show_id=show.id, at=moment, offset_ms=at * 1000, viewers=watching, hearts=hearts
+            )
+        )
+    await session.flush()
 
 
 async def _chatters(session: AsyncSession, show: Show) -> dict[str, User]:
