@@ -17,13 +17,14 @@ from server.accounts.models import Store
 from server.app import create_app
 from server.demo import renew_live_demo, seed
 from server.demo_history import DEMO_STORES
-from server.demo_media import seed_media
+from server.demo_media import captions_of, seed_media
 from server.demo_showcase import LIVE_PINNED, LIVE_TITLE, REPLAY_SECONDS, REPLAY_TITLE
+from server.events import LiveEvent
 from server.settings import Settings
 from server.shows import service as shows
 from server.shows.models import Show, ShowState
-from streaming.demo_clip import loop_clip_path, read_clip
-from streaming.demo_scene import LOOP_SECONDS
+from streaming.demo_clip import caption_script, loop_clip_path, read_clip
+from streaming.demo_scene import LOOP_SECONDS, Caption
 from streaming.recording import recording_path
 from tests.helpers import AppClient
 
@@ -133,3 +134,25 @@ async def test_seed_demo_makes_a_live_demo_a_replay_with_its_recording_and_cover
     async with client.app[keys.sessionmaker].begin() as session:
         assert (await seed_media(session, data_dir)).recordings == []
     assert not recording_path(data_dir, live.id).exists()
+
+
+def test_the_recordings_captions_follow_the_journal() -> None:
+    kimchi = {"name": "김장 김치 2kg", "price_text": "₩29,000"}
+    changes = captions_of(
+        [
+            (4000, LiveEvent.PRODUCT_PINNED, {"product": kimchi, "sale": None}),
+            (40000, LiveEvent.SALE_STARTED, {"sale": {"price_text": "₩14,000"}}),
+            (70000, LiveEvent.SALE_ENDED, {}),
+            (86000, LiveEvent.PRODUCT_UNPINNED, {}),
+        ]
+    )
+    pinned = Caption("김장 김치 2kg", "₩29,000")
+    assert changes == [
+        (4.0, pinned),
+        (40.0, Caption("김장 김치 2kg", "₩14,000", sale=True)),
+        (70.0, pinned),
+        (86.0, None),
+    ]
+    shown = caption_script(changes)
+    assert shown(0) is None and shown(10) == pinned and shown(88) is None
+    assert shown(50) == Caption("김장 김치 2kg", "₩14,000", sale=True)
