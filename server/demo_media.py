@@ -111,14 +111,17 @@ def captions_of(
 
 async def _covers(session: AsyncSession, data_dir: Path) -> int:
     """One cover per store and title (the history's dated shows of one series share
-    it), for every show of the demo stores that has none."""
+    it), for every show of the demo stores that has none or whose file is gone."""
     rows = await session.execute(
         select(Show, Store)
         .join(Store, Store.id == Show.store_id)
-        .where(Store.slug.in_(list(CATEGORY_OF_STORE)), Show.cover_path.is_(None))
+        .where(Store.slug.in_(list(CATEGORY_OF_STORE)))
     )
+    media = data_dir / "media"
     drawn: dict[tuple[int, str], str] = {}
     for show, store in rows:
+        if show.cover_path and (media / show.cover_path).is_file():
+            continue
         title = DATED_TITLE.sub("", show.title)
         key = (store.id, title)
         if key not in drawn:

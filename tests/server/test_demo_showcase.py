@@ -112,9 +112,16 @@ async def test_seed_demo_makes_a_live_demo_a_replay_with_its_recording_and_cover
 
     # Run again (as every `make run` does): only what went missing is made.
     path.unlink()
+    lost_cover = data_dir / "media" / sorted(covers)[0]
+    lost_cover.unlink()
     async with client.app[keys.sessionmaker].begin() as session:
         again = await seed_media(session, data_dir)
-    assert again.covers == 0 and again.clip is None
+    assert again.covers == 1 and again.clip is None
+    async with client.app[keys.sessionmaker]() as session:
+        now_covers = await session.scalars(
+            select(Show.cover_path).where(Show.id.in_([show_id for show_id, _ in rows]))
+        )
+        assert all(c and (data_dir / "media" / c).is_file() for c in now_covers)
     assert again.recordings == [path] and path.is_file()
     assert not list(path.parent.glob("*-2.webm"))  # put back in place, not beside it
 
