@@ -45,9 +45,10 @@ async def _seed(settings: Settings) -> bool:
         # Also when the data was there: puts back pictures and videos deleted since.
         async with make_sessionmaker(engine).begin() as session:
             made = await seed_media(session, settings.data_dir)
-        if made.covers or made.clip or made.recordings:
+        if made.covers or made.photos or made.clip or made.recordings:
             print(
-                f"demo media made in {settings.data_dir}: {made.covers} covers"
+                f"demo media made in {settings.data_dir}: {made.covers} covers, "
+                f"{made.photos} product photos"
                 + (", the live demo clip" if made.clip else "")
                 + (f", {len(made.recordings)} recording(s)" if made.recordings else ""),
                 flush=True,

@@ -1,7 +1,8 @@
-"""Covers for the demo's shows, drawn with Pillow at seed time: a warm colour field,
-shapes that look like what the store sells, the show's title in Korean and the store's
-name. Saved through the upload path (`server.media.save_image`), so they are stored,
-resized and thumbnailed exactly like a merchant's own cover."""
+"""Covers for the demo's shows and photos for its products, drawn with Pillow at seed
+time: a warm colour field, shapes that look like what the store sells, the show's title
+(or the product's name) in Korean and the store's name. Saved through the upload path
+(`server.media.save_image`), so they are stored, resized and thumbnailed exactly like
+a merchant's own pictures."""
 
 from __future__ import annotations
 
@@ -29,17 +30,18 @@ def _rng(*parts: str) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
-def _gradient(top: str, bottom: str) -> Image.Image:
-    start, end = Image.new("RGB", (1, 1), top), Image.new("RGB", (1, 1), bottom)
-    mask = Image.linear_gradient("L").resize((WIDTH, HEIGHT))
-    return Image.composite(end.resize((WIDTH, HEIGHT)), start.resize((WIDTH, HEIGHT)), mask)
+def _gradient(top: str, bottom: str, size: tuple[int, int]) -> Image.Image:
+    start, end = Image.new("RGB", size, top), Image.new("RGB", size, bottom)
+    return Image.composite(end, start, Image.linear_gradient("L").resize(size))
 
 
-def _goods(draw: ImageDraw.ImageDraw, rng: random.Random, category: str) -> None:
-    """A heap of goods in the upper part: round produce, bowls or wooden boards."""
+def _goods(
+    draw: ImageDraw.ImageDraw, rng: random.Random, category: str, width: int, bottom: float
+) -> None:
+    """A heap of goods above `bottom`: round produce, bowls or wooden boards."""
     colours = PALETTES.get(category, PALETTES["food"])[1]
     for _ in range(26):
-        x, y = rng.uniform(-40, WIDTH + 40), rng.triangular(150, 500, 470)
+        x, y = rng.uniform(-40, width + 40), rng.triangular(bottom * 0.25, bottom, bottom - 30)
         size = rng.uniform(45, 110)
         colour = rng.choice(colours)
         if category == "crafts" and rng.random() < 0.6:
@@ -57,9 +59,9 @@ def _goods(draw: ImageDraw.ImageDraw, rng: random.Random, category: str) -> None
             draw.ellipse((x, y - size / 2 - 12, x + 26, y - size / 2 + 4), fill="#558b2f")
 
 
-def _awning(draw: ImageDraw.ImageDraw) -> None:
+def _awning(draw: ImageDraw.ImageDraw, width: int) -> None:
     """The striped awning of a market stall along the top."""
-    stripe = WIDTH / 8
+    stripe = width / 8
     for n in range(8):
         colour = "#d94135" if n % 2 == 0 else "#f8f0e2"
         draw.rectangle((n * stripe, 0, (n + 1) * stripe, 70), fill=colour)
@@ -79,17 +81,29 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> list[s
 
 
 def draw_cover(title: str, store_name: str, category: str) -> bytes:
-    """A PNG cover for one show."""
+    """A PNG cover (3:4) for one show."""
+    return _picture(title, store_name, category, (WIDTH, HEIGHT), awning=True)
+
+
+def draw_product(name: str, store_name: str, category: str) -> bytes:
+    """A square PNG photo of one product."""
+    return _picture(name, store_name, category, (WIDTH, WIDTH), awning=False)
+
+
+def _picture(
+    text: str, store_name: str, category: str, size: tuple[int, int], *, awning: bool
+) -> bytes:
+    width, height = size
     top, bottom = PALETTES.get(category, PALETTES["food"])[0]
-    image = _gradient(top, bottom)
+    image = _gradient(top, bottom, size)
     draw = ImageDraw.Draw(image, "RGBA")
-    _goods(draw, _rng(title, store_name), category)
-    _awning(draw)
-    lines = _wrap(draw, title, 46, WIDTH - 100)
-    panel_top = HEIGHT - 120 - 58 * len(lines)
-    draw.rounded_rectangle((24, panel_top, WIDTH - 24, HEIGHT - 24), radius=28, fill="#fffdf8")
-    store_font = font(30)
-    draw.text((54, panel_top + 26), store_name, font=store_font, fill="#e8462f")
+    lines = _wrap(draw, text, 46, width - 100)
+    panel_top = height - 120 - 58 * len(lines)
+    _goods(draw, _rng(text, store_name), category, width, panel_top + 30)
+    if awning:
+        _awning(draw, width)
+    draw.rounded_rectangle((24, panel_top, width - 24, height - 24), radius=28, fill="#fffdf8")
+    draw.text((54, panel_top + 26), store_name, font=font(30), fill="#e8462f")
     for n, line in enumerate(lines):
         draw.text((54, panel_top + 72 + n * 58), line, font=font(46), fill="#1d1d1f")
     out = io.BytesIO()

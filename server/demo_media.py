@@ -1,7 +1,8 @@
 """The demo's pictures and videos, made into DATA_DIR by `seed-demo` (never committed):
-a cover for every show of the demo stores, the live demo show's looping clip and the
-finished demo show's recording. Each is made only when missing, so running `seed-demo`
-again (as `make run` does) repairs a DATA_DIR whose files were deleted."""
+a cover for every show and a photo for every product of the demo stores, the live demo
+show's looping clip and the finished demo show's recording. Each is made only when
+missing, so running `seed-demo` again (as `make run` does) repairs a DATA_DIR whose
+files were deleted."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from checkout.models import Product
 from server.accounts.models import Store
 from server.analytics.models import ShowEvent
-from server.demo_covers import draw_cover
+from server.demo_covers import PALETTES, draw_cover, draw_product
 from server.demo_history import DEMO_STORES
 from server.demo_showcase import REPLAY_TITLE
 from server.events import LiveEvent
@@ -40,6 +42,7 @@ CAPTION_KINDS = (
 @dataclass
 class MediaMade:
     covers: int = 0
+    photos: int = 0
     clip: Path | None = None
     recordings: list[Path] = field(default_factory=list)
 
@@ -62,6 +65,7 @@ async def seed_media(session: AsyncSession, data_dir: Path) -> MediaMade:
         ):
             made.recordings.append(await _record(session, data_dir, show))
     made.covers = await _covers(session, data_dir)
+    made.photos = await _product_photos(session, data_dir)
     return made
 
 
@@ -132,3 +136,24 @@ async def _covers(session: AsyncSession, data_dir: Path) -> int:
         show.cover_path = drawn[key]
     await session.flush()
     return len(drawn)
+
+
+async def _product_photos(session: AsyncSession, data_dir: Path) -> int:
+    """A photo for every product of the demo stores that has none (or lost its file)."""
+    rows = await session.execute(
+        select(Product, Store)
+        .join(Store, Store.id == Product.store_id)
+        .where(Store.slug.in_(list(CATEGORY_OF_STORE)))
+    )
+    media, drawn = data_dir / "media", 0
+    for product, store in rows:
+        if product.image_path and (media / product.image_path).is_file():
+            continue
+        category = product.category if product.category in PALETTES else ""
+        png = await asyncio.to_thread(
+            draw_product, product.name, store.name, category or CATEGORY_OF_STORE[store.slug]
+        )
+        product.image_path = save_image(data_dir, png, "products")
+        drawn += 1
+    await session.flush()
+    return drawn

@@ -76,6 +76,10 @@ async def test_the_store_page_keeps_its_shows_off_the_refund_policy(
     past = page.get_by_test_id("store-past-shows")
     await expect(past).to_be_visible()
     assert await _covers_loaded(page) >= 3
+    photos = page.locator(".product-tile img")
+    await expect(photos).to_have_count(3)
+    for photo in await photos.element_handles():
+        await page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=photo)
     last_card = past.get_by_test_id("show-card").last
     policy = page.get_by_test_id("refund-policy")
     await policy.scroll_into_view_if_needed()

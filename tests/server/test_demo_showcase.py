@@ -12,6 +12,7 @@ from pytest_aiohttp import AiohttpClient
 from sqlalchemy import select
 
 from checkout import catalog
+from checkout.models import Product
 from server import keys
 from server.accounts.models import Store
 from server.app import create_app
@@ -109,6 +110,16 @@ async def test_seed_demo_makes_a_live_demo_a_replay_with_its_recording_and_cover
         assert (data_dir / "media" / cover.replace(".jpg", ".thumb.jpg")).is_file()
     served = await client.get(f"/media/{rows[0][1]}")
     assert served.status == 200 and served.content_type == "image/jpeg"
+    # And every product of theirs a photo, which the store page's products show.
+    async with client.app[keys.sessionmaker]() as session:
+        photos = list(
+            await session.scalars(
+                select(Product.image_path)
+                .join(Store, Store.id == Product.store_id)
+                .where(Store.slug.in_([d.slug for d in DEMO_STORES]))
+            )
+        )
+    assert len(photos) > 40 and all(p and (data_dir / "media" / p).is_file() for p in photos)
 
     # Run again (as every `make run` does): only what went missing is made.
     path.unlink()
@@ -116,7 +127,7 @@ async def test_seed_demo_makes_a_live_demo_a_replay_with_its_recording_and_cover
     lost_cover.unlink()
     async with client.app[keys.sessionmaker].begin() as session:
         again = await seed_media(session, data_dir)
-    assert again.covers == 1 and again.clip is None
+    assert again.covers == 1 and again.photos == 0 and again.clip is None
     async with client.app[keys.sessionmaker]() as session:
         now_covers = await session.scalars(
             select(Show.cover_path).where(Show.id.in_([show_id for show_id, _ in rows]))
