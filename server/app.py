@@ -18,6 +18,8 @@ it builds through their constructors, and disposes of what it made when the app 
     streaming  → broadcast registry (ShowStreams, subscribes third)
     reminders  → reminder sweeper, mailer
     jobs       → job notifier (in-app and e-mail), review prompter (subscribes to the bus)
+    demo       → the demo publisher (with DEMO_PUBLISHER: the live demo show's clip over
+                 this server's own WHIP endpoint, once the server listens)
 """
 
 from __future__ import annotations
@@ -98,6 +100,8 @@ from streaming import hls_views as streaming_hls_views
 from streaming import replay as streaming_replay
 from streaming import views as streaming_views
 from streaming.broadcast import StreamConfig
+from streaming.demo_clip import loop_clip_path
+from streaming.demo_publisher import DemoPublisher, local_url
 from streaming.lifecycle import ShowStreams
 from streaming.origins import REFRESH_SECONDS, OneProcess, RedisPublisherPresence
 from streaming.turn import IceServers
@@ -157,6 +161,7 @@ def create_app(settings: Settings) -> web.Application:
             _streaming,
             _reminders,
             _jobs,
+            _demo,
             _settle,
         ]
     )
@@ -406,6 +411,22 @@ async def _jobs(app: web.Application) -> AsyncIterator[None]:
     app[keys.live_events].subscribe(prompter)  # after streaming: asks for reviews at the end
     yield
     app[keys.live_events].unsubscribe(prompter)
+
+
+async def _demo(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.settings]
+    if not settings.demo_publisher:
+        yield
+        return
+    publisher = DemoPublisher(
+        app[keys.sessionmaker], loop_clip_path(settings.data_dir), local_url(settings)
+    )
+    # It connects as any encoder would, so it keeps trying until the server listens.
+    task = asyncio.create_task(publisher.run(), name="demo publisher")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _settle(app: web.Application) -> AsyncIterator[None]:

@@ -17,7 +17,8 @@ from server.accounts import service as accounts
 from server.accounts.models import AccountStatus, Role
 from server.app import create_app
 from server.db import make_engine, make_sessionmaker
-from server.demo import DEMO_LOGINS, DEMO_PASSWORD, seed
+from server.demo import DEMO_LOGINS, DEMO_PASSWORD, renew_live_demo, seed
+from server.demo_media import seed_media
 from server.errors import DomainError
 from server.localstripe_process import LocalstripeFailed, run_localstripe
 from server.migrate import upgrade
@@ -46,7 +47,21 @@ async def _seed(settings: Settings) -> bool:
     try:
         await upgrade(engine)
         async with make_sessionmaker(engine).begin() as session:
-            return await seed(session)
+            created = await seed(session)
+            if not created and await renew_live_demo(session) is not None:
+                print("a new live demo show replaces the one that was ended", flush=True)
+        # Also when the data was there: puts back pictures and videos deleted since.
+        async with make_sessionmaker(engine).begin() as session:
+            made = await seed_media(session, settings.data_dir)
+        if made.covers or made.photos or made.clip or made.recordings:
+            print(
+                f"demo media made in {settings.data_dir}: {made.covers} covers, "
+                f"{made.photos} product photos"
+                + (", the live demo clip" if made.clip else "")
+                + (f", {len(made.recordings)} recording(s)" if made.recordings else ""),
+                flush=True,
+            )
+        return created
     finally:
         await engine.dispose()
 

@@ -1,9 +1,12 @@
-"""Demo data for `make run`: every role, the two stores of the demo logins with an
-upcoming and a finished show, and a 90-day history of shows across more stores."""
+"""Demo data for `make run`: every role, the two stores of the demo logins with their
+upcoming shows, a demo show that goes live at start-up and a finished one with its
+replay (`server/demo_showcase.py`), and a 90-day history of shows across more stores.
+The pictures and videos are made by `server/demo_media.py` into DATA_DIR."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -11,13 +14,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from checkout.demo import seed_products
 from server.accounts import service as accounts
-from server.accounts.models import AccountStatus, Role, User
+from server.accounts.models import AccountStatus, Role, Store, User
 from server.db import utcnow
 from server.demo_history import seed_history
+from server.demo_showcase import (
+    create_live_demo,
+    finish_showcase,
+    pin_on_live_demo,
+    waiting_live_demo,
+)
+from server.errors import DomainError
 from server.jobs.demo import seed_jobs
 from server.markets.demo import seed_markets
 from server.onboarding.demo import seed_slots
 from server.shows import service as shows
+from server.shows.models import Show
+
+log = logging.getLogger("jangteo.demo")
 
 DEMO_PASSWORD = "jangteo-demo"  # noqa: S105 - printed on purpose: these are demo logins
 
@@ -127,6 +140,8 @@ async def seed(session: AsyncSession) -> bool:
         scheduled_start=tomorrow_7pm + dt.timedelta(days=2),
         creator_ids=[creator.id],
     )
+    # Live from the first `make run` on (the demo publisher sends it a looping clip).
+    await create_live_demo(session, operator, halmae, creator)
     await session.flush()
     await seed_products(session, operator)
     await seed_markets(session, {"halmae-banchan": "망원시장"})
@@ -134,4 +149,25 @@ async def seed(session: AsyncSession) -> bool:
     await seed_slots(session, operator)
     # Ninety days of past shows over more stores, so that the insights have a history.
     await seed_history(session, creator.id, utcnow(), DEMO_PASSWORD)
+    # A finished demo show with its replay (its recording is made by `seed_media`).
+    await finish_showcase(session, operator, halmae, creator)
     return True
+
+
+async def renew_live_demo(session: AsyncSession) -> Show | None:
+    """A new live demo when the last one was ended (say, from the studio), so that every
+    `make run` starts with a show live; None when one is waiting or the demo is absent."""
+    if await waiting_live_demo(session) is not None:
+        return None
+    operator = await session.scalar(select(User).where(User.email == DEMO_LOGINS[0].email))
+    creator = await session.scalar(select(User).where(User.email == DEMO_LOGINS[3].email))
+    store = await session.scalar(select(Store).where(Store.slug == "halmae-banchan"))
+    if operator is None or creator is None or store is None:
+        return None
+    try:
+        show = await create_live_demo(session, operator, store, creator)
+    except DomainError as exc:  # e.g. the demo creator was booked at this hour since
+        log.warning("no new live demo show: %s", exc)
+        return None
+    await pin_on_live_demo(session, operator, show)
+    return show

@@ -106,6 +106,10 @@ def _url_of_port(values: Mapping[str, Any]) -> str:
     return f"http://127.0.0.1:{values['port']}"
 
 
+def _on_in_development(values: Mapping[str, Any]) -> bool:
+    return bool(values["environment"] == "development")
+
+
 @dataclass(frozen=True)
 class Settings:
     """The app's configuration; tests build it with keywords, `from_env` from variables.
@@ -271,6 +275,15 @@ class Settings:
         number(at_least=0),
         120.0,
         "how long a show whose publisher dropped stays live, waiting for it to return",
+    )
+    demo_publisher: bool = setting(
+        "DEMO_PUBLISHER",
+        BOOLEAN,
+        False,
+        "publish the demo's looping clip to the live demo show over WHIP at start-up "
+        "(only where `seed-demo` made one)",
+        derive=_on_in_development,
+        default_doc="on when `JANGTEO_ENV=development` (`make run`), else off",
     )
     chat_redis_prefix: str = setting(
         "CHAT_REDIS_PREFIX",

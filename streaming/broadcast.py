@@ -130,6 +130,8 @@ class Broadcast:
         config: StreamConfig,
         on_publisher_gone: Callable[[int], Awaitable[None]],
         on_change: Callable[[int, LiveEvent, dict[str, Any]], Awaitable[None]],
+        *,
+        record: bool = True,
     ) -> None:
         self.show_id = show_id
         self.config = config
@@ -141,7 +143,7 @@ class Broadcast:
         self.publisher: Session | None = None
         self.viewers: dict[str, Session] = {}
         self.recorder: Recorder | None = None
-        if config.record:
+        if config.record and record:
             self.recorder = Recorder(config.data_dir, show_id)
             self.video.listeners.append(self.recorder.on_video)
             self.audio.listeners.append(self.recorder.on_audio)

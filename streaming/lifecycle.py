@@ -81,7 +81,7 @@ class ShowStreams:
         async with self._sessionmaker() as session:
             live = await shows.shows_in_state(session, ShowState.LIVE, limit=10_000)
         for show in live:
-            broadcast = self.registry.get_or_create(show.id)
+            broadcast = self.registry.get_or_create(show.id, record=not show.is_demo)
             broadcast.live = True
             broadcast.start_grace()
 

@@ -84,10 +84,13 @@ class Recorder:
     """Writes one show's frames to a WebM file. A show that goes live again after a
     publisher drop keeps writing to the same file: timestamps continue."""
 
-    def __init__(self, data_dir: Path, show_id: int) -> None:
+    def __init__(self, data_dir: Path, show_id: int, *, path: Path | None = None) -> None:
         self._data_dir = data_dir
         self._show_id = show_id
-        self.path = recording_path(data_dir, show_id)
+        # A fixed file instead of the show's own (the demo's clips); its suffix must
+        # suit the codec it will hold.
+        self._fixed_path = path
+        self.path = path or recording_path(data_dir, show_id)
         self._container: Any = None
         self._video: Any = None
         self._audio: Any = None
@@ -97,6 +100,11 @@ class Recorder:
         self.frames_written = 0
         self._codec_name = ""
         self._with_audio = True
+
+    @classmethod
+    def at(cls, path: Path) -> Recorder:
+        """A recorder writing to `path` rather than to a show's recording."""
+        return cls(path.parent, 0, path=path)
 
     def on_video(self, codec_name: str, frame: SharedFrame, data: bytes) -> None:
         if self._container is None:
@@ -134,7 +142,7 @@ class Recorder:
                 return False
             width, height = size
         suffix, muxer, options, _ = CONTAINERS[codec_name]
-        first_choice = recording_path(self._data_dir, self._show_id, codec_name)
+        first_choice = self._fixed_path or recording_path(self._data_dir, self._show_id, codec_name)
         first_choice.parent.mkdir(parents=True, exist_ok=True)
         # Never overwrite an earlier recording of the same show (a show that was live,
         # ended and is recorded again does not exist, but a server restart might).

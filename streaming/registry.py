@@ -25,10 +25,13 @@ class BroadcastRegistry:
     def get(self, show_id: int) -> Broadcast | None:
         return self._broadcasts.get(show_id)
 
-    def get_or_create(self, show_id: int) -> Broadcast:
+    def get_or_create(self, show_id: int, *, record: bool = True) -> Broadcast:
+        """`record=False` for a demo show: its looping clip would fill the disk."""
         broadcast = self._broadcasts.get(show_id)
         if broadcast is None or broadcast.closed:
-            broadcast = Broadcast(show_id, self.config, self._on_publisher_gone, self._on_change)
+            broadcast = Broadcast(
+                show_id, self.config, self._on_publisher_gone, self._on_change, record=record
+            )
             self._broadcasts[show_id] = broadcast
         return broadcast
 

@@ -134,7 +134,7 @@ async def whip_publish(request: web.Request) -> web.StreamResponse:
     # staff can watch until a presenter makes it public (POST .../stream/public).
     rehearsal = request.query.get("rehearsal") == "1" and show.state is ShowState.SCHEDULED
     registry = request.app[server_keys.broadcasts]
-    broadcast = registry.get_or_create(show.id)
+    broadcast = registry.get_or_create(show.id, record=not show.is_demo)
     session_id, answer = await broadcast.publish(offer)
     if rehearsal:
         return _sdp_created(request, answer, f"/shows/{show.id}/whip/{session_id}")
@@ -200,7 +200,7 @@ async def whep_watch(request: web.Request) -> web.StreamResponse:
     offer = await _read_offer(request)
     if show.state is not ShowState.LIVE and not _staff_at_rehearsal(request, show):
         raise ShowNotLive(show_id=show.id, state=show.state.value)
-    broadcast = request.app[server_keys.broadcasts].get_or_create(show.id)
+    broadcast = request.app[server_keys.broadcasts].get_or_create(show.id, record=not show.is_demo)
     session_id, answer = await broadcast.watch(offer)
     return _sdp_created(request, answer, f"/shows/{show.id}/whep/{session_id}")
 

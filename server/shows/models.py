@@ -78,6 +78,9 @@ class Show(Base):
     )
     # The merchant can take a replay down; the recording itself is kept.
     replay_hidden: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # Made by `seed-demo`: its video is a looping clip (or a made-up recording), and the
+    # pages say so.
+    is_demo: Mapped[bool] = mapped_column(default=False, server_default="0")
     # The operator's last word on this show: why it was declined or moved.
     operator_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Bearer token for OBS and other WHIP encoders; regenerated from the studio.
