@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from server import keys as server_keys
-from server.errors import DomainError
+from server.errors import DomainError, Forbidden
 from server.events import LiveEvent
 from server.http import error_body, json_response, require_user, translations
 from server.security import CSRF_HEADER, CsrfFailed, csrf_exempt, csrf_token
@@ -20,6 +20,7 @@ from server.shows.models import Show, ShowState
 from streaming.errors import (
     CannotGoLive,
     NotPresenter,
+    NotPublisher,
     SessionNotFound,
     ShowNotLive,
     WrongContentType,
@@ -41,8 +42,12 @@ def errors_as_json(handler: Handler) -> Handler:
             return await handler(request)
         except DomainError as exc:
             message = exc.translate(translations(request).gettext)
+            # RFC 9725 section 4.5 (and RFC 6750): a refused encoder learns how to retry.
+            headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
             return json_response(
-                error_body(request, exc.code, message, getattr(exc, "field", "")), status=exc.status
+                error_body(request, exc.code, message, getattr(exc, "field", "")),
+                status=exc.status,
+                headers=headers,
             )
 
     return wrapper
@@ -57,9 +62,12 @@ async def _load_show(request: web.Request) -> Show:
         return await shows.get_show(session, _show_id(request))
 
 
-def _authorize_publisher(request: web.Request, show: Show) -> None:
+def _authorize_publisher(
+    request: web.Request, show: Show, refused: type[Forbidden] = NotPresenter
+) -> None:
     """A WHIP publisher is either an encoder holding the show's stream key (Bearer) or
-    a presenter signed in to the studio page (cookie, so the CSRF token is checked)."""
+    a presenter signed in to the studio page (cookie, so the CSRF token is checked).
+    `refused` is what a signed-in account that may not present is told."""
     auth = request.headers.get("Authorization", "")
     if auth:
         scheme, _, token = auth.partition(" ")
@@ -73,7 +81,7 @@ def _authorize_publisher(request: web.Request, show: Show) -> None:
     if not sent or not hmac.compare_digest(sent, csrf_token(request)):
         raise CsrfFailed()
     if not shows.can_present(user, show):
-        raise NotPresenter()
+        raise refused()
 
 
 async def _read_offer(request: web.Request) -> str:
@@ -147,11 +155,18 @@ async def whip_publish(request: web.Request) -> web.StreamResponse:
 @errors_as_json
 async def whip_stop(request: web.Request) -> web.StreamResponse:
     """The publisher leaves. The show stays live for the grace period, so an encoder
-    that restarts (or a studio page that reloads) can carry on."""
-    broadcast = request.app[server_keys.broadcasts].get(_show_id(request))
-    if broadcast is None:
+    that restarts (or a studio page that reloads) can carry on.
+
+    Only the publisher may end its session: the same credentials as WHIP's POST (the
+    stream key, or a presenter's signed-in studio with the CSRF token). Otherwise a
+    stranger who saw the session's URL could cut the show off."""
+    show = await _load_show(request)
+    _authorize_publisher(request, show, refused=NotPublisher)
+    broadcast = request.app[server_keys.broadcasts].get(show.id)
+    session_id = request.match_info["session_id"]
+    if broadcast is None or broadcast.publisher is None or broadcast.publisher.id != session_id:
         raise SessionNotFound()
-    await broadcast.end_session(request.match_info["session_id"], role="publisher")
+    await broadcast.end_session(session_id, role="publisher")
     return web.Response(status=200)
 
 
