@@ -31,7 +31,7 @@ from server.i18n import LOCALE_COOKIE, Catalogs, pick_locale
 from server.security import CSRF_COOKIE, user_from_cookies
 from server.settings import Settings
 from server.shows.errors import ShowNotFound
-from server.shows.service import get_show
+from server.shows.service import get_visible_show
 
 log = logging.getLogger("jangteo.chat")
 
@@ -151,8 +151,11 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # python-so
         # Messages already sent to the room are in the history too.
         await self.hub.wait_stored()
         async with self.sessionmaker() as db:
+            # The same rule as every page and route: a show the viewer may not see
+            # (a slot request, say) is answered like one that does not exist.
+            viewer = await db.get(User, chatter.user_id) if chatter else None
             try:
-                show = await get_show(db, show_id)
+                show = await get_visible_show(db, viewer, show_id)
             except ShowNotFound:
                 raise errors.ShowNotOpen() from None
             history = await chat.recent_messages(db, show_id)

@@ -81,6 +81,7 @@ from server.security import session_middleware
 from server.settings import Settings
 from server.shows import calendar_views
 from server.shows import views as show_views
+from server.shows.visibility import show_visibility_middleware
 from server.templating import setup_templates
 from streaming import replay as streaming_replay
 from streaming import views as streaming_views
@@ -94,7 +95,8 @@ log = logging.getLogger("jangteo.app")
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, session_middleware], client_max_size=MAX_REQUEST_BYTES
+        middlewares=[error_middleware, session_middleware, show_visibility_middleware],
+        client_max_size=MAX_REQUEST_BYTES,
     )
     app[keys.settings] = settings
     app[keys.catalogs] = Catalogs(default=settings.default_locale)

@@ -16,7 +16,9 @@ from server.events import LiveEvent
 from server.http import error_body, json_response, require_user, translations
 from server.security import CSRF_HEADER, CsrfFailed, csrf_exempt, csrf_token
 from server.shows import service as shows
+from server.shows.errors import ShowNotFound
 from server.shows.models import Show, ShowState
+from server.shows.visibility import checks_visibility_itself
 from streaming.errors import (
     CannotGoLive,
     NotPresenter,
@@ -62,6 +64,13 @@ async def _load_show(request: web.Request) -> Show:
         return await shows.get_show(session, _show_id(request))
 
 
+async def _load_visible_show(request: web.Request) -> Show:
+    async with request.app[server_keys.sessionmaker]() as session:
+        return await shows.get_visible_show(
+            session, request.get(server_keys.request_user), _show_id(request)
+        )
+
+
 def _authorize_publisher(
     request: web.Request, show: Show, refused: type[Forbidden] = NotPresenter
 ) -> None:
@@ -76,6 +85,8 @@ def _authorize_publisher(
         ):
             raise WrongStreamKey()
         return
+    if not shows.may_view(request.get(server_keys.request_user), show):
+        raise ShowNotFound(show_id=show.id)  # a stranger learns nothing of a private show
     user = require_user(request)
     sent = request.headers.get(CSRF_HEADER, "")
     if not sent or not hmac.compare_digest(sent, csrf_token(request)):
@@ -122,6 +133,7 @@ def _sdp_created(request: web.Request, answer: str, location: str) -> web.Respon
 
 @routes.post("/shows/{show_id:\\d+}/whip", name="whip")
 @csrf_exempt
+@checks_visibility_itself  # a stream key, or JSON errors for encoders
 @errors_as_json
 async def whip_publish(request: web.Request) -> web.StreamResponse:
     show = await _load_show(request)
@@ -152,6 +164,7 @@ async def whip_publish(request: web.Request) -> web.StreamResponse:
 
 @routes.delete("/shows/{show_id:\\d+}/whip/{session_id}")
 @csrf_exempt
+@checks_visibility_itself  # a stream key, or JSON errors for encoders
 @errors_as_json
 async def whip_stop(request: web.Request) -> web.StreamResponse:
     """The publisher leaves. The show stays live for the grace period, so an encoder
@@ -172,9 +185,10 @@ async def whip_stop(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/shows/{show_id:\\d+}/whep", name="whep")
 @csrf_exempt  # anonymous viewers may watch; nothing changes for the caller's account
+@checks_visibility_itself  # a stream key, or JSON errors for encoders
 @errors_as_json
 async def whep_watch(request: web.Request) -> web.StreamResponse:
-    show = await _load_show(request)
+    show = await _load_visible_show(request)
     offer = await _read_offer(request)
     if show.state is not ShowState.LIVE and not _staff_at_rehearsal(request, show):
         raise ShowNotLive(show_id=show.id, state=show.state.value)
@@ -209,8 +223,10 @@ async def stream_public(request: web.Request) -> web.Response:
 
 @routes.delete("/shows/{show_id:\\d+}/whep/{session_id}")
 @csrf_exempt
+@checks_visibility_itself  # a stream key, or JSON errors for encoders
 @errors_as_json
 async def whep_stop(request: web.Request) -> web.StreamResponse:
+    await _load_visible_show(request)
     broadcast = request.app[server_keys.broadcasts].get(_show_id(request))
     if broadcast is None:
         raise SessionNotFound()
@@ -219,19 +235,23 @@ async def whep_stop(request: web.Request) -> web.StreamResponse:
 
 
 @routes.get("/shows/{show_id:\\d+}/stream", name="stream_status")
+@checks_visibility_itself  # from memory while live
 async def stream_status(request: web.Request) -> web.Response:
     """What the player and the studio poll: show state, publisher present, viewers.
-    Every player asks every few seconds, so a live show is answered from memory."""
+    Every player asks every few seconds, so a live show is answered from memory: a show
+    that went live is public for good (it starts only once approved, and only a
+    scheduled show can be declined)."""
     broadcast = request.app[server_keys.broadcasts].get(_show_id(request))
+    idle = {"publishing": False, "viewers": 0, "video_codec": None}
     if broadcast is not None and broadcast.live and not broadcast.closed:
         state = ShowState.LIVE.value
     else:
-        state = (await _load_show(request)).state.value
-    status = (
-        broadcast.status()
-        if broadcast is not None
-        else {"publishing": False, "viewers": 0, "video_codec": None}
-    )
+        show = await _load_visible_show(request)
+        state = show.state.value
+        if not shows.can_present(request.get(server_keys.request_user), show):
+            # A rehearsal is for the show's staff: others learn nothing of it.
+            broadcast = None
+    status = broadcast.status() if broadcast is not None else idle
     return json_response({"state": state, **status}, headers={"Cache-Control": "no-store"})
 
 
