@@ -49,7 +49,7 @@ from checkout.showcase import add_quick_product, products_of_stores
 from checkout.stats import sales_figures
 from server import keys
 from server.accounts import views as account_views
-from server.accounts.ratelimit import LoginRateLimiter
+from server.accounts.ratelimit import LoginThrottle
 from server.analytics import views as analytics_views
 from server.analytics.insights import exports as insight_exports
 from server.analytics.insights import views as insight_views
@@ -100,9 +100,6 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[keys.settings] = settings
     app[keys.catalogs] = Catalogs(default=settings.default_locale)
-    app[keys.login_limiter] = LoginRateLimiter(
-        settings.login_attempts, settings.login_window_seconds
-    )
     app[keys.live_events] = LiveEventBus()
     app[keys.figure_sources] = FigureSources(chat=chat_figures, sales=sales_figures)
     app[keys.sales_history] = CheckoutSalesHistory()
@@ -179,6 +176,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         await upgrade(engine)
     app[keys.engine] = engine
     app[keys.sessionmaker] = make_sessionmaker(engine, reader)
+    app[keys.login_throttle] = LoginThrottle(
+        app[keys.sessionmaker], settings.login_attempts, settings.login_window_seconds
+    )
     yield
     await engine.dispose()
     if reader is not None:

@@ -7,6 +7,7 @@ what was expected.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 from collections.abc import Callable
@@ -204,3 +205,16 @@ def _ice_servers(raw: str) -> tuple[dict[str, Any], ...]:
 
 
 ICE_SERVER_LIST = Cast('a JSON list of {"urls": …} objects', _ice_servers)
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _networks(raw: str) -> tuple[Network, ...]:
+    # strict=False: "10.0.0.1/8" names the same network as "10.0.0.0/8".
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(","))
+
+
+NETWORK_LIST = Cast(
+    "addresses or networks separated by commas, like 127.0.0.1,10.0.0.0/8", _networks
+)

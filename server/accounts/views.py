@@ -13,6 +13,7 @@ from server.accounts.models import AccountStatus, Role
 from server.errors import DomainError
 from server.http import form_str, locale_of, redirect, render, require_user, translations
 from server.i18n import LOCALE_COOKIE, LOCALES
+from server.proxies import request_client_address
 from server.security import current_user, end_session, set_cookie, start_session
 from server.shows import service as shows
 
@@ -106,23 +107,23 @@ async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     email = service.normalise_email(form_str(form, "email"))
     next_url = _safe_next(form_str(form, "next", "/"))
-    limiter = request.app[keys.login_limiter]
-    limit_keys = (f"ip:{request.remote}", f"email:{email}")
+    throttle = request.app[keys.login_throttle]
+    address = request_client_address(request)
     try:
-        wait = limiter.retry_after(*limit_keys)
+        # Counted before the password is checked, so parallel guesses cannot slip past.
+        wait = await throttle.claim(address, email)
         if wait:
             raise TooManyAttempts(seconds=wait)
         async with request.app[keys.sessionmaker].begin() as session:
-            try:
-                user = await service.authenticate(session, email, form_str(form, "password"))
-            except DomainError:
-                limiter.failed(*limit_keys)
-                raise
+            user = await service.authenticate(session, email, form_str(form, "password"))
             days = request.app[keys.settings].session_days
             token = await service.open_session(session, user, days)
     except DomainError as exc:
-        return _form_error(request, "accounts/login.html", exc, form, {"next": next_url})
-    limiter.succeeded(*limit_keys)
+        answer = _form_error(request, "accounts/login.html", exc, form, {"next": next_url})
+        if isinstance(exc, TooManyAttempts):
+            answer.headers["Retry-After"] = str(exc.params["seconds"])
+        return answer
+    await throttle.succeeded(address, email)
     response = redirect(next_url)
     start_session(response, request, token)
     return response
