@@ -8,7 +8,7 @@ import time
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -214,7 +214,8 @@ def _domain_error_response(request: web.Request, exc: DomainError) -> web.Stream
             error_body(request, exc.code, message, field), status=exc.status, headers=headers
         )
     if isinstance(exc, Unauthorized) and request.method == "GET":
-        raise web.HTTPSeeOther(f"/login?next={request.path_qs}")
+        # Encoded, so that the page's own query (`?t=23&x=1`) comes back whole.
+        raise web.HTTPSeeOther(f"/login?next={quote(request.path_qs, safe='/')}")
     return render(
         request, "error.html", {"status": exc.status, "message": message}, status=exc.status
     )

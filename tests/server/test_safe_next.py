@@ -106,3 +106,22 @@ async def test_other_forms_with_next_use_the_same_check(
         allow_redirects=False,
     )
     assert resp.status == 303 and resp.headers["Location"] == "/"
+
+
+async def test_the_page_asked_for_comes_back_with_its_whole_query(client: AppClient) -> None:
+    user = await make_user(client.app)
+    sent = await client.get("/orders?page=2&sort=new", allow_redirects=False)
+    assert sent.status == 303
+    login_page = await (await client.get(sent.headers["Location"])).text()
+    assert '<input type="hidden" name="next" value="/orders?page=2&amp;sort=new">' in login_page
+    resp = await client.post(
+        "/login",
+        data={
+            "email": user.email,
+            "password": PASSWORD,
+            "_csrf": csrf(client),
+            "next": "/orders?page=2&sort=new",
+        },
+        allow_redirects=False,
+    )
+    assert resp.headers["Location"] == "/orders?page=2&sort=new"
