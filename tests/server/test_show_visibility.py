@@ -177,3 +177,14 @@ async def test_the_store_page_lists_only_what_the_visitor_may_see(client: AppCli
     await login_as(client, merchant)
     page = await (await client.get(f"/stores/{store.store.slug}")).text()
     assert "비공개 신청 방송" in page
+
+
+async def test_a_show_id_in_a_form_follows_the_same_rule(client: AppClient) -> None:
+    show, _, _ = await slot_request(client.app)
+    other, _ = await make_merchant(client.app, "옆 가게")
+    await login_as(client, other)
+    resp = await client.post(
+        "/start/day/tick",
+        data={"show_id": str(show.id), "item": "light", "done": "1", "_csrf": csrf(client)},
+    )
+    assert resp.status == 404
