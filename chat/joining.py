@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from chat import errors
 from chat import service as chat
 from chat.posting import ChatPosting
+from server.accounts.models import User
 from server.errors import DomainError
 from server.shows.errors import ShowNotFound
-from server.shows.service import get_show
+from server.shows.service import get_visible_show
 
 
 class StoredMessages(Protocol):
@@ -52,8 +53,11 @@ class RoomEntry:
         # Messages already sent to the room are in the history too.
         await self._messages.wait_stored()
         async with self._sessionmaker() as db:
+            # The same rule as every page and route: a show the viewer may not see (a
+            # slot request, a rehearsal) is answered like one that does not exist.
+            viewer = await db.get(User, chatter.user_id) if chatter else None
             try:
-                show = await get_show(db, show_id)
+                show = await get_visible_show(db, viewer, show_id)
             except ShowNotFound:
                 raise errors.ShowNotOpen() from None
             history = await chat.recent_messages(db, show_id)

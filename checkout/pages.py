@@ -3,8 +3,6 @@ shopper's order history and receipts."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from aiohttp import web
@@ -14,6 +12,7 @@ from checkout import catalog, orders
 from checkout.models import CATEGORY_LABELS
 from server import keys
 from server.accounts.models import Role, User
+from server.csv_export import Cell, csv_response
 from server.errors import N_, DomainError, Forbidden
 from server.http import form_str, redirect, render, require_user, translations
 from server.i18n import format_seoul
@@ -233,70 +232,50 @@ async def merchant_order_row(request: web.Request) -> web.Response:
     return render(request, "checkout/_order_row.html", {"o": order})
 
 
-def _cell(value: object) -> str:
-    text = str(value)
-    # A spreadsheet runs cells that start like a formula; a quote keeps them text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @routes.get("/merchant/orders.csv", name="merchant_orders_csv")
 async def merchant_orders_csv(request: web.Request) -> web.Response:
     _, _, found, store = await _store_orders(request)
     gettext = translations(request).gettext
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            gettext(h)
-            for h in (
-                N_("Order"),
-                N_("Ordered at"),
-                N_("Status"),
-                N_("Items"),
-                N_("Total (KRW)"),
-                N_("Refunded (KRW)"),
-                N_("Recipient"),
-                N_("Phone"),
-                N_("Postcode"),
-                N_("Address"),
-                N_("Tracking number"),
-                N_("Show"),
-            )
-        ]
-    )
+    header = [
+        gettext(h)
+        for h in (
+            N_("Order"),
+            N_("Ordered at"),
+            N_("Status"),
+            N_("Items"),
+            N_("Total (KRW)"),
+            N_("Refunded (KRW)"),
+            N_("Recipient"),
+            N_("Phone"),
+            N_("Postcode"),
+            N_("Address"),
+            N_("Tracking number"),
+            N_("Show"),
+        )
+    ]
     locale = request.app[keys.settings].default_locale
-    for order in found:
+
+    def row(order: Any) -> list[Cell]:
         items = "; ".join(
             f"{line.product_name} {line.variant_name} x{line.quantity}".replace("  ", " ")
             for line in order.lines
         )
-        writer.writerow(
-            [
-                _cell(v)
-                for v in (
-                    order.id,
-                    format_seoul(order.created_at, locale, "yyyy-MM-dd HH:mm"),
-                    gettext(order.status.value),
-                    items,
-                    order.total,
-                    order.refunded_amount,
-                    order.recipient_name,
-                    order.phone,
-                    order.postcode,
-                    f"{order.address} {order.address_detail}".strip(),
-                    order.tracking_number,
-                    order.show_id or "",
-                )
-            ]
-        )
-    # A byte-order mark so that spreadsheet programs read the Korean text as UTF-8.
-    body = "\ufeff" + buffer.getvalue()
-    return web.Response(
-        text=body,
-        content_type="text/csv",
-        charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="orders-{store.slug}.csv"'},
-    )
+        return [
+            order.id,
+            format_seoul(order.created_at, locale, "yyyy-MM-dd HH:mm"),
+            gettext(order.status.value),
+            items,
+            order.total,
+            order.refunded_amount,
+            order.recipient_name,
+            order.phone,
+            order.postcode,
+            f"{order.address} {order.address_detail}".strip(),
+            order.tracking_number,
+            order.show_id or "",
+        ]
+
+    return csv_response(f"orders-{store.slug}.csv", header, (row(o) for o in found))
 
 
 @routes.post("/merchant/orders/{order_id:\\d+}/status")

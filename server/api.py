@@ -16,7 +16,6 @@ from server.http import json_response, read_json, require_user
 from server.openapi import build_spec, documented
 from server.security import current_user
 from server.shows import service
-from server.shows.errors import ShowNotFound
 from server.shows.models import Show, ShowState
 
 routes = web.RouteTableDef()
@@ -145,9 +144,9 @@ async def list_shows(request: web.Request) -> web.Response:
 )
 async def get_show(request: web.Request) -> web.Response:
     async with request.app[keys.sessionmaker]() as session:
-        show = await service.get_show(session, int(request.match_info["show_id"]))
-    if not service.can_see(current_user(request), show):
-        raise ShowNotFound(show_id=show.id)
+        show = await service.get_visible_show(
+            session, current_user(request), int(request.match_info["show_id"])
+        )
     return json_response(show_json(show))
 
 

@@ -59,7 +59,7 @@ from checkout.showcase import add_quick_product, products_of_stores
 from checkout.stats import sales_figures
 from server import keys
 from server.accounts import views as account_views
-from server.accounts.ratelimit import LoginRateLimiter
+from server.accounts.ratelimit import LoginThrottle
 from server.analytics import views as analytics_views
 from server.analytics.insights import exports as insight_exports
 from server.analytics.insights import views as insight_views
@@ -88,12 +88,12 @@ from server.notifications.mail import Mailer, SmtpConfig
 from server.notifications.reminders import SWEEP_SECONDS, ReminderSweeper
 from server.onboarding import day_views as onboarding_day_views
 from server.onboarding import views as onboarding_views
-from server.proxy import forwarded_for
 from server.redis_link import RedisLink
 from server.security import session_middleware
 from server.settings import Settings
 from server.shows import calendar_views
 from server.shows import views as show_views
+from server.shows.visibility import show_visibility_middleware
 from server.templating import setup_templates
 from streaming import aiortc_hooks
 from streaming import hls_views as streaming_hls_views
@@ -113,16 +113,12 @@ log = logging.getLogger("jangteo.app")
 
 
 def create_app(settings: Settings) -> web.Application:
-    proxies = frozenset(p.strip() for p in settings.trusted_proxies.split(",") if p.strip())
     app = web.Application(
-        middlewares=[forwarded_for(proxies), error_middleware, session_middleware],
+        middlewares=[error_middleware, session_middleware, show_visibility_middleware],
         client_max_size=MAX_REQUEST_BYTES,
     )
     app[keys.settings] = settings
     app[keys.catalogs] = Catalogs(default=settings.default_locale)
-    app[keys.login_limiter] = LoginRateLimiter(
-        settings.login_attempts, settings.login_window_seconds
-    )
     app[keys.live_events] = LiveEventBus()
     app[keys.ice_servers] = IceServers(
         fixed=settings.ice_servers,
@@ -239,6 +235,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         await upgrade(engine)
     app[keys.engine] = engine
     app[keys.sessionmaker] = make_sessionmaker(engine, reader)
+    app[keys.login_throttle] = LoginThrottle(
+        app[keys.sessionmaker], settings.login_attempts, settings.login_window_seconds
+    )
     yield
     await engine.dispose()
     if reader is not None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -126,6 +128,38 @@ async def read_json(request: web.Request) -> dict[str, Any]:
     return data
 
 
+# Longer than any page's own address with its query; a longer `next` is not ours.
+MAX_NEXT_LENGTH = 2000
+_PROBE = "https://jangteo.invalid"
+
+
+def _plain_path(value: str, *, spaces: bool = False) -> bool:
+    if not value.startswith("/") or value.startswith("//"):
+        return False
+    # Browsers read a backslash as "/" and drop tabs and newlines, so "/<backslash>evil"
+    # and "/<tab>/evil" are "//evil": another host.
+    if "\\" in value or any(
+        unicodedata.category(ch)[0] == "C" or (ch.isspace() and not spaces) for ch in value
+    ):
+        return False
+    parts = urlsplit(urljoin(_PROBE + "/", value))
+    return f"{parts.scheme}://{parts.netloc}" == _PROBE
+
+
+def safe_next(value: str) -> str:
+    """Where to send the browser after a form: a path on this site, else the home page.
+    Written as it is, it must be a plain path (no whitespace, controls or backslashes);
+    percent-decoded (a proxy or a lenient client may decode "%5C" or "%09" before a
+    browser sees it) it must still be one, though an encoded space may stay a space."""
+    if (
+        len(value) <= MAX_NEXT_LENGTH
+        and _plain_path(value)
+        and _plain_path(unquote(value), spaces=True)
+    ):
+        return value
+    return "/"
+
+
 def redirect(location: str) -> web.Response:
     """A 303 response (not an exception) so callers can set cookies on it."""
     return web.Response(status=303, headers={"Location": location})
@@ -192,7 +226,8 @@ def _domain_error_response(request: web.Request, exc: DomainError) -> web.Stream
             error_body(request, exc.code, message, field), status=exc.status, headers=headers
         )
     if isinstance(exc, Unauthorized) and request.method == "GET":
-        raise web.HTTPSeeOther(f"/login?next={request.path_qs}")
+        # Encoded, so that the page's own query (`?t=23&x=1`) comes back whole.
+        raise web.HTTPSeeOther(f"/login?next={quote(request.path_qs, safe='/')}")
     return render(
         request, "error.html", {"status": exc.status, "message": message}, status=exc.status
     )

@@ -18,7 +18,7 @@ from checkout.config import CheckoutConfig
 from checkout.payments import PaymentGateway
 from checkout.service import Checkout
 from server.accounts.models import User
-from server.accounts.ratelimit import LoginRateLimiter
+from server.accounts.ratelimit import LoginThrottle
 from server.analytics.insights.forecast.trainer import ForecastTrainer
 from server.analytics.insights.sources import SalesHistory
 from server.analytics.interfaces import FigureSources, PresenceLog
@@ -39,7 +39,7 @@ from streaming.turn import IceServers
 # --- made with the app ----------------------------------------------------------------------
 settings = web.AppKey("settings", Settings)
 catalogs = web.AppKey("catalogs", Catalogs)
-login_limiter = web.AppKey("login_limiter", LoginRateLimiter)
+login_throttle = web.AppKey("login_throttle", LoginThrottle)
 # The one live-event publisher every domain is handed (chat, journal and streaming
 # subscribe to it at start-up).
 live_events = web.AppKey("live_events", LiveEventBus)

@@ -24,6 +24,7 @@ from server.settings_casts import (
     DATABASE_URL,
     ICE_SERVER_LIST,
     LOG_LEVEL,
+    NETWORK_LIST,
     PATH,
     SECRET,
     SMTP_URL,
@@ -31,6 +32,7 @@ from server.settings_casts import (
     TURN_URL_LIST,
     WEB_URL,
     Cast,
+    Network,
     Secret,
     SettingsError,
     choice,
@@ -164,13 +166,6 @@ class Settings:
         5.0,
         "how long a caller waits for a free Redis connection of the pool",
     )
-    trusted_proxies: str = setting(
-        "TRUSTED_PROXIES",
-        TEXT,
-        "127.0.0.1,::1",
-        "comma-separated addresses of balancers whose X-Forwarded-For names the shopper's "
-        "address (sign-in limits count per address)",
-    )
     secret_key: Secret = setting(
         "SECRET_KEY",
         SECRET,
@@ -186,10 +181,22 @@ class Settings:
         "LOGIN_ATTEMPTS",
         whole_number(1),
         5,
-        "failed sign-ins allowed per address and per e-mail in `LOGIN_WINDOW_SECONDS`",
+        "sign-in attempts to one account from one address before it waits "
+        "`LOGIN_WINDOW_SECONDS` (a success starts the count again)",
     )
     login_window_seconds: float = setting(
-        "LOGIN_WINDOW_SECONDS", number(above=0), 300.0, "window of `LOGIN_ATTEMPTS`"
+        "LOGIN_WINDOW_SECONDS",
+        number(above=0),
+        300.0,
+        "the first wait after `LOGIN_ATTEMPTS`; each further failed attempt doubles it, "
+        "up to a day",
+    )
+    trusted_proxies: tuple[Network, ...] = setting(
+        "TRUSTED_PROXIES",
+        NETWORK_LIST,
+        (),
+        "reverse proxies (addresses or networks) whose `X-Forwarded-For` names the "
+        "client; empty: the connecting address is the client's",
     )
     run_migrations: bool = setting(
         "RUN_MIGRATIONS", BOOLEAN, True, "apply the database migrations at start-up"

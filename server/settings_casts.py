@@ -7,6 +7,7 @@ what was expected.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 from collections.abc import Callable
@@ -225,3 +226,16 @@ def _turn_urls(raw: str) -> tuple[str, ...]:
 
 
 TURN_URL_LIST = Cast("a comma-separated list of turn: or turns: URLs", _turn_urls)
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _networks(raw: str) -> tuple[Network, ...]:
+    # strict=False: "10.0.0.1/8" names the same network as "10.0.0.0/8".
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(","))
+
+
+NETWORK_LIST = Cast(
+    "addresses or networks separated by commas, like 127.0.0.1,10.0.0.0/8", _networks
+)

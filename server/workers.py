@@ -122,6 +122,8 @@ def worker_environment(settings: Settings, port: int, host: str = "127.0.0.1") -
         STRIPE_PUBLISHABLE_KEY=settings.stripe_publishable_key,
         STRIPE_API_BASE=settings.stripe_api_base,
         STRIPE_WEBHOOK_SECRET=settings.stripe_webhook_secret.reveal(),
+        # The balancer runs on this machine: its X-Forwarded-For names the shopper.
+        TRUSTED_PROXIES=",".join(str(n) for n in settings.trusted_proxies) or "127.0.0.1,::1",
     )
     return env
 

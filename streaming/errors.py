@@ -30,6 +30,11 @@ class NotPresenter(Forbidden):
     code = "not_presenter"
 
 
+class NotPublisher(Forbidden):
+    template = N_("Only this show's creators, its merchant and operators can end its stream.")
+    code = "not_publisher"
+
+
 class AlreadyPublishing(Conflict):
     template = N_("Show %(show_id)s already has a publisher; end that stream first.")
     code = "already_publishing"

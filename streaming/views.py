@@ -11,17 +11,20 @@ from typing import Any
 from aiohttp import web
 
 from server import keys as server_keys
-from server.errors import DomainError
+from server.errors import DomainError, Forbidden
 from server.events import LiveEvent
 from server.http import error_body, ice_servers_for, json_response, require_user, translations
 from server.security import CSRF_HEADER, CsrfFailed, csrf_exempt, csrf_token
 from server.shows import service as shows
+from server.shows.errors import ShowNotFound
 from server.shows.models import Show, ShowState
+from server.shows.visibility import checks_visibility_itself
 from streaming.errors import (
     BadCandidates,
     CannotGoLive,
     IceRestartNotSupported,
     NotPresenter,
+    NotPublisher,
     SessionNotFound,
     ShowNotLive,
     WrongContentType,
@@ -45,8 +48,12 @@ def errors_as_json(handler: Handler) -> Handler:
             return await handler(request)
         except DomainError as exc:
             message = exc.translate(translations(request).gettext)
+            # RFC 9725 section 4.5 (and RFC 6750): a refused encoder learns how to retry.
+            headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
             return json_response(
-                error_body(request, exc.code, message, getattr(exc, "field", "")), status=exc.status
+                error_body(request, exc.code, message, getattr(exc, "field", "")),
+                status=exc.status,
+                headers=headers,
             )
 
     return wrapper
@@ -61,9 +68,19 @@ async def _load_show(request: web.Request) -> Show:
         return await shows.get_show(session, _show_id(request))
 
 
-def _authorize_publisher(request: web.Request, show: Show) -> None:
+async def _load_visible_show(request: web.Request) -> Show:
+    async with request.app[server_keys.sessionmaker]() as session:
+        return await shows.get_visible_show(
+            session, request.get(server_keys.request_user), _show_id(request)
+        )
+
+
+def _authorize_publisher(
+    request: web.Request, show: Show, refused: type[Forbidden] = NotPresenter
+) -> None:
     """A WHIP publisher is either an encoder holding the show's stream key (Bearer) or
-    a presenter signed in to the studio page (cookie, so the CSRF token is checked)."""
+    a presenter signed in to the studio page (cookie, so the CSRF token is checked).
+    `refused` is what a signed-in account that may not present is told."""
     auth = request.headers.get("Authorization", "")
     if auth:
         scheme, _, token = auth.partition(" ")
@@ -72,12 +89,14 @@ def _authorize_publisher(request: web.Request, show: Show) -> None:
         ):
             raise WrongStreamKey()
         return
+    if not shows.may_view(request.get(server_keys.request_user), show):
+        raise ShowNotFound(show_id=show.id)  # a stranger learns nothing of a private show
     user = require_user(request)
     sent = request.headers.get(CSRF_HEADER, "")
     if not sent or not hmac.compare_digest(sent, csrf_token(request)):
         raise CsrfFailed()
     if not shows.can_present(user, show):
-        raise NotPresenter()
+        raise refused()
 
 
 async def _read_offer(request: web.Request) -> str:
@@ -123,6 +142,7 @@ def _sdp_created(request: web.Request, answer: str, location: str) -> web.Respon
 
 @routes.post("/shows/{show_id:\\d+}/whip", name="whip")
 @csrf_exempt
+@checks_visibility_itself  # a stream key, or JSON errors for encoders
 @errors_as_json
 async def whip_publish(request: web.Request) -> web.StreamResponse:
     show = await _load_show(request)
@@ -153,24 +173,33 @@ async def whip_publish(request: web.Request) -> web.StreamResponse:
 
 @routes.delete("/shows/{show_id:\\d+}/whip/{session_id}")
 @csrf_exempt
+@checks_visibility_itself  # a stream key, or JSON errors for encoders
 @errors_as_json
 async def whip_stop(request: web.Request) -> web.StreamResponse:
     """The publisher leaves. The show stays live for the grace period, so an encoder
-    that restarts (or a studio page that reloads) can carry on."""
-    broadcast = request.app[server_keys.broadcasts].get(_show_id(request))
-    if broadcast is None:
+    that restarts (or a studio page that reloads) can carry on.
+
+    Only the publisher may end its session: the same credentials as WHIP's POST (the
+    stream key, or a presenter's signed-in studio with the CSRF token). Otherwise a
+    stranger who saw the session's URL could cut the show off."""
+    show = await _load_show(request)
+    _authorize_publisher(request, show, refused=NotPublisher)
+    broadcast = request.app[server_keys.broadcasts].get(show.id)
+    session_id = request.match_info["session_id"]
+    if broadcast is None or broadcast.publisher is None or broadcast.publisher.id != session_id:
         raise SessionNotFound()
-    await broadcast.end_session(request.match_info["session_id"], role="publisher")
+    await broadcast.end_session(session_id, role="publisher")
     return web.Response(status=200)
 
 
 @routes.patch("/shows/{show_id:\\d+}/whip/{session_id}")
 @csrf_exempt
+@checks_visibility_itself  # a stream key, or JSON errors for encoders
 @errors_as_json
 async def whip_trickle(request: web.Request) -> web.StreamResponse:
     """Trickle ICE from the publisher: only its own credentials may add candidates."""
     show = await _load_show(request)
-    _authorize_publisher(request, show)
+    _authorize_publisher(request, show, refused=NotPublisher)
     await _add_candidates(request, show.id, "publisher")
     return web.Response(status=204)
 
@@ -194,9 +223,10 @@ async def _add_candidates(request: web.Request, show_id: int, role: str) -> None
 
 @routes.post("/shows/{show_id:\\d+}/whep", name="whep")
 @csrf_exempt  # anonymous viewers may watch; nothing changes for the caller's account
+@checks_visibility_itself  # a stream key, or JSON errors for encoders
 @errors_as_json
 async def whep_watch(request: web.Request) -> web.StreamResponse:
-    show = await _load_show(request)
+    show = await _load_visible_show(request)
     offer = await _read_offer(request)
     if show.state is not ShowState.LIVE and not _staff_at_rehearsal(request, show):
         raise ShowNotLive(show_id=show.id, state=show.state.value)
@@ -231,8 +261,10 @@ async def stream_public(request: web.Request) -> web.Response:
 
 @routes.delete("/shows/{show_id:\\d+}/whep/{session_id}")
 @csrf_exempt
+@checks_visibility_itself  # a stream key, or JSON errors for encoders
 @errors_as_json
 async def whep_stop(request: web.Request) -> web.StreamResponse:
+    await _load_visible_show(request)
     broadcast = request.app[server_keys.broadcasts].get(_show_id(request))
     if broadcast is None:
         raise SessionNotFound()
@@ -242,26 +274,32 @@ async def whep_stop(request: web.Request) -> web.StreamResponse:
 
 @routes.patch("/shows/{show_id:\\d+}/whep/{session_id}")
 @csrf_exempt  # the unguessable session URL is the viewer's credential, as for DELETE
+@checks_visibility_itself  # JSON errors for players
 @errors_as_json
 async def whep_trickle(request: web.Request) -> web.StreamResponse:
-    await _add_candidates(request, _show_id(request), "viewer")
+    show = await _load_visible_show(request)
+    await _add_candidates(request, show.id, "viewer")
     return web.Response(status=204)
 
 
 @routes.get("/shows/{show_id:\\d+}/stream", name="stream_status")
+@checks_visibility_itself  # from memory while live
 async def stream_status(request: web.Request) -> web.Response:
     """What the player and the studio poll: show state, publisher present, viewers.
-    Every player asks every few seconds, so a live show is answered from memory."""
+    Every player asks every few seconds, so a live show is answered from memory: a show
+    that went live is public for good (it starts only once approved, and only a
+    scheduled show can be declined)."""
     broadcast = request.app[server_keys.broadcasts].get(_show_id(request))
+    idle = {"publishing": False, "hls": False, "viewers": 0, "video_codec": None}
     if broadcast is not None and broadcast.live and not broadcast.closed:
         state = ShowState.LIVE.value
     else:
-        state = (await _load_show(request)).state.value
-    status = (
-        broadcast.status()
-        if broadcast is not None
-        else {"publishing": False, "hls": False, "viewers": 0, "video_codec": None}
-    )
+        show = await _load_visible_show(request)
+        state = show.state.value
+        if not shows.can_present(request.get(server_keys.request_user), show):
+            # A rehearsal is for the show's staff: others learn nothing of it.
+            broadcast = None
+    status = broadcast.status() if broadcast is not None else idle
     return json_response({"state": state, **status}, headers={"Cache-Control": "no-store"})
 
 

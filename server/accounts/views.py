@@ -11,19 +11,23 @@ from server.accounts import service
 from server.accounts.errors import TooManyAttempts
 from server.accounts.models import AccountStatus, Role
 from server.errors import DomainError
-from server.http import form_str, locale_of, redirect, render, require_user, translations
+from server.http import (
+    form_str,
+    locale_of,
+    redirect,
+    render,
+    require_user,
+    safe_next,
+    translations,
+)
 from server.i18n import LOCALE_COOKIE, LOCALES
+from server.proxies import request_client_address
 from server.security import current_user, end_session, set_cookie, start_session
 from server.shows import service as shows
 
 routes = web.RouteTableDef()
 
 SIGN_UP_KINDS = {"shopper": Role.SHOPPER, "merchant": Role.MERCHANT, "creator": Role.CREATOR}
-
-
-def _safe_next(value: str) -> str:
-    # Only same-site paths: "//evil.example" and "https://..." would be open redirects.
-    return value if value.startswith("/") and not value.startswith("//") else "/"
 
 
 def _form_error(
@@ -97,7 +101,7 @@ async def login_page(request: web.Request) -> web.Response:
     return render(
         request,
         "accounts/login.html",
-        {"form": {}, "next": _safe_next(request.query.get("next", "/"))},
+        {"form": {}, "next": safe_next(request.query.get("next", "/"))},
     )
 
 
@@ -105,24 +109,24 @@ async def login_page(request: web.Request) -> web.Response:
 async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     email = service.normalise_email(form_str(form, "email"))
-    next_url = _safe_next(form_str(form, "next", "/"))
-    limiter = request.app[keys.login_limiter]
-    limit_keys = (f"ip:{request.remote}", f"email:{email}")
+    next_url = safe_next(form_str(form, "next", "/"))
+    throttle = request.app[keys.login_throttle]
+    address = request_client_address(request)
     try:
-        wait = limiter.retry_after(*limit_keys)
+        # Counted before the password is checked, so parallel guesses cannot slip past.
+        wait = await throttle.claim(address, email)
         if wait:
             raise TooManyAttempts(seconds=wait)
         async with request.app[keys.sessionmaker].begin() as session:
-            try:
-                user = await service.authenticate(session, email, form_str(form, "password"))
-            except DomainError:
-                limiter.failed(*limit_keys)
-                raise
+            user = await service.authenticate(session, email, form_str(form, "password"))
             days = request.app[keys.settings].session_days
             token = await service.open_session(session, user, days)
     except DomainError as exc:
-        return _form_error(request, "accounts/login.html", exc, form, {"next": next_url})
-    limiter.succeeded(*limit_keys)
+        answer = _form_error(request, "accounts/login.html", exc, form, {"next": next_url})
+        if isinstance(exc, TooManyAttempts):
+            answer.headers["Retry-After"] = str(exc.params["seconds"])
+        return answer
+    await throttle.succeeded(address, email)
     response = redirect(next_url)
     start_session(response, request, token)
     return response
@@ -150,7 +154,7 @@ async def switch_language(request: web.Request) -> web.StreamResponse:
         async with request.app[keys.sessionmaker].begin() as session:
             stored = await service.get_user(session, user.id)
             stored.locale = locale
-    response = redirect(_safe_next(form_str(form, "next", "/")))
+    response = redirect(safe_next(form_str(form, "next", "/")))
     set_cookie(response, request, LOCALE_COOKIE, locale, max_age=365 * 86400)
     return response
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 
 from aiohttp import web
@@ -20,6 +18,7 @@ from server.analytics.stats import (
     shows_with_numbers,
     totals_by_period,
 )
+from server.csv_export import csv_response
 from server.errors import N_, Forbidden
 from server.http import gettext, managed_store_id, render, require_user
 from server.shows import service as shows
@@ -62,11 +61,10 @@ def _chart(request: web.Request, n: ShowNumbers) -> Markup:
 
 
 def _csv(request: web.Request, rows: Iterable[ShowNumbers], filename: str) -> web.Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([gettext(request, c) for c in CSV_COLUMNS])
-    for n in rows:
-        writer.writerow(
+    return csv_response(
+        filename,
+        [gettext(request, c) for c in CSV_COLUMNS],
+        (
             [
                 n.show.title,
                 n.show.store.name,
@@ -82,13 +80,8 @@ def _csv(request: web.Request, rows: Iterable[ShowNumbers], filename: str) -> we
                 n.buyers,
                 round(n.conversion * 100, 1),
             ]
-        )
-    # A byte-order mark so that spreadsheet programs read the Korean text as UTF-8.
-    return web.Response(
-        body=("\ufeff" + buffer.getvalue()).encode(),
-        content_type="text/csv",
-        charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            for n in rows
+        ),
     )
 
 

@@ -13,7 +13,6 @@ from server.errors import DomainError
 from server.http import form_str, redirect, render, require_user, translations
 from server.jobs import postings, profiles, reviews
 from server.shows import service as shows
-from server.shows.errors import ShowNotFound
 
 routes = web.RouteTableDef()
 
@@ -23,9 +22,7 @@ async def _reviews_page(
 ) -> web.Response:
     user = require_user(request)
     async with request.app[keys.sessionmaker]() as session:
-        show = await shows.get_show(session, show_id)
-        if not shows.can_see(user, show):
-            raise ShowNotFound(show_id=show_id)
+        show = await shows.get_visible_show(session, user, show_id)
         state = await reviews.of_show(session, user, show)
         publication = await profiles.get_publication(session, show.id)
     context = {

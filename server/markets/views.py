@@ -11,7 +11,15 @@ from aiohttp import web
 from server import keys
 from server.accounts.models import Role, Store, User
 from server.errors import N_, DomainError
-from server.http import form_str, json_response, redirect, render, require_user, translations
+from server.http import (
+    form_str,
+    json_response,
+    redirect,
+    render,
+    require_user,
+    safe_next,
+    translations,
+)
 from server.markets import service
 from server.markets.errors import BadMarketInput
 from server.markets.models import Market
@@ -65,16 +73,12 @@ async def market_page(request: web.Request) -> web.Response:
     return render(request, "markets/market.html", {"page": page, "products": products})
 
 
-def _safe_next(value: str) -> str:
-    return value if value.startswith("/") and not value.startswith("//") else "/"
-
-
 @routes.post("/markets/region", name="my_region")
 async def choose_region(request: web.Request) -> web.StreamResponse:
     """The visitor's 시/도, kept in a cookie: no account needed, nothing stored."""
     form = await request.post()
     province = form_str(form, "province")
-    response = redirect(_safe_next(form_str(form, "next", "/")))
+    response = redirect(safe_next(form_str(form, "next", "/")))
     if province in PROVINCES:
         set_cookie(response, request, REGION_COOKIE, province, max_age=365 * 86400)
     else:

@@ -103,7 +103,10 @@ async def tick(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     show_id = form_str(form, "show_id")
     async with request.app[keys.sessionmaker].begin() as session:
-        show = await shows.get_show(session, int(show_id) if show_id.isdigit() else -1)
+        # The same visibility rule as every route naming a show in its URL.
+        show = await shows.get_visible_show(
+            session, user, int(show_id) if show_id.isdigit() else -1
+        )
         await guide.tick(session, user, show, form_str(form, "item"), form_str(form, "done") == "1")
     return redirect("/start/day")
 

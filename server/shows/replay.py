@@ -13,7 +13,7 @@ from server.accounts.models import User
 from server.analytics.models import ShowEvent
 from server.events import LiveEvent
 from server.shows.models import Show, ShowState
-from server.shows.service import can_present
+from server.shows.service import can_present, may_view
 
 TIMELINE_KINDS = (LiveEvent.PRODUCT_PINNED, LiveEvent.SALE_STARTED)
 # What decides the product over the video at a moment of the replay.
@@ -27,12 +27,11 @@ class ReplayChatSource(Protocol):
 
 
 def can_watch_replay(user: User | None, show: Show) -> bool:
-    """Ended, public shows have a replay unless the merchant hid it; staff always see it."""
-    if show.state is not ShowState.ENDED:
+    """Ended shows the viewer may see have a replay unless the merchant hid it; staff
+    always see it."""
+    if show.state is not ShowState.ENDED or not may_view(user, show):
         return False
-    if can_present(user, show):
-        return True
-    return show.is_public and not show.replay_hidden
+    return can_present(user, show) or not show.replay_hidden
 
 
 @dataclass(frozen=True)

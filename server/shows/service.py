@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from server.accounts.models import CreatorAssignment, Role, User
@@ -20,6 +20,11 @@ from server.shows.errors import BadShowInput, ShowNotFound
 from server.shows.models import MAX_DURATION_MINUTES, Approval, Show, ShowCreator, ShowState
 
 __all__ = ["MAX_DURATION_MINUTES"]
+
+
+# Ids come from URLs; past a 64-bit integer no row can match (and PostgreSQL would
+# refuse to compare).
+MAX_ROW_ID = 2**63 - 1
 
 
 def new_stream_key() -> str:
@@ -294,6 +299,32 @@ async def all_shows(
     return list(await session.scalars(query))
 
 
-def can_see(user: User | None, show: Show) -> bool:
-    """Public shows are for everyone; slot requests and declined ones for their staff."""
-    return show.is_public or can_present(user, show)
+def may_view(viewer: User | None, show: Show) -> bool:
+    """THE visibility rule, used by every page, API route and socket event about a show:
+    public (approved) shows are for everyone; slot requests, declined shows and
+    cancelled requests only for their staff (its store's merchant, its creators,
+    operators). Those who may not view a show are told it does not exist.
+
+    Needs `show.creators` loaded when the show is not public."""
+    return show.is_public or can_present(viewer, show)
+
+
+async def get_visible_show(session: AsyncSession, viewer: User | None, show_id: int) -> Show:
+    """The show, if `viewer` may see it; otherwise the same answer as for no show."""
+    if not 0 < show_id <= MAX_ROW_ID:
+        raise ShowNotFound(show_id=show_id)
+    show = await get_show(session, show_id)
+    if not may_view(viewer, show):
+        raise ShowNotFound(show_id=show_id)
+    return show
+
+
+async def check_visible(session: AsyncSession, viewer: User | None, show_id: int) -> None:
+    """`get_visible_show` in one round trip, for callers that only need the answer
+    (the store is not loaded)."""
+    if not 0 < show_id <= MAX_ROW_ID:
+        raise ShowNotFound(show_id=show_id)
+    query = select(Show).where(Show.id == show_id).options(joinedload(Show.creators))
+    show = (await session.scalars(query)).unique().one_or_none()
+    if show is None or not may_view(viewer, show):
+        raise ShowNotFound(show_id=show_id)

@@ -26,7 +26,7 @@ from server.i18n import SEOUL, parse_seoul_input, to_seoul_input
 from server.media import save_image
 from server.notifications import service as notifications
 from server.shows import replay, service
-from server.shows.errors import BadShowInput, ShowNotFound
+from server.shows.errors import BadShowInput
 from server.shows.models import Show, ShowState
 from server.shows.replay import can_watch_replay
 
@@ -46,9 +46,7 @@ async def home(request: web.Request) -> web.Response:
 async def show_page(request: web.Request) -> web.Response:
     user = request.get(keys.request_user)
     async with request.app[keys.sessionmaker]() as session:
-        show = await service.get_show(session, int(request.match_info["show_id"]))
-        if not service.can_see(user, show):
-            raise ShowNotFound(show_id=show.id)
+        show = await service.get_visible_show(session, user, int(request.match_info["show_id"]))
         reminded = user is not None and await notifications.has_reminder(session, user.id, show.id)
         replay_data = (
             await _replay_data(request, session, show) if can_watch_replay(user, show) else None
@@ -94,7 +92,10 @@ async def store_page(request: web.Request) -> web.Response:
     async with request.app[keys.sessionmaker]() as session:
         store = await accounts.get_store_by_slug(session, request.match_info["slug"])
         store_shows = await service.shows_of_store(session, store.id)
-    visible = [s for s in store_shows if s.state is not ShowState.CANCELLED]
+    user = request.get(keys.request_user)
+    visible = [
+        s for s in store_shows if s.state is not ShowState.CANCELLED and service.may_view(user, s)
+    ]
     return render(request, "shows/store.html", {"store": store, "shows": visible})
 
 

@@ -8,7 +8,6 @@ import datetime as dt
 
 from server.analytics.insights.advice import has_final_consonant, product_advice, with_topic
 from server.analytics.insights.besttime import heatmap
-from server.analytics.insights.csvfile import csv_bytes, safe_cell
 from server.analytics.insights.peers import Scope, StoreProfile, market_key, peer_group
 from server.analytics.insights.products import product_insights
 from server.analytics.insights.records import PastShow, ShowPlan
@@ -19,6 +18,7 @@ from server.analytics.insights.retention import (
 )
 from server.analytics.insights.sources import SaleWindow, SoldLine
 from server.analytics.insights.timeline import ShowSpan, Visit, pin_intervals
+from server.csv_export import csv_bytes, safe_cell
 from server.i18n import SEOUL
 
 T0 = dt.datetime(2026, 11, 17, 11, 0, tzinfo=dt.UTC)  # a Tuesday, 20:00 in Seoul

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from server.accounts.ratelimit import LoginRateLimiter
 from server.i18n import TRANSLATIONS_DIR, Catalogs, format_krw, format_seoul, parse_seoul_input
 from server.settings import DEV_SECRET, Secret, Settings, SettingsError
 
@@ -92,17 +91,3 @@ def test_catalogs_are_up_to_date_with_the_source() -> None:
     ]
     assert missing == []
     assert Catalogs().get("ko").gettext("Sign in") == "로그인"
-
-
-def test_login_limiter_window() -> None:
-    now = [0.0]
-    limiter = LoginRateLimiter(3, 60, clock=lambda: now[0])
-    for _ in range(3):
-        limiter.failed("ip:1", "email:a")
-    assert limiter.retry_after("ip:1") == 61
-    assert limiter.retry_after("email:b") == 0
-    now[0] = 61.0
-    assert limiter.retry_after("ip:1", "email:a") == 0
-    limiter.failed("ip:1")
-    limiter.succeeded("ip:1")
-    assert limiter.retry_after("ip:1") == 0

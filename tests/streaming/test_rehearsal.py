@@ -130,3 +130,30 @@ async def test_ending_the_show_from_the_api_stops_the_stream(
     late = Viewer()
     peers.append(late)
     assert (await late.watch(client, show.id)).status == 409
+
+
+async def test_a_rehearsal_is_not_announced_to_outsiders(
+    client: AppClient, peers: list[Any]
+) -> None:
+    creator = await make_user(client.app, Role.CREATOR)
+    merchant, store = await make_merchant(client.app)
+    show = await make_show(client.app, store, [creator])
+    publisher = Publisher()
+    peers.append(publisher)
+    resp = await client.post(
+        f"/shows/{show.id}/whip?rehearsal=1",
+        data=await publisher.offer(),
+        headers={"Content-Type": SDP, "Authorization": f"Bearer {show.stream_key}"},
+    )
+    assert resp.status == 201
+    outsider = await (await client.get(f"/shows/{show.id}/stream")).json()
+    assert outsider == {
+        "state": "scheduled",
+        "publishing": False,
+        "hls": False,
+        "viewers": 0,
+        "video_codec": None,
+    }
+    await login_as(client, merchant)
+    staff = await (await client.get(f"/shows/{show.id}/stream")).json()
+    assert staff["state"] == "scheduled" and staff["publishing"] is True

@@ -105,6 +105,7 @@ async def test_only_the_publisher_may_trickle_and_restarts_are_refused(
         location, data=fragment, headers={**frag, "Authorization": "Bearer wrong"}
     )
     assert stranger.status == 401
+    assert stranger.headers.get("WWW-Authenticate", "").startswith("Bearer")
     anonymous = await client.patch(location, data=fragment, headers=frag)
     assert anonymous.status in (401, 403)
 

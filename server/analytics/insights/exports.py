@@ -1,5 +1,5 @@
 """The CSV beside each insight's chart: the same figures, one file per table, written
-through `csvfile` (formulas neutralised, a byte-order mark for Korean)."""
+through `server.csv_export` (formulas neutralised, a byte-order mark for Korean)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from aiohttp import web
 
 from server import keys
 from server.analytics.insights import history, report
-from server.analytics.insights.csvfile import Cell, csv_bytes
 from server.analytics.insights.errors import BadPlan
 from server.analytics.insights.records import TARGETS
 from server.analytics.insights.timeline import MINUTE_MS, pinned_at
@@ -19,6 +18,7 @@ from server.analytics.insights.views import (
     managed_ended_show,
     store_of_request,
 )
+from server.csv_export import Cell, csv_response
 from server.errors import N_, NotFound
 from server.http import gettext
 
@@ -28,12 +28,7 @@ routes = web.RouteTableDef()
 def _csv(
     request: web.Request, filename: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]
 ) -> web.Response:
-    return web.Response(
-        body=csv_bytes([gettext(request, h) for h in header], rows),
-        content_type="text/csv",
-        charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_response(filename, [gettext(request, h) for h in header], rows)
 
 
 def _pct(share: float | None) -> float | None:
