@@ -17,6 +17,7 @@ from server.accounts.models import Role, User
 from server.errors import N_, DomainError, Forbidden
 from server.http import form_str, redirect, render, require_user, translations
 from server.i18n import format_seoul
+from server.limits import is_whole
 from server.media import save_image
 
 routes = web.RouteTableDef()
@@ -36,7 +37,7 @@ def _store_id_of(user: User, request: web.Request) -> int:
     if user.role is Role.MERCHANT and user.store_id is not None:
         return user.store_id
     raw = request.query.get("store", "")
-    if user.role is Role.OPERATOR and raw.isdigit():
+    if user.role is Role.OPERATOR and is_whole(raw):
         return int(raw)
     raise Forbidden(N_("This page is for merchants only."))
 

@@ -73,6 +73,7 @@ from server.db import make_engine, make_sessionmaker
 from server.events import LiveEventBus
 from server.http import error_middleware
 from server.i18n import Catalogs
+from server.inputs import input_middleware
 from server.jobs import profile_views as job_profile_views
 from server.jobs import review_views as job_review_views
 from server.jobs import views as job_views
@@ -115,7 +116,13 @@ log = logging.getLogger("jangteo.app")
 def create_app(settings: Settings) -> web.Application:
     proxies = frozenset(p.strip() for p in settings.trusted_proxies.split(",") if p.strip())
     app = web.Application(
-        middlewares=[forwarded_for(proxies), error_middleware, session_middleware],
+        # Input is checked (ids, text, form bodies) before the session is looked up.
+        middlewares=[
+            forwarded_for(proxies),
+            error_middleware,
+            input_middleware,
+            session_middleware,
+        ],
         client_max_size=MAX_REQUEST_BYTES,
     )
     app[keys.settings] = settings

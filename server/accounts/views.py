@@ -13,6 +13,7 @@ from server.accounts.models import AccountStatus, Role
 from server.errors import DomainError
 from server.http import form_str, locale_of, redirect, render, require_user, translations
 from server.i18n import LOCALE_COOKIE, LOCALES
+from server.limits import is_whole
 from server.security import current_user, end_session, set_cookie, start_session
 from server.shows import service as shows
 
@@ -206,7 +207,7 @@ async def assign_creator(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     creator = form_str(form, "creator_id")
     store = form_str(form, "store_id")
-    if not (creator.isdigit() and store.isdigit()):
+    if not (is_whole(creator) and is_whole(store)):
         raise web.HTTPSeeOther("/ops")
     async with request.app[keys.sessionmaker].begin() as session:
         if form_str(form, "remove"):

@@ -15,6 +15,7 @@ from server.errors import DomainError
 from server.http import form_str, redirect, render, require_user
 from server.i18n import SEOUL, parse_seoul_input, to_seoul_input
 from server.jobs import profiles
+from server.limits import is_whole
 from server.onboarding import guide, slots
 from server.onboarding.views import error_context
 from server.shows import service as shows
@@ -56,7 +57,7 @@ async def book(request: web.Request) -> web.StreamResponse:
             if request.match_info["how"] == "take":
                 slot_id = form_str(form, "slot_id")
                 await slots.take_slot(
-                    session, user, int(slot_id) if slot_id.isdigit() else -1, title
+                    session, user, int(slot_id) if is_whole(slot_id) else -1, title
                 )
             else:
                 start = parse_seoul_input(form_str(form, "scheduled_start"))
@@ -103,7 +104,7 @@ async def tick(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     show_id = form_str(form, "show_id")
     async with request.app[keys.sessionmaker].begin() as session:
-        show = await shows.get_show(session, int(show_id) if show_id.isdigit() else -1)
+        show = await shows.get_show(session, int(show_id) if is_whole(show_id) else -1)
         await guide.tick(session, user, show, form_str(form, "item"), form_str(form, "done") == "1")
     return redirect("/start/day")
 
@@ -139,7 +140,7 @@ async def open_slot(request: web.Request) -> web.StreamResponse:
                 session,
                 operator,
                 start,
-                int(duration) if duration.isdigit() else 0,
+                int(duration) if is_whole(duration) else 0,
                 form_str(form, "note"),
             )
     except DomainError as exc:
