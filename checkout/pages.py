@@ -88,10 +88,10 @@ def _product_form(form: Any) -> catalog.ProductInput:
     )
 
 
-def _photo(request: web.Request, form: Any) -> str | None:
+async def _photo(request: web.Request, form: Any) -> str | None:
     photo = form.get("photo")
     if isinstance(photo, FileField) and photo.filename:
-        return save_image(
+        return await save_image(
             request.app[keys.settings].data_dir, photo.file.read(), "products", field="photo"
         )
     return None
@@ -130,7 +130,7 @@ async def create_product(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     try:
         data = _product_form(form)
-        image = _photo(request, form)
+        image = await _photo(request, form)
         await request.app[keys.checkout].create_product(user, store_id, data, image)
     except DomainError as exc:
         if isinstance(exc, Forbidden):
@@ -175,7 +175,9 @@ async def edit_product(request: web.Request) -> web.StreamResponse:
     product = await checkout.product_to_edit(user, int(request.match_info["product_id"]))
     form = await request.post()
     try:
-        await checkout.update_product(user, product.id, _product_form(form), _photo(request, form))
+        await checkout.update_product(
+            user, product.id, _product_form(form), await _photo(request, form)
+        )
     except DomainError as exc:
         return await _products_page(
             request,

@@ -294,7 +294,7 @@ async def quick_listing(request: web.Request) -> web.Response:
     photo = form.get("photo")
     image = None
     if isinstance(photo, FileField) and photo.filename:
-        image = save_image(
+        image = await save_image(
             request.app[keys.settings].data_dir, photo.file.read(), "products", field="photo"
         )
     data = catalog.ProductInput(

@@ -131,7 +131,7 @@ async def add_product(request: web.Request) -> web.Response:
         stock = parse_stock(form_str(form, "stock"))
         image = None
         if isinstance(photo, FileField) and photo.filename:
-            image = save_image(
+            image = await save_image(
                 request.app[keys.settings].data_dir, photo.file.read(), "products", field="photo"
             )
         async with request.app[keys.sessionmaker].begin() as session:

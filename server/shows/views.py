@@ -165,7 +165,7 @@ async def _upload(
     if not isinstance(upload, FileField) or not upload.filename:
         return None
     data = upload.file.read()
-    return save_image(request.app[keys.settings].data_dir, data, folder, field=name)
+    return await save_image(request.app[keys.settings].data_dir, data, folder, field=name)
 
 
 def _show_fields(form: MultiDictProxy[Any]) -> dict[str, Any]:
