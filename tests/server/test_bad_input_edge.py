@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from server import keys
 from server.accounts.models import Store
 from server.app import create_app
+from server.markets import csv_import
 from server.settings import Settings
 from server.shows.models import Show
 from tests.helpers import AppClient, csrf, login_as, make_merchant, make_show
@@ -203,3 +204,13 @@ async def test_openapi_names_the_statuses_of_the_edge(client: AppClient) -> None
     one = spec["paths"]["/api/shows/{show_id}"]["get"]
     assert "404" in one["responses"]
     assert one["parameters"][0]["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+
+
+def test_a_market_csv_with_a_nul_is_refused_with_a_message() -> None:
+    # UTF-16 (Excel's "Unicode text") is full of NULs, and PostgreSQL stores none.
+    for data in (
+        "name,province,district\n망원\x00시장,서울,마포구\n".encode(),
+        "a".encode("utf-16"),
+    ):
+        with pytest.raises(csv_import.ImportFailed):
+            csv_import.parse(data)
