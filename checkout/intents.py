@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from checkout.models import Order, OrderStatus
 from checkout.orders import with_lines
 from checkout.stock import NO_SYNC, rowcount
-from server.limits import is_whole
 
 CLAIM = "claim:"
 
@@ -38,7 +37,7 @@ def is_claim(value: str | None) -> bool:
 def claimed_at(mark: str) -> dt.datetime | None:
     """When a claim was made; None for a mark without a time (then it counts as old)."""
     parts = mark.split(":")
-    if len(parts) != 3 or not is_whole(parts[2]):
+    if len(parts) != 3 or not parts[2].isdigit():
         return None
     return dt.datetime.fromtimestamp(int(parts[2]) / 1000, dt.UTC)
 
