@@ -90,7 +90,9 @@ def check_text(value: str, field: str, limit: int | None = None) -> str:
     if "\x00" in value or (not value.isascii() and _has_surrogate(value)):
         raise BadText(field=field)
     most = text_limit(field) if limit is None else limit
-    if len(value) > most:
+    # A browser counts a textarea's line break as one character against maxlength and
+    # sends it as two (CRLF): count it as one here too.
+    if len(value) > most and len(value) - value.count("\r\n") > most:
         raise TextTooLong(field=field, max=most)
     return value
 

@@ -164,3 +164,17 @@ async def test_image_work_leaves_the_event_loop_free(
     assert resp.status < 400
     assert outcome["released_by_healthz"]
     assert (await store_row(client, store.id)).logo_path is not None
+
+
+async def test_forms_say_the_limits_and_count_a_line_break_once(client: AppClient) -> None:
+    store, _ = await merchant_of(client)
+    page = await (await client.get("/merchant")).text()
+    assert f'name="refund_policy" maxlength="{text_limit("refund_policy")}"' in page
+    # What a browser sends for a full textarea: maxlength characters, lines ending CRLF.
+    policy = ("가" * 99 + "\r\n") * (text_limit("refund_policy") // 100)
+    resp = await client.post(
+        "/merchant/store", data=store_form(store, csrf(client), refund_policy=policy)
+    )
+    assert resp.status < 400
+    saved = (await store_row(client, store.id)).refund_policy
+    assert saved.startswith("가" * 99)
