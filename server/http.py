@@ -56,12 +56,13 @@ def ice_servers_for(request: web.Request) -> list[dict[str, Any]]:
 
 
 def wants_json(request: web.Request) -> bool:
-    """API calls, scripts asking for JSON, and WHIP/WHEP clients (OBS sends SDP and
-    reads a JSON error, never an HTML page)."""
+    """API calls, scripts asking for JSON, and WHIP/WHEP clients (OBS reads a JSON
+    error, never an HTML page), also when the edge refuses before their handler runs."""
     return (
         is_api(request)
         or "application/json" in request.headers.get("Accept", "")
         or request.content_type == "application/sdp"
+        or getattr(request.match_info.handler, "json_errors", False)
     )
 
 

@@ -61,6 +61,7 @@ def errors_as_json(handler: Handler) -> Handler:
             )
             return json_response(error_body(request, "http_500", message), status=500)
 
+    wrapper.json_errors = True  # type: ignore[attr-defined]
     return wrapper
 
 

@@ -187,6 +187,15 @@ async def test_whip_answers_json_even_for_an_id_out_of_range(client: AppClient) 
     )
     assert resp.status == 404
     assert resp.content_type == "application/json"
+    show = await make_show(client.app, (await make_merchant(client.app))[1])
+    for how in ("whip", "whep"):
+        unreadable = await client.post(
+            f"/shows/{show.id}/{how}",
+            data=b"x",
+            headers={"Content-Type": "multipart/form-data", "Authorization": "Bearer x"},
+        )
+        assert unreadable.status == 400
+        assert (await unreadable.json())["error"]["code"] == "bad_body"
 
 
 async def test_a_405_names_the_allowed_methods(client: AppClient) -> None:
