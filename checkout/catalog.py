@@ -16,6 +16,7 @@ from checkout.models import FlashSale, LineupItem, Product, ProductCategory, Var
 from server.accounts.models import Role, User
 from server.db import utcnow
 from server.errors import N_
+from server.limits import is_whole
 from server.shows import service as shows
 from server.shows.models import Show
 
@@ -56,8 +57,10 @@ def check_presenter(user: User | None, show: Show) -> None:
 
 def parse_int(raw: object, field: str, low: int, high: int) -> int:
     """An integer within bounds from JSON or a form; bools and floats are refused."""
-    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
-        raw = int(raw.strip())
+    if isinstance(raw, str):
+        text = raw.strip()
+        if is_whole(text.removeprefix("-")):
+            raw = int(text)
     if not isinstance(raw, int) or isinstance(raw, bool) or not low <= raw <= high:
         raise BadCheckoutInput(
             N_("Enter a whole number from %(low)d to %(high)d."), field=field, low=low, high=high

@@ -16,6 +16,7 @@ from server.csv_export import Cell, csv_response
 from server.errors import N_, DomainError, Forbidden
 from server.http import form_str, redirect, render, require_user, translations
 from server.i18n import format_seoul
+from server.limits import is_whole
 from server.media import save_image
 
 routes = web.RouteTableDef()
@@ -35,7 +36,7 @@ def _store_id_of(user: User, request: web.Request) -> int:
     if user.role is Role.MERCHANT and user.store_id is not None:
         return user.store_id
     raw = request.query.get("store", "")
-    if user.role is Role.OPERATOR and raw.isdigit():
+    if user.role is Role.OPERATOR and is_whole(raw):
         return int(raw)
     raise Forbidden(N_("This page is for merchants only."))
 
@@ -86,10 +87,10 @@ def _product_form(form: Any) -> catalog.ProductInput:
     )
 
 
-def _photo(request: web.Request, form: Any) -> str | None:
+async def _photo(request: web.Request, form: Any) -> str | None:
     photo = form.get("photo")
     if isinstance(photo, FileField) and photo.filename:
-        return save_image(
+        return await save_image(
             request.app[keys.settings].data_dir, photo.file.read(), "products", field="photo"
         )
     return None
@@ -128,7 +129,7 @@ async def create_product(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     try:
         data = _product_form(form)
-        image = _photo(request, form)
+        image = await _photo(request, form)
         await request.app[keys.checkout].create_product(user, store_id, data, image)
     except DomainError as exc:
         if isinstance(exc, Forbidden):
@@ -173,7 +174,9 @@ async def edit_product(request: web.Request) -> web.StreamResponse:
     product = await checkout.product_to_edit(user, int(request.match_info["product_id"]))
     form = await request.post()
     try:
-        await checkout.update_product(user, product.id, _product_form(form), _photo(request, form))
+        await checkout.update_product(
+            user, product.id, _product_form(form), await _photo(request, form)
+        )
     except DomainError as exc:
         return await _products_page(
             request,

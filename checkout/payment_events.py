@@ -25,6 +25,7 @@ from checkout.payments import PaymentGateway
 from checkout.settling import Settled, Settlement
 from server.db import utcnow
 from server.errors import DomainError
+from server.limits import is_whole
 
 log = logging.getLogger("jangteo.checkout")
 
@@ -51,7 +52,7 @@ def _event_type(kind: str) -> EventType | None:
 
 def _metadata_order_id(obj: dict[str, Any]) -> int | None:
     raw = (obj.get("metadata") or {}).get("order_id", "")
-    return int(raw) if isinstance(raw, str) and raw.isdigit() else None
+    return int(raw) if isinstance(raw, str) and is_whole(raw) else None
 
 
 class PaymentEvents:

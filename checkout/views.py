@@ -17,6 +17,7 @@ from server import keys
 from server.db import utcnow
 from server.errors import N_
 from server.http import json_response, read_json, require_user
+from server.inputs import WrongType, route_id, strict_id, strict_int, strict_text
 from server.media import save_image
 from server.openapi import documented
 from server.security import csrf_exempt
@@ -75,27 +76,28 @@ OBJECT = {"type": "object"}
 
 
 def _int_param(request: web.Request, name: str) -> int:
-    return int(request.match_info[name])
+    return route_id(request, name)
 
 
 def _product_input(data: dict[str, Any]) -> catalog.ProductInput:
     raw_variants = data.get("variants") or []
     if not isinstance(raw_variants, list):
         raise BadCheckoutInput(N_("Options must be a list."), field="variants")
+    if not all(isinstance(v, dict) for v in raw_variants):
+        raise WrongType(N_("Options must be a list."), field="variants")
     variants = tuple(
         (
-            str(v.get("name", "")),
-            catalog.parse_int(v.get("stock"), "variants", 0, catalog.MAX_STOCK),
+            strict_text(v, "name"),
+            strict_int(v.get("stock", 0), "variants", 0, catalog.MAX_STOCK),
         )
         for v in raw_variants
-        if isinstance(v, dict)
     )
     return catalog.ProductInput(
-        name=str(data.get("name", "")),
-        description=str(data.get("description", "")),
-        price=catalog.parse_int(data.get("price"), "price", 1, catalog.MAX_PRICE),
-        stock=catalog.parse_int(data.get("stock", 0), "stock", 0, catalog.MAX_STOCK),
-        per_order_limit=catalog.parse_int(
+        name=strict_text(data, "name"),
+        description=strict_text(data, "description"),
+        price=strict_int(data.get("price"), "price", 1, catalog.MAX_PRICE),
+        stock=strict_int(data.get("stock", 0), "stock", 0, catalog.MAX_STOCK),
+        per_order_limit=strict_int(
             data.get("per_order_limit", 10), "per_order_limit", 1, catalog.MAX_PER_ORDER
         ),
         variants=variants,
@@ -171,7 +173,7 @@ def _shelf_json(state: ShelfState) -> dict[str, Any]:
 
 
 def _product_id(data: dict[str, Any]) -> int:
-    return catalog.parse_int(data.get("product_id"), "product_id", 1, 2**31)
+    return strict_id(data.get("product_id"), "product_id")
 
 
 @routes.get("/api/shows/{show_id:\\d+}/shelf")
@@ -250,12 +252,13 @@ async def unpin(request: web.Request) -> web.Response:
 async def start_sale(request: web.Request) -> web.Response:
     user = require_user(request)
     data = await read_json(request)
+    # Types here; the bounds that depend on the product are the catalog's.
     sale = SaleInput(
         product_id=_product_id(data),
-        price=data.get("price"),
-        cap=data.get("cap"),
-        minutes=data.get("minutes"),
-        per_shopper=data.get("per_shopper", 1),
+        price=strict_int(data.get("price"), "price", 1, catalog.MAX_PRICE),
+        cap=strict_int(data.get("cap"), "cap", 1, catalog.MAX_STOCK),
+        minutes=strict_int(data.get("minutes"), "minutes", 1, catalog.MAX_SALE_MINUTES),
+        per_shopper=strict_int(data.get("per_shopper", 1), "per_shopper", 1, catalog.MAX_PER_ORDER),
     )
     state = await request.app[keys.checkout].start_sale(user, _int_param(request, "show_id"), sale)
     return json_response(_shelf_json(state))
@@ -291,7 +294,7 @@ async def quick_listing(request: web.Request) -> web.Response:
     photo = form.get("photo")
     image = None
     if isinstance(photo, FileField) and photo.filename:
-        image = save_image(
+        image = await save_image(
             request.app[keys.settings].data_dir, photo.file.read(), "products", field="photo"
         )
     data = catalog.ProductInput(
@@ -321,30 +324,22 @@ def _lines(data: dict[str, Any]) -> list[reserving.LineRequest]:
         variant = item.get("variant_id")
         lines.append(
             reserving.LineRequest(
-                product_id=catalog.parse_int(item.get("product_id"), "product_id", 1, 2**31),
+                product_id=strict_id(item.get("product_id"), "product_id"),
                 # Bounds come later from the product's own per-order limit.
-                quantity=catalog.parse_int(
-                    item.get("quantity"), "quantity", 1, catalog.MAX_PER_ORDER
-                ),
-                variant_id=None
-                if variant is None
-                else catalog.parse_int(variant, "variant_id", 1, 2**31),
+                quantity=strict_int(item.get("quantity"), "quantity", 1, catalog.MAX_PER_ORDER),
+                variant_id=None if variant is None else strict_id(variant, "variant_id"),
             )
         )
     return lines
 
 
 def _shipping(data: dict[str, Any]) -> reserving.Shipping:
-    def text(name: str) -> str:
-        value = data.get(name, "")
-        return value if isinstance(value, str) else ""
-
     return reserving.Shipping(
-        name=text("name"),
-        phone=text("phone"),
-        postcode=text("postcode"),
-        address=text("address"),
-        address_detail=text("address_detail"),
+        name=strict_text(data, "name"),
+        phone=strict_text(data, "phone"),
+        postcode=strict_text(data, "postcode"),
+        address=strict_text(data, "address"),
+        address_detail=strict_text(data, "address_detail"),
     )
 
 
@@ -473,8 +468,8 @@ async def order_status(request: web.Request) -> web.Response:
     order = await request.app[keys.checkout].advance_order(
         user,
         _int_param(request, "order_id"),
-        str(data.get("status", "")),
-        str(data.get("tracking_number", "")),
+        strict_text(data, "status"),
+        strict_text(data, "tracking_number"),
     )
     return json_response(live.order_json(order))
 
@@ -492,7 +487,9 @@ async def refund(request: web.Request) -> web.Response:
     user = require_user(request)
     data = await read_json(request)
     order = await request.app[keys.checkout].refund(
-        user, _int_param(request, "order_id"), data.get("amount")
+        user,
+        _int_param(request, "order_id"),
+        strict_int(data.get("amount"), "amount", 1, catalog.MAX_PRICE),
     )
     return json_response(live.order_json(order))
 

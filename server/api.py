@@ -13,10 +13,20 @@ from server.accounts import service as accounts
 from server.accounts.models import Role, Store, User
 from server.errors import N_, Forbidden, Invalid
 from server.http import json_response, read_json, require_user
+from server.inputs import (
+    WrongType,
+    refuse_date,
+    route_id,
+    strict_id,
+    strict_ids,
+    strict_int,
+    strict_text,
+    within_years,
+)
 from server.openapi import build_spec, documented
 from server.security import current_user
 from server.shows import service
-from server.shows.models import Show, ShowState
+from server.shows.models import MAX_DURATION_MINUTES, Show, ShowState
 
 routes = web.RouteTableDef()
 
@@ -145,14 +155,18 @@ async def list_shows(request: web.Request) -> web.Response:
 async def get_show(request: web.Request) -> web.Response:
     async with request.app[keys.sessionmaker]() as session:
         show = await service.get_visible_show(
-            session, current_user(request), int(request.match_info["show_id"])
+            session, current_user(request), route_id(request, "show_id")
         )
     return json_response(show_json(show))
 
 
 def _parse_start(raw: Any) -> dt.datetime:
+    if not isinstance(raw, str):
+        raise WrongType(
+            N_("scheduled_start must be an ISO 8601 time with a zone."), field="scheduled_start"
+        )
     try:
-        value = dt.datetime.fromisoformat(str(raw))
+        value = dt.datetime.fromisoformat(raw)
     except ValueError:
         raise Invalid(
             N_("scheduled_start must be an ISO 8601 time with a zone."), field="scheduled_start"
@@ -161,26 +175,20 @@ def _parse_start(raw: Any) -> dt.datetime:
         raise Invalid(
             N_("scheduled_start must be an ISO 8601 time with a zone."), field="scheduled_start"
         )
+    if not within_years(value):
+        refuse_date("scheduled_start")
     return value
 
 
 def _show_input(data: dict[str, Any]) -> dict[str, Any]:
-    creators = data.get("creator_ids", [])
-    duration = data.get("duration_minutes", 60)
-    if not isinstance(creators, list) or not all(isinstance(c, int) for c in creators):
-        raise Invalid(N_("creator_ids must be a list of account ids."), field="creator_ids")
-    if not isinstance(duration, int) or isinstance(duration, bool):
-        raise Invalid(N_("duration_minutes must be a whole number."), field="duration_minutes")
-    if not isinstance(data.get("title", ""), str) or not isinstance(
-        data.get("description", ""), str
-    ):
-        raise Invalid(N_("title and description must be text."), field="title")
     return {
-        "title": data.get("title", ""),
-        "description": data.get("description", ""),
+        "title": strict_text(data, "title"),
+        "description": strict_text(data, "description"),
         "scheduled_start": _parse_start(data.get("scheduled_start")),
-        "duration_minutes": duration,
-        "creator_ids": creators,
+        "duration_minutes": strict_int(
+            data.get("duration_minutes", 60), "duration_minutes", 5, MAX_DURATION_MINUTES
+        ),
+        "creator_ids": strict_ids(data.get("creator_ids", []), "creator_ids"),
     }
 
 
@@ -196,9 +204,7 @@ def _show_input(data: dict[str, Any]) -> dict[str, Any]:
 async def create_show(request: web.Request) -> web.Response:
     user = require_user(request, Role.MERCHANT, Role.OPERATOR)
     data = await read_json(request)
-    store_id = data.get("store_id", user.store_id)
-    if not isinstance(store_id, int):
-        raise Invalid(N_("store_id must be a store's id."), field="store_id")
+    store_id = strict_id(data.get("store_id", user.store_id), "store_id")
     fields = _show_input(data)
     async with request.app[keys.sessionmaker].begin() as session:
         show = await service.create_show(session, user, store_id=store_id, **fields)
@@ -224,7 +230,7 @@ async def update_show(request: web.Request) -> web.Response:
     user = require_user(request)
     data = await read_json(request)
     async with request.app[keys.sessionmaker].begin() as session:
-        show = await service.get_show(session, int(request.match_info["show_id"]))
+        show = await service.get_show(session, route_id(request, "show_id"))
         if not service.can_manage(user, show):
             raise Forbidden(N_("You can only change shows of your own store."))
         merged = {
@@ -256,15 +262,15 @@ async def update_show(request: web.Request) -> web.Response:
 async def show_transition(request: web.Request) -> web.Response:
     user = require_user(request)
     data = await read_json(request) if request.can_read_body else {}
-    reason = data.get("reason", "")
+    reason = strict_text(data, "reason")
     async with request.app[keys.sessionmaker].begin() as session:
-        show = await service.get_show(session, int(request.match_info["show_id"]))
+        show = await service.get_show(session, route_id(request, "show_id"))
         await service.transition(
             session,
             user,
             show,
             request.match_info["action"],
-            reason=reason if isinstance(reason, str) else "",
+            reason=reason,
         )
     await service.announce_state(request.app[keys.live_events], show)
     return json_response(show_json(show))

@@ -73,6 +73,7 @@ from server.db import make_engine, make_sessionmaker
 from server.events import LiveEventBus
 from server.http import error_middleware
 from server.i18n import Catalogs
+from server.inputs import input_middleware
 from server.jobs import profile_views as job_profile_views
 from server.jobs import review_views as job_review_views
 from server.jobs import views as job_views
@@ -114,7 +115,13 @@ log = logging.getLogger("jangteo.app")
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, session_middleware, show_visibility_middleware],
+        # Input is checked (ids, text, form bodies) before the session is looked up.
+        middlewares=[
+            error_middleware,
+            input_middleware,
+            session_middleware,
+            show_visibility_middleware,
+        ],
         client_max_size=MAX_REQUEST_BYTES,
     )
     app[keys.settings] = settings

@@ -132,7 +132,7 @@ async def _covers(session: AsyncSession, data_dir: Path) -> int:
             png = await asyncio.to_thread(
                 draw_cover, title, store.name, CATEGORY_OF_STORE[store.slug]
             )
-            drawn[key] = save_image(data_dir, png, "shows")
+            drawn[key] = await save_image(data_dir, png, "shows")
         show.cover_path = drawn[key]
     await session.flush()
     return len(drawn)
@@ -153,7 +153,7 @@ async def _product_photos(session: AsyncSession, data_dir: Path) -> int:
         png = await asyncio.to_thread(
             draw_product, product.name, store.name, category or CATEGORY_OF_STORE[store.slug]
         )
-        product.image_path = save_image(data_dir, png, "products")
+        product.image_path = await save_image(data_dir, png, "products")
         drawn += 1
     await session.flush()
     return drawn

@@ -84,3 +84,12 @@ class Invalid(DomainError):
     def __init__(self, template: str | None = None, *, field: str = "", **params: Any) -> None:
         self.field = field
         super().__init__(template, **params)
+
+
+class BadRequest(Invalid):
+    """The request itself cannot be read: a malformed body, a value of the wrong JSON
+    type, text that cannot be stored. (A readable value that breaks a rule is `Invalid`.)"""
+
+    template = N_("The request could not be read.")
+    status = 400
+    code = "bad_request"

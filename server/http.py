@@ -16,8 +16,10 @@ from babel.support import NullTranslations
 
 from server import keys
 from server.accounts.models import Role, User
-from server.errors import N_, DomainError, Invalid, Unauthorized, WrongRole
+from server.errors import N_, DomainError, Unauthorized, WrongRole
 from server.i18n import LOCALE_COOKIE, pick_locale
+from server.inputs import read_json as read_json  # the one JSON body reader, for views
+from server.limits import is_whole
 from server.security import csrf_token, current_user
 
 log = logging.getLogger("jangteo.http")
@@ -53,6 +55,17 @@ def ice_servers_for(request: web.Request) -> list[dict[str, Any]]:
     user = current_user(request)
     label = f"user{user.id}" if user is not None else "guest"
     return request.app[keys.ice_servers].for_peer(label)
+
+
+def wants_json(request: web.Request) -> bool:
+    """API calls, scripts asking for JSON, and WHIP/WHEP clients (OBS reads a JSON
+    error, never an HTML page), also when the edge refuses before their handler runs."""
+    return (
+        is_api(request)
+        or "application/json" in request.headers.get("Accept", "")
+        or request.content_type == "application/sdp"
+        or getattr(request.match_info.handler, "json_errors", False)
+    )
 
 
 def base_context(request: web.Request) -> dict[str, Any]:
@@ -113,19 +126,9 @@ def managed_store_id(request: web.Request, user: User) -> int:
     if user.role is Role.MERCHANT and user.store_id is not None:
         return user.store_id
     raw = request.query.get("store", "")
-    if user.role is Role.OPERATOR and raw.isdigit():
+    if user.role is Role.OPERATOR and is_whole(raw):
         return int(raw)
     raise WrongRole(roles=[Role.MERCHANT.value])
-
-
-async def read_json(request: web.Request) -> dict[str, Any]:
-    try:
-        data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise Invalid(N_("The request body must be a JSON object.")) from None
-    if not isinstance(data, dict):
-        raise Invalid(N_("The request body must be a JSON object."))
-    return data
 
 
 # Longer than any page's own address with its query; a longer `next` is not ours.
@@ -178,8 +181,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return _domain_error_response(request, exc)
     except web.HTTPException as exc:
         status = exc.status
-        if exc.status in (404, 405) and not (exc.text or "").startswith("{"):
-            return _plain_error(request, exc.status)
+        if exc.status in (404, 405, 413) and not (exc.text or "").startswith("{"):
+            response = _plain_error(request, exc.status)
+            if "Allow" in exc.headers:  # a 405 names the methods that are allowed
+                response.headers["Allow"] = exc.headers["Allow"]
+            return response
         raise
     except Exception:
         log.exception("unhandled error", extra={"path": request.path})
@@ -203,13 +209,14 @@ _PLAIN_MESSAGES = {
     401: N_("Please sign in first."),
     404: N_("The page you are looking for does not exist."),
     405: N_("This method is not allowed here."),
+    413: N_("The request is too large."),
     500: N_("Something went wrong on our side. Please try again."),
 }
 
 
 def _plain_error(request: web.Request, status: int) -> web.Response:
     message = gettext(request, _PLAIN_MESSAGES.get(status, _PLAIN_MESSAGES[500]))
-    if is_api(request):
+    if wants_json(request):
         return json_response(error_body(request, f"http_{status}", message), status=status)
     return render(request, "error.html", {"status": status, "message": message}, status=status)
 
@@ -217,8 +224,7 @@ def _plain_error(request: web.Request, status: int) -> web.Response:
 def _domain_error_response(request: web.Request, exc: DomainError) -> web.StreamResponse:
     message = exc.translate(translations(request).gettext)
     field = getattr(exc, "field", "")
-    wants_json = is_api(request) or "application/json" in request.headers.get("Accept", "")
-    if wants_json:
+    if wants_json(request):
         headers = None
         if exc.code == "too_many_attempts":
             headers = {"Retry-After": str(exc.params.get("seconds", 60))}
@@ -242,6 +248,6 @@ def form_ints(form: Any, name: str) -> list[int]:
     values: Iterable[Any] = form.getall(name, []) if hasattr(form, "getall") else []
     out: list[int] = []
     for value in values:
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and is_whole(value):
             out.append(int(value))
     return out

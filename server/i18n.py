@@ -19,6 +19,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from server.limits import EARLIEST_YEAR, LATEST_YEAR
+
 LOCALES = ("ko", "en")
 LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -96,6 +98,8 @@ def parse_seoul_input(raw: str) -> dt.datetime | None:
         naive = dt.datetime.strptime(raw.strip(), "%Y-%m-%dT%H:%M")
     except ValueError:
         return None
+    if not EARLIEST_YEAR <= naive.year <= LATEST_YEAR:
+        return None  # year 9999 parses, but its end time would overflow
     return naive.replace(tzinfo=SEOUL).astimezone(dt.UTC)
 
 

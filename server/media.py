@@ -1,14 +1,23 @@
-"""Uploaded images: checked with Pillow, resized, stored under DATA_DIR/media."""
+"""Uploaded images: checked with Pillow, resized, stored under DATA_DIR/media.
+
+Decoding is bounded and off the event loop: the pixel count is read from the header
+before anything is decoded (a 12000x12000 PNG of a few hundred kilobytes would
+otherwise decode to 576 MB), and the work runs in a worker thread, since a second of
+decoding on the loop stops every live show's chat and video served by this process.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import secrets
+import warnings
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
 from server.errors import N_, Invalid
+from server.limits import MAX_IMAGE_PIXELS
 
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 MAX_SIDE = 1280
@@ -26,10 +35,39 @@ def media_root(data_dir: Path) -> Path:
     return root
 
 
-def save_image(data_dir: Path, data: bytes, folder: str, field: str = "image") -> str:
-    """Store a resized JPEG and a thumbnail; return the image's path below /media/."""
+class ImageTooLarge(BadImage):
+    template = N_("The image is too large: at most %(mp)d megapixels.")
+    code = "image_too_large"
+
+
+async def save_image(data_dir: Path, data: bytes, folder: str, field: str = "image") -> str:
+    """Store a resized JPEG and a thumbnail, in a worker thread; return the image's path
+    below /media/."""
+    return await asyncio.to_thread(store_image, data_dir, data, folder, field)
+
+
+def _check_pixels(data: bytes, field: str) -> None:
+    """Refuse an image of too many pixels from its header alone, before decoding."""
+    too_large = ImageTooLarge(field=field, mp=MAX_IMAGE_PIXELS // 1_000_000)
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns of (and past twice its own limit refuses) a bomb at open.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                width, height = probe.size
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise too_large from None
+    except (UnidentifiedImageError, OSError) as exc:
+        raise BadImage(field=field) from exc
+    if width * height > MAX_IMAGE_PIXELS:
+        raise too_large
+
+
+def store_image(data_dir: Path, data: bytes, folder: str, field: str = "image") -> str:
+    """`save_image`'s blocking work: check, decode, resize, write."""
     if not data or len(data) > MAX_UPLOAD_BYTES:
         raise BadImage(field=field)
+    _check_pixels(data, field)
     try:
         with Image.open(io.BytesIO(data)) as probe:
             probe.verify()

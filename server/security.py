@@ -103,6 +103,8 @@ def end_session(response: web.StreamResponse, request: web.Request) -> None:
 async def _check_csrf(request: web.Request, handler: Any) -> None:
     if request.method in SAFE_METHODS or getattr(handler, "csrf_exempt", False):
         return
+    if request.match_info.http_exception is not None:
+        return  # no such route or method: the 404 or 405 (with Allow) is the answer
     sent = request.headers.get(CSRF_HEADER, "")
     if not sent and request.content_type in (
         "application/x-www-form-urlencoded",

@@ -11,6 +11,7 @@ from aiohttp import web
 from jinja2 import pass_context
 
 from server.i18n import LANGUAGE_NAMES, LOCALES, format_krw, format_seoul
+from server.limits import text_limit
 from server.media import thumb_path
 
 
@@ -43,6 +44,9 @@ def setup_templates(app: web.Application, loader: jinja2.BaseLoader) -> jinja2.E
     # Our callables format with %(name)s themselves, so newstyle's own formatting is off.
     env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
     env.globals.update(language_names=LANGUAGE_NAMES, locales=LOCALES)
+    # Forms say the edge's limits (server/limits.py) as maxlength, so a browser stops
+    # typing where the server would refuse.
+    env.globals.update(text_limit=text_limit)
     env.filters["krw"] = format_krw
     env.filters["seoul"] = _seoul
     env.filters["thumb"] = thumb_path

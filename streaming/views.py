@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -14,6 +15,7 @@ from server import keys as server_keys
 from server.errors import DomainError, Forbidden
 from server.events import LiveEvent
 from server.http import error_body, ice_servers_for, json_response, require_user, translations
+from server.inputs import route_id
 from server.security import CSRF_HEADER, CsrfFailed, csrf_exempt, csrf_token
 from server.shows import service as shows
 from server.shows.errors import ShowNotFound
@@ -34,6 +36,7 @@ from streaming.errors import (
 from streaming.trickle import MAX_FRAGMENT_BYTES, SDPFRAG_TYPE
 
 routes = web.RouteTableDef()
+log = logging.getLogger("jangteo.streaming")
 
 SDP_TYPE = "application/sdp"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -55,12 +58,22 @@ def errors_as_json(handler: Handler) -> Handler:
                 status=exc.status,
                 headers=headers,
             )
+        except web.HTTPException:
+            raise
+        except Exception:
+            # Still a 500, but one an encoder can read; the cause goes to the log.
+            log.exception("unhandled streaming error", extra={"path": request.path})
+            message = translations(request).gettext(
+                "Something went wrong on our side. Please try again."
+            )
+            return json_response(error_body(request, "http_500", message), status=500)
 
+    wrapper.json_errors = True  # type: ignore[attr-defined]
     return wrapper
 
 
 def _show_id(request: web.Request) -> int:
-    return int(request.match_info["show_id"])
+    return route_id(request, "show_id")
 
 
 async def _load_show(request: web.Request) -> Show:

@@ -21,6 +21,7 @@ from server.http import (
     translations,
 )
 from server.i18n import LOCALE_COOKIE, LOCALES
+from server.limits import is_whole
 from server.proxies import request_client_address
 from server.security import current_user, end_session, set_cookie, start_session
 from server.shows import service as shows
@@ -210,7 +211,7 @@ async def assign_creator(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     creator = form_str(form, "creator_id")
     store = form_str(form, "store_id")
-    if not (creator.isdigit() and store.isdigit()):
+    if not (is_whole(creator) and is_whole(store)):
         raise web.HTTPSeeOther("/ops")
     async with request.app[keys.sessionmaker].begin() as session:
         if form_str(form, "remove"):

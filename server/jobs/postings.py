@@ -21,6 +21,7 @@ from server.jobs import queries
 from server.jobs.errors import BadJobInput, JobConflict, JobNotFound, NotYourJob
 from server.jobs.models import CreatorProfile, CrewRole, Job, JobRole, JobStatus
 from server.jobs.notices import Outbox
+from server.limits import is_whole
 from server.markets.regions import PROVINCES
 from server.shows import service as shows
 from server.shows.models import Approval, Show, ShowState
@@ -41,7 +42,7 @@ class JobInput:
 def parse_won(raw: str, field: str) -> int:
     """A pay in won as people type it ("150000", "150,000", "150,000원")."""
     text = re.sub(r"[\s,원₩]", "", raw)
-    if not text.isdigit() or not 0 < int(text) <= MAX_PAY:
+    if not is_whole(text) or not 0 < int(text) <= MAX_PAY:
         raise BadJobInput(
             N_("Enter the pay in won, a whole number above 0 (e.g. 150000)."), field=field
         )

@@ -12,6 +12,7 @@ from server.accounts.models import Role
 from server.errors import DomainError
 from server.http import form_str, redirect, render, require_user, translations
 from server.jobs import postings, profiles, reviews
+from server.limits import is_whole
 from server.shows import service as shows
 
 routes = web.RouteTableDef()
@@ -55,7 +56,7 @@ async def write_review(request: web.Request) -> web.StreamResponse:
                 outbox,
                 user,
                 show,
-                int(subject) if subject.isdigit() else -1,
+                int(subject) if is_whole(subject) else -1,
                 form_str(form, "stars"),
                 form_str(form, "comment"),
             )

@@ -19,6 +19,7 @@ from server.jobs import hiring
 from server.jobs.errors import BadReview, ReviewConflict, ReviewRefused
 from server.jobs.models import Review
 from server.jobs.notices import JobNotifier, Outbox
+from server.limits import is_whole
 from server.shows import service as shows
 from server.shows.models import Show, ShowState
 
@@ -46,7 +47,7 @@ async def counterparts(session: AsyncSession, actor: User, show: Show) -> list[i
 
 
 def _stars(raw: object) -> int:
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if isinstance(raw, str) and is_whole(raw.strip()):
         raw = int(raw.strip())
     if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 5:
         raise BadReview(N_("Give 1 to 5 stars."), field="stars")

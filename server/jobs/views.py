@@ -13,10 +13,12 @@ from server import keys
 from server.accounts.models import Role, User
 from server.errors import DomainError
 from server.http import form_str, redirect, render, require_user, translations
+from server.inputs import within_years
 from server.jobs import applications, postings, profiles, reviews
 from server.jobs.errors import NotYourJob
 from server.jobs.models import CrewRole, Job
 from server.jobs.postings import JobInput, parse_won
+from server.limits import is_whole
 from server.markets import service as markets
 from server.markets.regions import PROVINCES
 from server.security import current_user
@@ -27,9 +29,10 @@ routes = web.RouteTableDef()
 
 def _day(raw: str) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         return None
+    return day if within_years(day) else None
 
 
 @routes.get("/jobs", name="jobs")
@@ -208,7 +211,7 @@ async def post_job(request: web.Request) -> web.StreamResponse:
         async with request.app[keys.job_notifier].transaction() as (session, outbox):
             job = await postings.post_job(session, outbox, user, show_id, data)
             invited = form_str(form, "invite")
-            if invited.isdigit():
+            if is_whole(invited):
                 await postings.invite(session, outbox, user, job, int(invited))
     except DomainError as exc:
         if exc.status not in (409, 422):

@@ -105,6 +105,10 @@ class ImportFailed(ImportRejected):
 
 
 def decode(data: bytes) -> str:
+    if b"\x00" in data:  # a NUL decodes, but no database column can store it
+        raise ImportFailed(
+            [Problem(0, "", N_("The file is neither UTF-8 nor CP949 text. Save it as CSV UTF-8."))]
+        )
     for encoding in ("utf-8-sig", "cp949"):
         try:
             return data.decode(encoding)

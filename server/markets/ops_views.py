@@ -110,7 +110,9 @@ async def save_market(request: web.Request) -> web.StreamResponse:
     try:
         path = None
         if isinstance(photo, FileField) and photo.filename:
-            path = save_image(request.app[keys.settings].data_dir, photo.file.read(), "markets")
+            path = await save_image(
+                request.app[keys.settings].data_dir, photo.file.read(), "markets"
+            )
         async with request.app[keys.sessionmaker].begin() as session:
             market = await service.get_market_by_id(session, market_id)
             _apply(market, form)

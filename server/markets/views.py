@@ -20,6 +20,7 @@ from server.http import (
     safe_next,
     translations,
 )
+from server.limits import is_whole
 from server.markets import service
 from server.markets.errors import BadMarketInput
 from server.markets.models import Market
@@ -201,7 +202,7 @@ async def choose_market(request: web.Request) -> web.StreamResponse:
             store = await session.get(Store, user.store_id or -1)
             if store is None:
                 raise BadMarketInput(N_("Choose a market from the list."), field="market_id")
-            await service.set_store_market(session, store, int(raw) if raw.isdigit() else None)
+            await service.set_store_market(session, store, int(raw) if is_whole(raw) else None)
     except DomainError as exc:
         if exc.status != 422:
             raise

@@ -15,6 +15,7 @@ from server.errors import DomainError
 from server.http import form_str, redirect, render, require_user
 from server.i18n import SEOUL, parse_seoul_input, to_seoul_input
 from server.jobs import profiles
+from server.limits import is_whole
 from server.onboarding import guide, slots
 from server.onboarding.views import error_context
 from server.shows import service as shows
@@ -56,7 +57,7 @@ async def book(request: web.Request) -> web.StreamResponse:
             if request.match_info["how"] == "take":
                 slot_id = form_str(form, "slot_id")
                 await slots.take_slot(
-                    session, user, int(slot_id) if slot_id.isdigit() else -1, title
+                    session, user, int(slot_id) if is_whole(slot_id) else -1, title
                 )
             else:
                 start = parse_seoul_input(form_str(form, "scheduled_start"))
@@ -105,7 +106,7 @@ async def tick(request: web.Request) -> web.StreamResponse:
     async with request.app[keys.sessionmaker].begin() as session:
         # The same visibility rule as every route naming a show in its URL.
         show = await shows.get_visible_show(
-            session, user, int(show_id) if show_id.isdigit() else -1
+            session, user, int(show_id) if is_whole(show_id) else -1
         )
         await guide.tick(session, user, show, form_str(form, "item"), form_str(form, "done") == "1")
     return redirect("/start/day")
@@ -142,7 +143,7 @@ async def open_slot(request: web.Request) -> web.StreamResponse:
                 session,
                 operator,
                 start,
-                int(duration) if duration.isdigit() else 0,
+                int(duration) if is_whole(duration) else 0,
                 form_str(form, "note"),
             )
     except DomainError as exc:

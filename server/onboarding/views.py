@@ -13,6 +13,7 @@ from server import keys
 from server.accounts.models import Role
 from server.errors import N_, DomainError
 from server.http import form_str, locale_of, redirect, render, require_user, translations
+from server.limits import is_whole
 from server.markets import service as markets
 from server.media import save_image
 from server.onboarding import guide, signup
@@ -66,7 +67,7 @@ async def signup_submit(request: web.Request) -> web.Response:
     values = {k: form_str(form, k) for k in fields}
     raw_market = values["market_id"]
     try:
-        if not (raw_market == "none" or raw_market.isdigit()):
+        if not (raw_market == "none" or is_whole(raw_market)):
             raise BadGuideInput(N_("Choose your market, or “not in a market”."), field="market_id")
         async with request.app[keys.sessionmaker].begin() as session:
             await signup.sign_up(
@@ -75,7 +76,7 @@ async def signup_submit(request: web.Request) -> web.Response:
                 password=form_str(form, "password"),
                 display_name=values["display_name"],
                 store_name=values["store_name"],
-                market_id=int(raw_market) if raw_market.isdigit() else None,
+                market_id=int(raw_market) if is_whole(raw_market) else None,
                 locale=locale_of(request),
             )
     except DomainError as exc:
@@ -88,14 +89,14 @@ async def signup_submit(request: web.Request) -> web.Response:
 def parse_price(raw: str) -> int:
     """Won as a merchant types it on the number pad, with or without commas."""
     text = re.sub(r"[\s,원₩]", "", raw)
-    if not text.isdigit() or int(text) <= 0:
+    if not is_whole(text) or int(text) <= 0:
         raise BadGuideInput(N_("Write the price in won, numbers only (e.g. 15000)."), field="price")
     return int(text)
 
 
 def parse_stock(raw: str) -> int:
     text = raw.strip() or "0"
-    if not text.isdigit():
+    if not is_whole(text):
         raise BadGuideInput(N_("Write how many you have, numbers only."), field="stock")
     return int(text)
 
@@ -130,7 +131,7 @@ async def add_product(request: web.Request) -> web.Response:
         stock = parse_stock(form_str(form, "stock"))
         image = None
         if isinstance(photo, FileField) and photo.filename:
-            image = save_image(
+            image = await save_image(
                 request.app[keys.settings].data_dir, photo.file.read(), "products", field="photo"
             )
         async with request.app[keys.sessionmaker].begin() as session:

@@ -13,6 +13,8 @@ from server.accounts.models import Role, User
 from server.errors import N_, DomainError, Invalid
 from server.http import form_str, redirect, render, require_user, translations
 from server.i18n import SEOUL, parse_seoul_input
+from server.inputs import within_years
+from server.limits import is_whole
 from server.shows import scheduling, service
 from server.shows.models import Show
 
@@ -26,9 +28,11 @@ def _seoul_midnight(day: dt.date) -> dt.datetime:
 
 def _parse_day(raw: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
-        return dt.datetime.now(SEOUL).date()
+        day = None
+    # A month view of year 9999 would run past the last date there is.
+    return day if day is not None and within_years(day) else dt.datetime.now(SEOUL).date()
 
 
 def calendar_days(view: str, anchor: dt.date) -> list[dt.date]:
@@ -126,7 +130,7 @@ async def schedule_action(request: web.Request) -> web.StreamResponse:
             else:
                 start = parse_seoul_input(form_str(form, "scheduled_start"))
                 duration = form_str(form, "duration_minutes")
-                if start is None or not duration.isdigit():
+                if start is None or not is_whole(duration):
                     raise Invalid(N_("Enter the start date and time."), field="scheduled_start")
                 await scheduling.reschedule(
                     session, operator, show, start, int(duration), form_str(form, "reason")

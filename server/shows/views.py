@@ -23,6 +23,7 @@ from server.http import (
     translations,
 )
 from server.i18n import SEOUL, parse_seoul_input, to_seoul_input
+from server.limits import is_whole
 from server.media import save_image
 from server.notifications import service as notifications
 from server.shows import replay, service
@@ -165,7 +166,7 @@ async def _upload(
     if not isinstance(upload, FileField) or not upload.filename:
         return None
     data = upload.file.read()
-    return save_image(request.app[keys.settings].data_dir, data, folder, field=name)
+    return await save_image(request.app[keys.settings].data_dir, data, folder, field=name)
 
 
 def _show_fields(form: MultiDictProxy[Any]) -> dict[str, Any]:
@@ -173,7 +174,7 @@ def _show_fields(form: MultiDictProxy[Any]) -> dict[str, Any]:
     if start is None:
         raise BadShowInput(N_("Enter the start date and time."), field="scheduled_start")
     duration = form_str(form, "duration_minutes", "60")
-    if not duration.isdigit():
+    if not is_whole(duration):
         raise BadShowInput(
             N_("A show lasts between 5 and %(max)d minutes."),
             field="duration_minutes",

@@ -21,6 +21,7 @@ from server.analytics.insights.sources import ProductFacts, SalesHistory
 from server.db import utcnow
 from server.errors import N_
 from server.i18n import SEOUL, parse_seoul_input
+from server.limits import is_whole
 from server.shows.models import MAX_DURATION_MINUTES, Show, ShowState
 
 MIN_MINUTES = 10
@@ -54,7 +55,7 @@ class PlanChoices:
 
 def _whole(raw: str, field: str, low: int, high: int) -> int:
     raw = raw.strip()
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not is_whole(raw) or not low <= int(raw) <= high:
         raise BadPlan(
             N_("Enter a whole number from %(low)d to %(high)d."), field=field, low=low, high=high
         )
@@ -62,7 +63,7 @@ def _whole(raw: str, field: str, low: int, high: int) -> int:
 
 
 def _ids(raw: list[str]) -> tuple[int, ...]:
-    return tuple(sorted({int(v) for v in raw if v.strip().isdigit()}))
+    return tuple(sorted({int(v) for v in raw if is_whole(v.strip())}))
 
 
 def parse_plan(

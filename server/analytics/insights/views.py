@@ -40,6 +40,7 @@ from server.analytics.insights.timeline import busiest_per_minute
 from server.errors import N_, Forbidden, NotFound
 from server.http import gettext, locale_of, managed_store_id, render, require_user
 from server.i18n import to_seoul_input
+from server.limits import is_whole
 from server.shows import service as shows
 from server.shows.models import Show
 
@@ -115,7 +116,7 @@ async def forecast_context(
         choices = await plan_choices(session, sales, store_id)
         raw_show = request.query.get("show", "")
         plan_input = await default_plan(
-            session, sales, choices, int(raw_show) if raw_show.isdigit() else None
+            session, sales, choices, int(raw_show) if is_whole(raw_show) else None
         )
     context: dict[str, Any] = {"choices": choices, "trainer": trainer.state, "min_shows": MIN_SHOWS}
     try:
@@ -163,7 +164,7 @@ def _typed_form(request: web.Request) -> dict[str, Any]:
     query = request.query
 
     def ids(name: str) -> set[int]:
-        return {int(v) for v in query.getall(name, []) if v.isdigit()}
+        return {int(v) for v in query.getall(name, []) if is_whole(v)}
 
     return {
         "start": query.get("start", ""),
