@@ -1,11 +1,13 @@
-"""Which process holds a show's publisher, when several serve the site.
+"""Which process (or machine) holds a show's publisher, when several serve the site.
 
-Until video crosses processes the balancer sends a show's WHIP and WHEP to one worker
-(deploy/haproxy.cfg), but every worker that starts while a show is live gives that show
-a grace period for its publisher to return (`ShowStreams.resume_live_shows`); a worker
-whose grace period runs out must not end a show whose publisher came back to another
-worker. The worker holding a publisher says so in Redis, refreshed while it publishes;
-the mark runs out soon after the publisher (or its worker) is gone.
+The node holding a show's publisher is the show's origin. It says so in Redis: the mark
+`<prefix>publisher:<show id>` holds the node's token and the address other nodes reach
+it at (`INTERNAL_URL`), set when the publisher arrives and refreshed while it publishes;
+it runs out soon after the publisher (or its node) is gone, so a dead origin is noticed.
+A viewer on another node is served by that node, which pulls the show from the origin
+(streaming/edge.py). Every worker that starts while a show is live gives the show a grace
+period for its publisher to return (`ShowStreams.resume_live_shows`); a worker whose grace
+period runs out must not end a show whose publisher is on another node.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ class PublisherPresence(Protocol):
     async def publishing_elsewhere(self, show_id: int) -> bool:
         """Whether another process holds the show's publisher now."""
 
+    async def origin_of(self, show_id: int) -> str | None:
+        """The internal address of the other node holding the show's publisher, if one
+        does (None when it is here, nowhere, or cannot be known)."""
+
 
 class OneProcess:
     """No other process: nobody else can hold a publisher."""
@@ -39,12 +45,19 @@ class OneProcess:
     async def publishing_elsewhere(self, show_id: int) -> bool:
         return False
 
+    async def origin_of(self, show_id: int) -> str | None:
+        return None
+
 
 class RedisPublisherPresence:
-    def __init__(self, redis: aioredis.Redis, prefix: str, token: str) -> None:
+    def __init__(
+        self, redis: aioredis.Redis, prefix: str, token: str, internal_url: str = ""
+    ) -> None:
         self._redis = redis
         self._prefix = prefix
         self._token = token
+        # "<token> <url>": the holder, and where other nodes pull the show from.
+        self._mark = f"{token} {internal_url}".strip()
 
     def _key(self, show_id: int) -> str:
         return f"{self._prefix}publisher:{show_id}"
@@ -55,7 +68,7 @@ class RedisPublisherPresence:
             return
         async with self._redis.pipeline(transaction=False) as pipe:
             for show_id in ids:
-                pipe.set(self._key(show_id), self._token, px=int(MARK_SECONDS * 1000))
+                pipe.set(self._key(show_id), self._mark, px=int(MARK_SECONDS * 1000))
             await pipe.execute()
 
     async def publishing_elsewhere(self, show_id: int) -> bool:
@@ -67,4 +80,20 @@ class RedisPublisherPresence:
             return True
         if holder is None:
             return False
-        return (holder.decode() if isinstance(holder, bytes) else holder) != self._token
+        return _split(holder)[0] != self._token
+
+    async def origin_of(self, show_id: int) -> str | None:
+        try:
+            holder = await self._redis.get(self._key(show_id))
+        except UNREACHABLE:
+            return None  # the viewer is served here and waits, as on one process
+        if holder is None:
+            return None
+        token, url = _split(holder)
+        return url if token != self._token and url else None
+
+
+def _split(holder: bytes | str) -> tuple[str, str]:
+    text = holder.decode() if isinstance(holder, bytes) else holder
+    token, _, url = text.partition(" ")
+    return token, url

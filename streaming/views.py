@@ -21,11 +21,13 @@ from streaming.errors import (
     BadCandidates,
     CannotGoLive,
     IceRestartNotSupported,
+    NotOrigin,
     NotPresenter,
     SessionNotFound,
     ShowNotLive,
     WrongContentType,
     WrongFragmentType,
+    WrongNodeToken,
     WrongStreamKey,
 )
 from streaming.trickle import MAX_FRAGMENT_BYTES, SDPFRAG_TYPE
@@ -198,10 +200,32 @@ async def _add_candidates(request: web.Request, show_id: int, role: str) -> None
 async def whep_watch(request: web.Request) -> web.StreamResponse:
     show = await _load_show(request)
     offer = await _read_offer(request)
+    if request.headers.get("Authorization"):
+        return await _relay(request, show, offer)
     if show.state is not ShowState.LIVE and not _staff_at_rehearsal(request, show):
         raise ShowNotLive(show_id=show.id, state=show.state.value)
-    broadcast = request.app[server_keys.broadcasts].get_or_create(show.id, record=not show.is_demo)
+    # Served here: by the publisher's own broadcast, or by a pull from its origin node.
+    # A rehearsal is never pulled: only a live show gets this far without a publisher.
+    broadcast = await request.app[server_keys.edge].broadcast_for_viewer(
+        show.id, record=not show.is_demo
+    )
     session_id, answer = await broadcast.watch(offer)
+    return _sdp_created(request, answer, f"/shows/{show.id}/whep/{session_id}")
+
+
+async def _relay(request: web.Request, show: Show, offer: str) -> web.StreamResponse:
+    """Another node pulls the show from here (it is the origin) with a node token: one
+    subscription per edge, not counted among the viewers. Only a live show is relayed,
+    never a rehearsal, and only by the node holding it."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not request.app[server_keys.edge].tokens.valid(token, show.id):
+        raise WrongNodeToken()
+    if show.state is not ShowState.LIVE:
+        raise ShowNotLive(show_id=show.id, state=show.state.value)
+    broadcast = request.app[server_keys.broadcasts].get(show.id)
+    if broadcast is None or broadcast.closed or broadcast.upstream is not None:
+        raise NotOrigin(show_id=show.id)
+    session_id, answer = await broadcast.relay(offer)
     return _sdp_created(request, answer, f"/shows/{show.id}/whep/{session_id}")
 
 
@@ -260,7 +284,7 @@ async def stream_status(request: web.Request) -> web.Response:
     status = (
         broadcast.status()
         if broadcast is not None
-        else {"publishing": False, "hls": False, "viewers": 0, "video_codec": None}
+        else {"publishing": False, "hls": False, "viewers": 0, "edges": 0, "video_codec": None}
     )
     return json_response({"state": state, **status}, headers={"Cache-Control": "no-store"})
 
