@@ -154,12 +154,22 @@ async def test_viewers_on_a_second_node_see_the_show_published_on_the_first(
     local: AppClient = await aiohttp_client(app)
     _, store = await make_merchant(local.app)
     show = await make_show(local.app, store)
+    rehearsed = await make_show(local.app, store, title="리허설 중인 방송")
     urls = await start_nodes()
 
     publisher, near, far, far2 = Publisher(), Viewer(), Viewer(), Viewer()
+    rehearsing, outsider = Publisher(), Viewer()
     async with aiohttp.ClientSession() as http:
         origin, edge = Node(urls[0], http), Node(urls[1], http)
         try:
+            # A viewer cannot make the edge pull a show that is in rehearsal on the
+            # origin, nor one that is not live.
+            assert await _publish(origin, rehearsing, rehearsed, "?rehearsal=1") == 201
+            await origin.wait_status(rehearsed.id, publishing=True)
+            assert await _watch(edge, outsider, rehearsed.id) == 409
+            assert await _watch(edge, outsider, show.id) == 409
+            assert (await origin.status(rehearsed.id))["edges"] == 0
+
             assert await _publish(origin, publisher, show) == 201
             await origin.wait_status(show.id, state="live", publishing=True)
 
@@ -193,5 +203,5 @@ async def test_viewers_on_a_second_node_see_the_show_published_on_the_first(
             await origin.wait_status(show.id, edges=0)
             assert (await origin.status(show.id))["viewers"] == 1
         finally:
-            for peer in (publisher, near, far, far2):
+            for peer in (publisher, near, far, far2, rehearsing, outsider):
                 await peer.close()
