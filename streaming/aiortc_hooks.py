@@ -118,8 +118,8 @@ def tap_receiver(receiver: RTCRtpReceiver, sink: FrameSink) -> None:
     setattr(receiver, _RECEIVER_QUEUE, _EncodedFrameQueue(sink))
 
 
-# (codec name, sequence number, RTP timestamp, marker, depacketized payload)
-PacketSink = Callable[[str, int, int, bool, bytes], None]
+# (codec name, sequence number, RTP timestamp, marker, RTP payload, depacketized payload)
+PacketSink = Callable[[str, int, int, bool, bytes, bytes], None]
 
 
 def tap_receiver_packets(receiver: RTCRtpReceiver, sink: PacketSink) -> None:
@@ -137,7 +137,14 @@ def tap_receiver_packets(receiver: RTCRtpReceiver, sink: PacketSink) -> None:
         data = packet.__dict__.get("_data")
         codec = private[_RECEIVER_CODECS].get(packet.payload_type)
         if data is not None and codec is not None:
-            sink(codec.name, packet.sequence_number, packet.timestamp, packet.marker == 1, data)
+            sink(
+                codec.name,
+                packet.sequence_number,
+                packet.timestamp,
+                packet.marker == 1,
+                packet.payload,
+                data,
+            )
 
     receiver._handle_rtp_packet = handle  # type: ignore[method-assign]
 

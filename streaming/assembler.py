@@ -39,12 +39,20 @@ class FrameAssembler:
         self.frames = 0
         self.skipped = 0
 
-    def add(self, seq: int, timestamp: int, marker: bool, data: bytes) -> None:
+    def add(
+        self, seq: int, timestamp: int, marker: bool, data: bytes, starts: bool = False
+    ) -> None:
+        """Take one packet; `starts` says it is known to begin a frame."""
         if self._next is None:
-            # Joined mid-frame: start after the first frame boundary seen.
-            if marker:
-                self._next = _after(seq)
-            return
+            if starts:
+                self._next = seq
+            else:
+                # Joined mid-frame: start after the first frame boundary seen, and ask
+                # for a keyframe (the frame cut short may have been the one to start on).
+                if marker:
+                    self._next = _after(seq)
+                    self._on_loss()
+                return
         if _distance(self._next, seq) >= _HALF:
             return  # before the next frame: a late duplicate
         self._held[seq] = (timestamp, marker, data)

@@ -32,6 +32,15 @@ PULL_TIMEOUT_SECONDS = 10.0
 _MASK = 0xFFFFFFFF
 
 
+def starts_frame(codec_name: str, payload: bytes) -> bool:
+    """Whether an RTP payload is known to begin a frame: a VP8 payload descriptor with
+    the start bit on partition 0 (RFC 7741 4.2), or any audio packet. Else the first
+    frame boundary (marker) is waited for."""
+    if codec_name == "VP8":
+        return bool(payload) and payload[0] & 0x10 != 0 and payload[0] & 0x07 == 0
+    return codec_name == "opus"
+
+
 class PullRefused(Exception):
     """The origin did not answer the pull; the message says what it said."""
 
@@ -107,9 +116,11 @@ class OriginPull:
 
         assembler = FrameAssembler(on_frame, self._on_loss)
 
-        def on_packet(codec: str, seq: int, timestamp: int, marker: bool, data: bytes) -> None:
+        def on_packet(
+            codec: str, seq: int, timestamp: int, marker: bool, payload: bytes, data: bytes
+        ) -> None:
             codec_name[0] = codec
-            assembler.add(seq, timestamp, marker, data)
+            assembler.add(seq, timestamp, marker, data, starts_frame(codec, payload))
 
         # Frames are never decoded here: the jitter buffer's are dropped, ours go on.
         aiortc_hooks.tap_receiver(receiver, lambda codec, frame: None)

@@ -46,8 +46,8 @@ class Frames:
     def on_loss(self) -> None:
         self.losses += 1
 
-    def add(self, seq: int, ts: int, marker: bool, data: bytes) -> None:
-        self.assembler.add(seq & 0xFFFF, ts, marker, data)
+    def add(self, seq: int, ts: int, marker: bool, data: bytes, starts: bool = False) -> None:
+        self.assembler.add(seq & 0xFFFF, ts, marker, data, starts)
 
 
 def test_a_frame_goes_on_as_soon_as_its_last_packet_is_in() -> None:
@@ -58,6 +58,16 @@ def test_a_frame_goes_on_as_soon_as_its_last_packet_is_in() -> None:
     assert got.frames == []
     got.add(102, 3000, True, b"c")
     assert got.frames == [(b"abc", 3000)]  # not waiting for the next frame's first packet
+    # The frame cut short may have been the keyframe viewers start on: one is asked for.
+    assert got.losses == 1
+
+
+def test_a_packet_known_to_start_a_frame_starts_at_once() -> None:
+    got = Frames()
+    got.add(100, 3000, False, b"a", starts=True)
+    got.add(101, 3000, True, b"b")
+    assert got.frames == [(b"ab", 3000)]
+    assert got.losses == 0
 
 
 def test_a_missing_packet_is_waited_for_then_the_frames_follow_in_order() -> None:
@@ -69,7 +79,7 @@ def test_a_missing_packet_is_waited_for_then_the_frames_follow_in_order() -> Non
     assert got.frames == []
     got.add(0, 10, False, b"b")  # the retransmission arrives
     assert got.frames == [(b"abc", 10), (b"d", 20)]
-    assert got.losses == 0
+    assert got.losses == 1  # only the keyframe asked for on joining
 
 
 def test_a_gap_never_filled_is_given_up_and_a_keyframe_asked_for() -> None:
@@ -78,7 +88,7 @@ def test_a_gap_never_filled_is_given_up_and_a_keyframe_asked_for() -> None:
     got.add(2, 10, True, b"lost its first packet")
     for n in range(SKIP_AFTER_FRAMES):
         got.add(3 + n, 20 + n, True, bytes([n]))
-    assert got.losses == 1
+    assert got.losses == 2  # on joining, and for the gap
     assert [ts for _, ts in got.frames] == [20 + n for n in range(SKIP_AFTER_FRAMES)]
 
 

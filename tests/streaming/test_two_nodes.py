@@ -5,6 +5,7 @@ processes share PostgreSQL and Redis, as workers or machines of one site do."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import statistics
 import sys
@@ -24,7 +25,7 @@ from server.shows.models import Show
 from tests.conftest import base_settings
 from tests.helpers import AppClient, make_merchant, make_show
 from tests.localstripe import free_port
-from tests.streaming.peers import SDP, Publisher, Viewer, until
+from tests.streaming.peers import SDP, Publisher, Viewer, eventually, until
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,7 +73,7 @@ async def start_nodes(pg_url: str, prefix: str, tmp_path: Path) -> AsyncIterator
     procs: list[asyncio.subprocess.Process] = []
     env = {**os.environ, "CHAT_REDIS_PREFIX": prefix, "PYTHONPATH": str(ROOT)}
 
-    async def start() -> list[str]:
+    async def start() -> tuple[list[str], list[asyncio.subprocess.Process]]:
         urls = []
         for n in range(2):
             port = free_port()
@@ -98,11 +99,13 @@ async def start_nodes(pg_url: str, prefix: str, tmp_path: Path) -> AsyncIterator
                     await asyncio.sleep(0.1)
                 else:
                     raise AssertionError(f"{url} did not start")
-        return urls
+        return urls, procs
 
     yield start
     for proc in procs:
-        proc.terminate()
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.terminate()
     for proc in procs:
         await asyncio.wait_for(proc.wait(), 30)
 
@@ -155,9 +158,9 @@ async def test_viewers_on_a_second_node_see_the_show_published_on_the_first(
     _, store = await make_merchant(local.app)
     show = await make_show(local.app, store)
     rehearsed = await make_show(local.app, store, title="리허설 중인 방송")
-    urls = await start_nodes()
+    urls, procs = await start_nodes()
 
-    publisher, near, far, far2 = Publisher(), Viewer(), Viewer(), Viewer()
+    publisher, near, far, far2, late = Publisher(), Viewer(), Viewer(), Viewer(), Viewer()
     rehearsing, outsider = Publisher(), Viewer()
     async with aiohttp.ClientSession() as http:
         origin, edge = Node(urls[0], http), Node(urls[1], http)
@@ -202,6 +205,14 @@ async def test_viewers_on_a_second_node_see_the_show_published_on_the_first(
                     assert resp.status == 200
             await origin.wait_status(show.id, edges=0)
             assert (await origin.status(show.id))["viewers"] == 1
+
+            # A viewer arriving later makes the edge pull again; when the origin dies
+            # (its mark in Redis runs out, its connection stops answering), the edge
+            # notices and its players are told the publisher is gone.
+            assert await _watch(edge, late, show.id) == 201
+            await until(lambda: len(late.frames) >= 10, within=60)
+            procs[0].kill()
+            await eventually(lambda: edge.status(show.id), lambda s: not s["publishing"], 120)
         finally:
-            for peer in (publisher, near, far, far2, rehearsing, outsider):
+            for peer in (publisher, near, far, far2, late, rehearsing, outsider):
                 await peer.close()
