@@ -112,8 +112,12 @@ class EdgeNode:
                 continue
             upstream = broadcast.upstream
             if upstream is not None:
+                await self._presence.viewers_here(broadcast.show_id, len(broadcast.viewers))
                 origin = await self._presence.origin_of(broadcast.show_id)
-                if origin != upstream.origin:
+                # Moved: the mark names another node. (A mark that is gone or cannot be
+                # read is no reason: a dead origin's pull fails by itself, and a Redis
+                # outage must not cut the viewers off.)
+                if origin is not None and origin != upstream.origin:
                     await upstream.close()  # a viewer still here makes it pull again
             elif broadcast.viewers:
                 await self._repull_now(broadcast)
@@ -122,6 +126,13 @@ class EdgeNode:
         async with self._locks.setdefault(broadcast.show_id, asyncio.Lock()):
             if broadcast.upstream is None and not broadcast.publishing and not broadcast.closed:
                 await self._pull(broadcast)
+
+    async def viewers_on_edges(self, show_id: int) -> int:
+        """Viewers of a show published here who watch on the edges pulling it."""
+        broadcast = self._registry.get(show_id)
+        if broadcast is None or not broadcast.relays:
+            return 0
+        return await self._presence.viewers_on_edges(show_id)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)

@@ -73,6 +73,13 @@ class ShowStreams:
 
     async def publish(self, show_id: int, event: LiveEvent, payload: dict[str, Any]) -> None:
         """Hears every live event; the stream follows its show wherever it was moved."""
+        if event is LiveEvent.STREAM_VIEWERS:
+            broadcast = self.registry.get(show_id)
+            if broadcast is not None and broadcast.upstream is not None:
+                # The origin's figure (what the studio shows) includes this edge's viewers.
+                with contextlib.suppress(*UNREACHABLE):
+                    await self._presence.viewers_here(show_id, payload.get("count", 0))
+            return
         if event is LiveEvent.STREAM_STATE and payload.get("state") == "live":
             broadcast = self.registry.get(show_id)
             if broadcast is not None and broadcast.publishing:

@@ -12,6 +12,7 @@ period runs out must not end a show whose publisher is on another node.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -35,6 +36,12 @@ class PublisherPresence(Protocol):
         """The internal address of the other node holding the show's publisher, if one
         does (None when it is here, nowhere, or cannot be known)."""
 
+    async def viewers_here(self, show_id: int, count: int) -> None:
+        """An edge's number of viewers of a show it pulls (refreshed while it pulls)."""
+
+    async def viewers_on_edges(self, show_id: int) -> int:
+        """The viewers every edge pulling the show reported lately."""
+
 
 class OneProcess:
     """No other process: nobody else can hold a publisher."""
@@ -47,6 +54,12 @@ class OneProcess:
 
     async def origin_of(self, show_id: int) -> str | None:
         return None
+
+    async def viewers_here(self, show_id: int, count: int) -> None:
+        return None
+
+    async def viewers_on_edges(self, show_id: int) -> int:
+        return 0
 
 
 class RedisPublisherPresence:
@@ -91,6 +104,34 @@ class RedisPublisherPresence:
             return None
         token, url = _split(holder)
         return url if token != self._token and url else None
+
+    def _viewers_key(self, show_id: int) -> str:
+        return f"{self._prefix}edge-viewers:{show_id}"
+
+    async def viewers_here(self, show_id: int, count: int) -> None:
+        # One field per edge, "<count> <until>": an edge that died stops counting once
+        # its entry is out of date, without waiting for the others to stop refreshing.
+        until = time.time() + MARK_SECONDS
+        async with self._redis.pipeline(transaction=False) as pipe:
+            key = self._viewers_key(show_id)
+            if count:
+                pipe.hset(key, self._token, f"{count} {until:.0f}")
+            else:
+                pipe.hdel(key, self._token)
+            pipe.pexpire(key, int(MARK_SECONDS * 1000))
+            await pipe.execute()
+
+    async def viewers_on_edges(self, show_id: int) -> int:
+        try:
+            entries = await self._redis.hgetall(self._viewers_key(show_id))
+        except UNREACHABLE:
+            return 0
+        now, total = time.time(), 0
+        for value in entries.values():
+            count, _, until = (value.decode() if isinstance(value, bytes) else value).partition(" ")
+            if count.isdigit() and until.isdigit() and int(until) >= now:
+                total += int(count)
+        return total
 
 
 def _split(holder: bytes | str) -> tuple[str, str]:

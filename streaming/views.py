@@ -281,11 +281,13 @@ async def stream_status(request: web.Request) -> web.Response:
         state = ShowState.LIVE.value
     else:
         state = (await _load_show(request)).state.value
-    status = (
+    status: dict[str, Any] = (
         broadcast.status()
         if broadcast is not None
         else {"publishing": False, "hls": False, "viewers": 0, "edges": 0, "video_codec": None}
     )
+    # At the origin the studio's figure includes the viewers the edges serve.
+    status["viewers"] += await request.app[server_keys.edge].viewers_on_edges(_show_id(request))
     return json_response({"state": state, **status}, headers={"Cache-Control": "no-store"})
 
 

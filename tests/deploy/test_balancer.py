@@ -363,11 +363,12 @@ async def test_a_show_published_through_haproxy_is_watched_on_both_workers(
                     RTCSessionDescription(sdp=answer, type="answer")
                 )
             await until(lambda: all(len(v.frames) >= 30 for v in viewers.values()), within=60)
-            # The origin serves its own viewer and one pull by the other worker.
+            # The origin serves its own viewer and one pull by the other worker; the
+            # studio's figure counts both viewers.
             async with browsers[0].http.get(f"/shows/{show.id}/stream") as resp:
                 assert resp.headers["X-Served-By"] == origin
                 status = await resp.json()
-            assert (status["viewers"], status["edges"]) == (1, 1)
+            assert (status["viewers"], status["edges"]) == (2, 1)
             # Each viewer's DELETE reaches the worker holding its session.
             for browser in browsers:
                 async with browser.http.delete(viewers[browser.worker].location) as resp:
