@@ -173,3 +173,16 @@ class Viewer:
         await self.pc.close()
         for task in self._tasks:
             task.cancel()
+
+
+def added_delays(first: Viewer, second: Viewer) -> list[float]:
+    """For each picture `second` decoded, how many milliseconds after `first` decoded the
+    same picture (the same brightness, the nearest in time: a shade comes back every
+    256 frames, about 8 s)."""
+    delays = []
+    for t_second, shade in second.arrivals:
+        candidates = [t for t, s in first.arrivals if s == shade and abs(t - t_second) < 2.0]
+        if candidates:
+            t_first = min(candidates, key=lambda t: abs(t - t_second))
+            delays.append((t_second - t_first) * 1000)
+    return delays

@@ -25,7 +25,7 @@ from server.shows.models import Show
 from tests.conftest import base_settings
 from tests.helpers import AppClient, make_merchant, make_show
 from tests.localstripe import free_port
-from tests.streaming.peers import SDP, Publisher, Viewer, eventually, until
+from tests.streaming.peers import SDP, Publisher, Viewer, added_delays, eventually, until
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,19 +134,6 @@ async def _publish(node: Node, publisher: Publisher, show: Show, query: str = ""
                 RTCSessionDescription(sdp=await resp.text(), type="answer")
             )
         return status
-
-
-def added_delays(origin: Viewer, edge: Viewer) -> list[float]:
-    """For each picture the edge's viewer saw, how much later than the origin's viewer
-    (the same picture: the same brightness, the nearest in time; it repeats every
-    256 frames, about 8 s)."""
-    delays = []
-    for t_edge, shade in edge.arrivals:
-        candidates = [t for t, s in origin.arrivals if s == shade and abs(t - t_edge) < 2.0]
-        if candidates:
-            t_origin = min(candidates, key=lambda t: abs(t - t_edge))
-            delays.append((t_edge - t_origin) * 1000)
-    return delays
 
 
 async def test_viewers_on_a_second_node_see_the_show_published_on_the_first(
