@@ -65,6 +65,17 @@ class EdgeNode:
             await self._pull(broadcast)
         return broadcast
 
+    async def rehearsal_for_staff(self, show_id: int, *, record: bool = True) -> Broadcast | None:
+        """A rehearsal's broadcast for its staff: here, or pulled from the node where it
+        is published; None when nobody publishes it. Call only for the show's staff."""
+        broadcast = self._registry.get(show_id)
+        if broadcast is not None and (broadcast.publishing or broadcast.upstream is not None):
+            return broadcast
+        if await self._presence.origin_of(show_id) is None:
+            return None
+        broadcast = await self.broadcast_for_viewer(show_id, record=record)
+        return broadcast if broadcast.upstream is not None or broadcast.publishing else None
+
     async def _pull(self, broadcast: Broadcast) -> None:
         origin = await self._presence.origin_of(broadcast.show_id)
         if origin is None:

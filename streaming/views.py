@@ -202,41 +202,45 @@ async def whep_watch(request: web.Request) -> web.StreamResponse:
     offer = await _read_offer(request)
     if request.headers.get("Authorization"):
         return await _relay(request, show, offer)
-    if show.state is not ShowState.LIVE and not _staff_at_rehearsal(request, show):
+    edge = request.app[server_keys.edge]
+    record = not show.is_demo
+    if show.state is ShowState.LIVE:
+        # Served here: by the publisher's own broadcast, or by a pull from its origin.
+        broadcast = await edge.broadcast_for_viewer(show.id, record=record)
+    elif _staff(request, show) and (
+        rehearsal := await edge.rehearsal_for_staff(show.id, record=record)
+    ):
+        # Only the show's staff make a node pull a rehearsal: nobody else gets here.
+        broadcast = rehearsal
+    else:
         raise ShowNotLive(show_id=show.id, state=show.state.value)
-    # Served here: by the publisher's own broadcast, or by a pull from its origin node.
-    # A rehearsal is never pulled: only a live show gets this far without a publisher.
-    broadcast = await request.app[server_keys.edge].broadcast_for_viewer(
-        show.id, record=not show.is_demo
-    )
     session_id, answer = await broadcast.watch(offer)
     return _sdp_created(request, answer, f"/shows/{show.id}/whep/{session_id}")
 
 
 async def _relay(request: web.Request, show: Show, offer: str) -> web.StreamResponse:
     """Another node pulls the show from here (it is the origin) with a node token: one
-    subscription per edge, not counted among the viewers. Only a live show is relayed,
-    never a rehearsal, and only by the node holding it."""
+    subscription per edge, not counted among the viewers. A live show, or a rehearsal
+    (an edge asks for one only for the show's staff), and only by the node holding it."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not request.app[server_keys.edge].tokens.valid(token, show.id):
         raise WrongNodeToken()
-    if show.state is not ShowState.LIVE:
-        raise ShowNotLive(show_id=show.id, state=show.state.value)
     broadcast = request.app[server_keys.broadcasts].get(show.id)
+    rehearsing = (
+        show.state is ShowState.SCHEDULED and broadcast is not None and broadcast.publishing
+    )
+    if show.state is not ShowState.LIVE and not rehearsing:
+        raise ShowNotLive(show_id=show.id, state=show.state.value)
     if broadcast is None or broadcast.closed or broadcast.upstream is not None:
         raise NotOrigin(show_id=show.id)
     session_id, answer = await broadcast.relay(offer)
     return _sdp_created(request, answer, f"/shows/{show.id}/whep/{session_id}")
 
 
-def _staff_at_rehearsal(request: web.Request, show: Show) -> bool:
+def _staff(request: web.Request, show: Show) -> bool:
     """During a rehearsal (a publisher on a scheduled show) the show's staff may watch."""
-    broadcast = request.app[server_keys.broadcasts].get(show.id)
-    return (
-        show.state is ShowState.SCHEDULED
-        and broadcast is not None
-        and broadcast.publishing
-        and shows.can_present(request.get(server_keys.request_user), show)
+    return show.state is ShowState.SCHEDULED and shows.can_present(
+        request.get(server_keys.request_user), show
     )
 
 

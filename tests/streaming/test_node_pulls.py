@@ -138,7 +138,7 @@ async def test_a_pull_without_a_node_token_is_refused(client: AppClient, peers: 
     assert await _code(await _pull(client, show, token, peers)) == (401, "wrong_node_token")
 
 
-async def test_a_rehearsal_or_a_scheduled_show_is_not_relayed(
+async def test_a_show_not_on_the_air_is_not_relayed_and_a_rehearsal_only_to_a_node(
     client: AppClient, peers: list[Any]
 ) -> None:
     show = await _show(client)
@@ -152,10 +152,15 @@ async def test_a_rehearsal_or_a_scheduled_show_is_not_relayed(
         headers={"Content-Type": SDP, "Authorization": f"Bearer {show.stream_key}"},
     )
     assert rehearsal.status == 201
-    assert await _code(await _pull(client, show, token, peers)) == (409, "show_not_live")
+    # Without a node token nobody but staff watches the rehearsal ...
+    outsider = Viewer()
+    peers.append(outsider)
+    assert await _code(await outsider.watch(client, show.id)) == (409, "show_not_live")
+    # ... and a node asks for it only for the show's staff (its own check, which the
+    # two-node test exercises), so the origin relays it to a node.
+    assert (await _pull(client, show, token, peers)).status == 201
     status = await (await client.get(f"/shows/{show.id}/stream")).json()
-    assert status["publishing"] is True
-    assert status["edges"] == 0
+    assert (status["publishing"], status["viewers"], status["edges"]) == (True, 0, 1)
 
 
 async def test_a_node_pulls_a_live_show_as_one_edge_not_as_a_viewer(

@@ -21,9 +21,10 @@ from aiortc import RTCSessionDescription
 from pytest_aiohttp import AiohttpClient
 
 from server.app import create_app
+from server.security import SESSION_COOKIE
 from server.shows.models import Show
 from tests.conftest import base_settings
-from tests.helpers import AppClient, make_merchant, make_show
+from tests.helpers import AppClient, login_as, make_merchant, make_show
 from tests.localstripe import free_port
 from tests.streaming.peers import SDP, Publisher, Viewer, added_delays, eventually, until
 
@@ -110,10 +111,12 @@ async def start_nodes(pg_url: str, prefix: str, tmp_path: Path) -> AsyncIterator
         await asyncio.wait_for(proc.wait(), 30)
 
 
-async def _watch(node: Node, viewer: Viewer, show_id: int) -> int:
+async def _watch(
+    node: Node, viewer: Viewer, show_id: int, headers: dict[str, str] | None = None
+) -> int:
     offer = await viewer.offer()
     async with node.post(
-        f"/shows/{show_id}/whep", data=offer, headers={"Content-Type": SDP}
+        f"/shows/{show_id}/whep", data=offer, headers={"Content-Type": SDP, **(headers or {})}
     ) as resp:
         status: int = resp.status
         if status == 201:
@@ -142,13 +145,15 @@ async def test_viewers_on_a_second_node_see_the_show_published_on_the_first(
     # An app in the test migrates the shared database and makes the show.
     app = create_app(base_settings(tmp_path, pg_url))
     local: AppClient = await aiohttp_client(app)
-    _, store = await make_merchant(local.app)
+    merchant, store = await make_merchant(local.app)
+    await login_as(local, merchant)
+    staff_cookie = next(c.value for c in local.session.cookie_jar if c.key == SESSION_COOKIE)
     show = await make_show(local.app, store)
     rehearsed = await make_show(local.app, store, title="리허설 중인 방송")
     urls, procs = await start_nodes()
 
     publisher, near, far, far2, late = Publisher(), Viewer(), Viewer(), Viewer(), Viewer()
-    rehearsing, outsider = Publisher(), Viewer()
+    rehearsing, outsider, rehearsal_staff = Publisher(), Viewer(), Viewer()
     async with aiohttp.ClientSession() as http:
         origin, edge = Node(urls[0], http), Node(urls[1], http)
         try:
@@ -159,6 +164,11 @@ async def test_viewers_on_a_second_node_see_the_show_published_on_the_first(
             assert await _watch(edge, outsider, rehearsed.id) == 409
             assert await _watch(edge, outsider, show.id) == 409
             assert (await origin.status(rehearsed.id))["edges"] == 0
+            # The show's merchant may watch the rehearsal wherever the request lands.
+            staff = {"Cookie": f"{SESSION_COOKIE}={staff_cookie}"}
+            assert await _watch(edge, rehearsal_staff, rehearsed.id, staff) == 201
+            await until(lambda: len(rehearsal_staff.frames) >= 10, within=60)
+            assert (await origin.status(rehearsed.id))["edges"] == 1
 
             assert await _publish(origin, publisher, show) == 201
             await origin.wait_status(show.id, state="live", publishing=True)
@@ -201,5 +211,5 @@ async def test_viewers_on_a_second_node_see_the_show_published_on_the_first(
             procs[0].kill()
             await eventually(lambda: edge.status(show.id), lambda s: not s["publishing"], 120)
         finally:
-            for peer in (publisher, near, far, far2, late, rehearsing, outsider):
+            for peer in (publisher, near, far, far2, late, rehearsing, outsider, rehearsal_staff):
                 await peer.close()
