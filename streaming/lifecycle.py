@@ -109,5 +109,7 @@ class ShowStreams:
             broadcast.start_grace()
 
     async def close(self) -> None:
+        with contextlib.suppress(*UNREACHABLE):
+            await self._presence.released(self.registry.publishing())
         await self.registry.close_all()
         await self.edge.close()

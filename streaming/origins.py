@@ -21,6 +21,9 @@ import redis.asyncio as aioredis
 from server.redis_link import UNREACHABLE
 
 MARK_SECONDS = 30.0
+_DELETE_IF_MINE = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+)
 REFRESH_SECONDS = 10.0
 
 
@@ -31,6 +34,10 @@ class PublisherPresence(Protocol):
 
     async def publishing_elsewhere(self, show_id: int) -> bool:
         """Whether another process holds the show's publisher now."""
+
+    async def released(self, show_ids: Iterable[int]) -> None:
+        """This process stops: its marks go at once (edges then find the next origin
+        without waiting for them to run out); a mark another node made stays."""
 
     async def origin_of(self, show_id: int) -> str | None:
         """The internal address of the other node holding the show's publisher, if one
@@ -51,6 +58,9 @@ class OneProcess:
 
     async def publishing_elsewhere(self, show_id: int) -> bool:
         return False
+
+    async def released(self, show_ids: Iterable[int]) -> None:
+        return None
 
     async def origin_of(self, show_id: int) -> str | None:
         return None
@@ -104,6 +114,10 @@ class RedisPublisherPresence:
             return None
         token, url = _split(holder)
         return url if token != self._token and url else None
+
+    async def released(self, show_ids: Iterable[int]) -> None:
+        for show_id in show_ids:
+            await self._redis.eval(_DELETE_IF_MINE, 1, self._key(show_id), self._mark)
 
     def _viewers_key(self, show_id: int) -> str:
         return f"{self._prefix}edge-viewers:{show_id}"
