@@ -179,6 +179,7 @@ async def test_viewers_on_a_second_node_see_the_show_published_on_the_first(
             # Pictures reach the edge's viewers, and they move.
             await until(lambda: len(far.frames) >= 60 and len(far2.frames) >= 30, within=60)
             assert len(set(far.brightness)) > 10
+            await until(lambda: far.audio_frames >= 50, within=30)  # sound too
             # The origin serves its own viewer and one subscription for the edge, which
             # serves its two viewers; the studio's figure (the origin's) counts all
             # three; the edge's players see the publisher.
