@@ -214,3 +214,39 @@ async def test_viewers_on_a_second_node_see_the_show_published_on_the_first(
         finally:
             for peer in (publisher, near, far, far2, late, rehearsing, outsider, rehearsal_staff):
                 await peer.close()
+
+
+async def test_a_publisher_moving_to_the_edge_makes_it_the_origin(
+    pg_url: str, tmp_path: Path, aiohttp_client: AiohttpClient, start_nodes: Any
+) -> None:
+    app = create_app(base_settings(tmp_path, pg_url))
+    local: AppClient = await aiohttp_client(app)
+    _, store = await make_merchant(local.app)
+    show = await make_show(local.app, store)
+    (first_url, second_url), _ = await start_nodes()
+
+    first_publisher, second_publisher = Publisher(), Publisher()
+    on_second, on_first = Viewer(), Viewer()
+    async with aiohttp.ClientSession() as http:
+        first, second = Node(first_url, http), Node(second_url, http)
+        try:
+            assert await _publish(first, first_publisher, show) == 201
+            await first.wait_status(show.id, publishing=True)
+            assert await _watch(second, on_second, show.id) == 201
+            await until(lambda: len(on_second.frames) >= 10, within=60)
+            await first.wait_status(show.id, edges=1)
+
+            # The encoder reconnects, and the balancer sends it to the other node.
+            await first_publisher.close()
+            assert await _publish(second, second_publisher, show) == 201
+            seen = len(on_second.frames)
+            # The viewer there goes on watching, now from the publisher beside it; the
+            # first node no longer relays to it, and pulls from it for its own viewer.
+            await until(lambda: len(on_second.frames) >= seen + 30, within=60)
+            await first.wait_status(show.id, edges=0)
+            assert await _watch(first, on_first, show.id) == 201
+            await until(lambda: len(on_first.frames) >= 10, within=60)
+            assert (await second.status(show.id))["edges"] == 1
+        finally:
+            for peer in (first_publisher, second_publisher, on_second, on_first):
+                await peer.close()
