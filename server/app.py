@@ -104,6 +104,7 @@ from streaming.broadcast import StreamConfig
 from streaming.demo_clip import loop_clip_path
 from streaming.demo_publisher import DemoPublisher, local_url
 from streaming.lifecycle import ShowStreams
+from streaming.node_tokens import NodeTokens
 from streaming.origins import REFRESH_SECONDS, OneProcess, RedisPublisherPresence
 from streaming.turn import IceServers
 
@@ -376,12 +377,16 @@ async def _streaming(app: web.Application) -> AsyncIterator[None]:
     )
     link = app[keys.redis]
     presence = (
-        RedisPublisherPresence(link.client, settings.chat_redis_prefix, secrets.token_hex(8))
+        RedisPublisherPresence(
+            link.client, settings.chat_redis_prefix, secrets.token_hex(8), settings.internal_url
+        )
         if link is not None
         else OneProcess()
     )
-    streams = ShowStreams(config, app[keys.sessionmaker], app[keys.live_events], presence)
+    tokens = NodeTokens(settings.secret_key.reveal())
+    streams = ShowStreams(config, app[keys.sessionmaker], app[keys.live_events], tokens, presence)
     app[keys.broadcasts] = streams.registry
+    app[keys.edge] = streams.edge
     app[keys.live_events].subscribe(streams)
     await streams.resume_live_shows()
     # Every process marks its own publishers (not only the leader).

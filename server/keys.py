@@ -33,6 +33,7 @@ from server.onboarding.interfaces import QuickProductMaker
 from server.redis_link import RedisLink
 from server.settings import Settings
 from server.shows.replay import ReplayChatSource
+from streaming.edge import EdgeNode
 from streaming.registry import BroadcastRegistry
 from streaming.turn import IceServers
 
@@ -68,6 +69,7 @@ payment_gateway: web.AppKey[PaymentGateway] = web.AppKey("payment_gateway")
 # Checkout's one service (web-free): views call it; the crew's cue sheet will too.
 checkout = web.AppKey("checkout", Checkout)
 broadcasts = web.AppKey("broadcasts", BroadcastRegistry)
+edge = web.AppKey("edge", EdgeNode)
 ice_servers = web.AppKey("ice_servers", IceServers)
 viewer_sampler = web.AppKey("viewer_sampler", ViewerSampler)
 forecaster = web.AppKey("forecaster", ForecastTrainer)

@@ -135,6 +135,15 @@ class Settings:
         derive=_url_of_port,
         default_doc="`http://127.0.0.1:` and `PORT`",
     )
+    internal_url: str = setting(
+        "INTERNAL_URL",
+        WEB_URL,
+        "http://127.0.0.1:8080",
+        "the address other server processes and machines reach this one at, to pull a "
+        "show whose publisher is here (`serve --workers` sets it per worker)",
+        derive=_url_of_port,
+        default_doc="`http://127.0.0.1:` and `PORT`",
+    )
     data_dir: Path = setting(
         "DATA_DIR", PATH, Path("var"), "folder of the SQLite database, uploads and recordings"
     )

@@ -23,6 +23,7 @@ import secrets
 import shutil
 import string
 import sys
+import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,9 +112,13 @@ def worker_environment(settings: Settings, port: int, host: str = "127.0.0.1") -
     """What a worker reads instead of the parent's defaults: its own port, the public
     address and payment gateway of the site, no migrations of its own."""
     env = dict(os.environ)
+    # Other workers (and machines) pull this worker's shows at the parent's internal
+    # address with the worker's own port.
+    internal = urllib.parse.urlsplit(settings.internal_url)
     env.update(
         HOST=host,
         PORT=str(port),
+        INTERNAL_URL=f"{internal.scheme}://{internal.hostname}:{port}",
         PUBLIC_URL=settings.public_url,
         RUN_MIGRATIONS="false",
         DATABASE_URL=settings.database_url,

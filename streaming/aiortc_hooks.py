@@ -23,6 +23,10 @@ here, on single instances, and nowhere else:
   the DTLS server role fails with "no shared cipher". The connection's certificates get
   a context that also offers the ECDHE-RSA suites. `use_rsa_certificate` makes an aiortc
   peer look like such an encoder, for the tests.
+* `tap_receiver_packets`: an edge's receiver of a relayed show hands each RTP packet,
+  depacketized, to a callback as soon as aiortc has taken it in (NACKs, statistics and
+  receiver reports still happen as usual), so frames are put together without waiting
+  for the next frame as aiortc's jitter buffer does (streaming/assembler.py).
 * `intercept_keyframe_requests`: a sending peer's PLI/FIR handler, for publishers made
   with aiortc (the benchmark's and the tests').
 
@@ -84,6 +88,7 @@ FrameSource = Callable[[RTCRtpCodecParameters], Coroutine[Any, Any, EncodedFrame
 # renames them fails loudly instead of silently decoding again.
 _RECEIVER_QUEUE = "_RTCRtpReceiver__decoder_queue"
 _RECEIVER_STARTED = "_RTCRtpReceiver__started"
+_RECEIVER_CODECS = "_RTCRtpReceiver__codecs"
 
 
 class _EncodedFrameQueue(queue.Queue[Any]):
@@ -111,6 +116,37 @@ def tap_receiver(receiver: RTCRtpReceiver, sink: FrameSink) -> None:
     if getattr(receiver, _RECEIVER_STARTED, False):
         raise RuntimeError("tap the receiver before it starts receiving")
     setattr(receiver, _RECEIVER_QUEUE, _EncodedFrameQueue(sink))
+
+
+# (codec name, sequence number, RTP timestamp, marker, RTP payload, depacketized payload)
+PacketSink = Callable[[str, int, int, bool, bytes, bytes], None]
+
+
+def tap_receiver_packets(receiver: RTCRtpReceiver, sink: PacketSink) -> None:
+    """Also give every media packet `receiver` takes in to `sink`, depacketized, right
+    after aiortc's own handling (which sets the depacketized data on the packet;
+    retransmissions wrapped in RTX, not used between our nodes, are skipped). Tap the
+    receiver's frames too (`tap_receiver`) so nothing is decoded."""
+    original: Callable[[RtpPacket, int], Coroutine[Any, Any, None]] = receiver._handle_rtp_packet
+    private = receiver.__dict__
+    if _RECEIVER_CODECS not in private:
+        raise RuntimeError("this aiortc version has no receiver codecs to read")
+
+    async def handle(packet: RtpPacket, arrival_time_ms: int) -> None:
+        await original(packet, arrival_time_ms)
+        data = packet.__dict__.get("_data")
+        codec = private[_RECEIVER_CODECS].get(packet.payload_type)
+        if data is not None and codec is not None:
+            sink(
+                codec.name,
+                packet.sequence_number,
+                packet.timestamp,
+                packet.marker == 1,
+                packet.payload,
+                data,
+            )
+
+    receiver._handle_rtp_packet = handle  # type: ignore[method-assign]
 
 
 def negotiated_codec(transceiver: RTCRtpTransceiver) -> str | None:
@@ -395,7 +431,7 @@ def use_rsa_certificate(pc: RTCPeerConnection) -> None:
 # class, instance attributes in the names its constructor assigns.
 _CLASS_NAMES: tuple[tuple[type, tuple[str, ...]], ...] = (
     (RTCRtpSender, ("_run_rtp", "_retransmit", "_send_keyframe")),
-    (RTCRtpReceiver, ("_send_rtcp_pli",)),
+    (RTCRtpReceiver, ("_send_rtcp_pli", "_handle_rtp_packet")),
     (RTCDtlsTransport, ("_send_rtp", "_handle_rtp_data")),
     (RTCCertificate, ("_create_ssl_context",)),
     (Vp8Encoder, ("_packetize",)),
@@ -413,7 +449,7 @@ _CONSTRUCTOR_NAMES: tuple[tuple[type, tuple[str, ...]], ...] = (
             "_enabled",
         ),
     ),
-    (RTCRtpReceiver, (_RECEIVER_QUEUE, _RECEIVER_STARTED)),
+    (RTCRtpReceiver, (_RECEIVER_QUEUE, _RECEIVER_STARTED, _RECEIVER_CODECS)),
     (RTCRtpTransceiver, ("_codecs",)),
     (RTCDtlsTransport, ("_state", "_tx_srtp", "_transport")),
     (RTCIceTransport, ("_connection",)),

@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from aiortc import (
     MediaStreamTrack,
@@ -64,6 +64,20 @@ class StreamConfig:
     data_dir: Path = Path("var")
     record: bool = True
     hls: bool = False
+    # How long an edge keeps pulling a show from its origin after its last viewer left
+    # (a viewer reloading the page should not cost a new pull).
+    relay_linger_seconds: float = 5.0
+
+
+class Upstream(Protocol):
+    """Where an edge's copy of a show comes from: a pull from the origin node."""
+
+    origin: str
+
+    def request_keyframe(self) -> bool:
+        """Send a keyframe request to the origin; False when it cannot be sent yet."""
+
+    async def close(self) -> None: ...
 
 
 def rtc_configuration(ice_servers: tuple[dict[str, Any], ...]) -> RTCConfiguration:
@@ -93,7 +107,7 @@ class ForwardedTrack(MediaStreamTrack):
 class Session:
     id: str
     pc: RTCPeerConnection
-    role: str  # "publisher" or "viewer"
+    role: str  # "publisher", "viewer" or "relay" (an edge node pulling the show)
     feeds: list[tuple[Fanout, ViewerFeed]] = field(default_factory=list)
     video_receiver: RTCRtpReceiver | None = None
     kinds: set[str] = field(default_factory=set)
@@ -142,16 +156,15 @@ class Broadcast:
         self.audio = Fanout("audio", self.keyframes.request)
         self.publisher: Session | None = None
         self.viewers: dict[str, Session] = {}
+        # Edges pulling this show from here: served like viewers, counted apart.
+        self.relays: dict[str, Session] = {}
+        # Set on an edge: the show's frames come from its origin node.
+        self.upstream: Upstream | None = None
+        self._linger: asyncio.TimerHandle | None = None
         self.recorder: Recorder | None = None
-        if config.record and record:
-            self.recorder = Recorder(config.data_dir, show_id)
-            self.video.listeners.append(self.recorder.on_video)
-            self.audio.listeners.append(self.recorder.on_audio)
+        self._record = record  # False for a demo show: its looping clip would fill the disk
         self.hls: HlsWriter | None = None
-        if config.hls:
-            self.hls = HlsWriter(hls_dir(config.data_dir, show_id))
-            self.video.listeners.append(self.hls.on_video)
-            self.audio.listeners.append(self.hls.on_audio)
+        self._start_writers()
         self._lock = asyncio.Lock()
         self._grace: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -160,6 +173,27 @@ class Broadcast:
         # status that every player polls be answered without a query.
         self.live = False
         self._joining = 0
+
+    def _start_writers(self) -> None:
+        """The recording and the HLS copy are written where the publisher is."""
+        if self.config.record and self._record and self.recorder is None:
+            self.recorder = Recorder(self.config.data_dir, self.show_id)
+            self.video.listeners.append(self.recorder.on_video)
+            self.audio.listeners.append(self.recorder.on_audio)
+        if self.config.hls and self.hls is None:
+            self.hls = HlsWriter(hls_dir(self.config.data_dir, self.show_id))
+            self.video.listeners.append(self.hls.on_video)
+            self.audio.listeners.append(self.hls.on_audio)
+
+    async def _stop_writers(self) -> None:
+        recorder, hls = self.recorder, self.hls
+        self.recorder = self.hls = None
+        self.video.listeners.clear()
+        self.audio.listeners.clear()
+        if recorder is not None:
+            recorder.close()
+        if hls is not None:
+            await asyncio.to_thread(hls.close)
 
     # --- publisher ---------------------------------------------------------------------
 
@@ -201,6 +235,10 @@ class Broadcast:
             pc.on("connectionstatechange", lambda: self._on_state(session))
             self.publisher = session
             self._cancel_grace()
+            # The publisher moved here: this node is the origin now, no longer an edge.
+            self._start_writers()
+            if self.upstream is not None:
+                self._spawn(self._drop_upstream())
         await self._on_change(self.show_id, LiveEvent.STREAM_STATE, {"state": "live"})
         return session.id, answer
 
@@ -221,6 +259,9 @@ class Broadcast:
 
     def _send_keyframe_request(self) -> bool:
         session = self.publisher
+        if session is None and self.upstream is not None:
+            # On an edge the request travels to the origin (a PLI on the pull).
+            return self.upstream.request_keyframe()
         if session is None or session.video_receiver is None:
             return False
         request = aiortc_hooks.keyframe_request(session.video_receiver)
@@ -247,7 +288,7 @@ class Broadcast:
 
     def _grace_over(self) -> None:
         self._grace = None
-        if self.publisher is None and not self.closed:
+        if self.publisher is None and self.upstream is None and not self.closed:
             self._spawn(self._on_publisher_gone(self.show_id))
 
     def _cancel_grace(self) -> None:
@@ -266,15 +307,24 @@ class Broadcast:
         if len(self.viewers) + self._joining >= self.config.max_viewers:
             raise TooManyViewers(limit=self.config.max_viewers)
         self._joining += 1
+        self._cancel_linger()
         try:
-            return await self._add_viewer(offer_sdp, kinds)
+            return await self._add_viewer(offer_sdp, kinds, "viewer")
         finally:
             self._joining -= 1
 
-    async def _add_viewer(self, offer_sdp: str, kinds: list[str]) -> tuple[str, str]:
+    async def relay(self, offer_sdp: str) -> tuple[str, str]:
+        """Take an edge node's offer (its pull of this show): served like a viewer but
+        neither limited nor counted among the viewers; returns (session id, answer)."""
+        kinds = check_offer(offer_sdp, want_send=False)
+        if "video" not in kinds:
+            raise BadOffer(reason=N_("it has no video section"))
+        return await self._add_viewer(offer_sdp, kinds, "relay")
+
+    async def _add_viewer(self, offer_sdp: str, kinds: list[str], role: str) -> tuple[str, str]:
         pc = RTCPeerConnection(rtc_configuration(self.config.ice_servers))
         aiortc_hooks.accept_rsa_peers(pc)
-        session = Session(secrets.token_urlsafe(16), pc, "viewer")
+        session = Session(secrets.token_urlsafe(16), pc, role)
         # Whatever a viewer might send us is tapped too, so it is never decoded.
         pc.on("track", lambda track: _ignore_track(pc, track))
         accepted: list[str] = []
@@ -297,8 +347,11 @@ class Broadcast:
             await pc.close()
             raise
         pc.on("connectionstatechange", lambda: self._on_state(session))
-        self.viewers[session.id] = session
-        await self._viewers_changed()
+        if role == "relay":
+            self.relays[session.id] = session
+        else:
+            self.viewers[session.id] = session
+            await self._viewers_changed()
         return session.id, answer
 
     def _drop_feeds(self, session: Session) -> None:
@@ -307,11 +360,58 @@ class Broadcast:
         session.feeds.clear()
 
     async def _viewer_left(self, session: Session) -> None:
+        if session.role == "relay":
+            if self.relays.pop(session.id, None) is None:
+                return
+            self._drop_feeds(session)
+            await session.pc.close()
+            return
         if self.viewers.pop(session.id, None) is None:
             return
         self._drop_feeds(session)
         await session.pc.close()
         await self._viewers_changed()
+        if not self.viewers and self.upstream is not None and not self._joining:
+            self._start_linger()
+
+    # --- edge: the show pulled from its origin -----------------------------------------
+
+    def pull_from(self, upstream: Upstream) -> None:
+        """Frames now come from `upstream` (this node is an edge for the show): nothing
+        is recorded here, the origin records."""
+        self.upstream = upstream
+        self._cancel_grace()
+        self._spawn(self._stop_writers())
+        if not self.viewers and not self._joining:
+            self._start_linger()
+
+    def upstream_lost(self, upstream: Upstream) -> None:
+        """The pull ended (origin gone or moved): viewers wait for the next source, and
+        the show gets the usual grace period should none come."""
+        if self.upstream is not upstream:
+            return
+        self.upstream = None
+        self._cancel_linger()
+        if self.publisher is None and not self.closed:
+            self.start_grace()
+
+    def _start_linger(self) -> None:
+        self._cancel_linger()
+        loop = asyncio.get_running_loop()
+        self._linger = loop.call_later(
+            self.config.relay_linger_seconds, lambda: self._spawn(self._drop_upstream())
+        )
+
+    def _cancel_linger(self) -> None:
+        if self._linger is not None:
+            self._linger.cancel()
+            self._linger = None
+
+    async def _drop_upstream(self) -> None:
+        self._linger = None
+        upstream, self.upstream = self.upstream, None
+        if upstream is not None:
+            await upstream.close()
 
     async def _viewers_changed(self) -> None:
         await self._on_change(self.show_id, LiveEvent.STREAM_VIEWERS, {"count": len(self.viewers)})
@@ -336,12 +436,18 @@ class Broadcast:
             await self._publisher_left(self.publisher)
         elif session_id in self.viewers and role in (None, "viewer"):
             await self._viewer_left(self.viewers[session_id])
+        elif session_id in self.relays and role in (None, "viewer"):
+            await self._viewer_left(self.relays[session_id])
         else:
             raise SessionNotFound()
 
     async def add_candidates(self, session_id: str, role: str, text: str) -> None:
         """Trickle ICE: the candidates a publisher or viewer found after its offer."""
-        session = self.publisher if role == "publisher" else self.viewers.get(session_id)
+        session = (
+            self.publisher
+            if role == "publisher"
+            else self.viewers.get(session_id) or self.relays.get(session_id)
+        )
         if session is None or session.id != session_id or session.pc.remoteDescription is None:
             raise SessionNotFound()
         remote = session.pc.remoteDescription.sdp
@@ -368,17 +474,23 @@ class Broadcast:
             return
         self.closed = True
         self._cancel_grace()
+        self._cancel_linger()
         self.keyframes.close()
-        sessions = list(self.viewers.values())
+        sessions = [*self.viewers.values(), *self.relays.values()]
         if self.publisher is not None:
             sessions.append(self.publisher)
         self.publisher = None
         self.viewers.clear()
+        self.relays.clear()
+        upstream, self.upstream = self.upstream, None
+        pull_closing = upstream.close() if upstream is not None else asyncio.sleep(0)
         for session in sessions:
             self._drop_feeds(session)
         self.video.close()
         self.audio.close()
-        await asyncio.gather(*(s.pc.close() for s in sessions), return_exceptions=True)
+        await asyncio.gather(
+            pull_closing, *(s.pc.close() for s in sessions), return_exceptions=True
+        )
         if self.recorder is not None:
             self.recorder.close()
         if self.hls is not None:
@@ -390,9 +502,12 @@ class Broadcast:
 
     def status(self) -> dict[str, Any]:
         return {
-            "publishing": self.publishing,
+            # On an edge the publisher is on the origin, and the players here see it.
+            "publishing": self.publishing or self.upstream is not None,
             "hls": self.hls is not None and self.hls.ready,
             "viewers": len(self.viewers),
+            # Edge nodes pulling the show from here (one each, whatever their audience).
+            "edges": len(self.relays),
             "video_codec": self.video.codec_name,
         }
 

@@ -86,3 +86,13 @@ class IceRestartNotSupported(DomainError):
     template = N_("ICE restarts are not supported: end this session and start a new one.")
     status = 422
     code = "ice_restart_not_supported"
+
+
+class WrongNodeToken(Unauthorized):
+    template = N_("Only the site's own servers can relay a show.")
+    code = "wrong_node_token"
+
+
+class NotOrigin(Conflict):
+    template = N_("Show %(show_id)s is not published on this server.")
+    code = "not_origin"

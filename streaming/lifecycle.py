@@ -7,6 +7,7 @@ any page, the API or the studio, its broadcast follows.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -14,9 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.errors import DomainError
 from server.events import EventPublisher, LiveEvent
+from server.redis_link import UNREACHABLE
 from server.shows import service as shows
 from server.shows.models import ShowState
 from streaming.broadcast import StreamConfig
+from streaming.edge import EdgeNode
+from streaming.node_tokens import NodeTokens
 from streaming.origins import OneProcess, PublisherPresence
 from streaming.registry import BroadcastRegistry
 
@@ -29,16 +33,20 @@ class ShowStreams:
         config: StreamConfig,
         sessionmaker: async_sessionmaker[AsyncSession],
         publisher: EventPublisher,
+        tokens: NodeTokens,
         presence: PublisherPresence | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._publisher = publisher
         self._presence = presence or OneProcess()
         self.registry = BroadcastRegistry(config, self._publisher_gone, publisher.publish)
+        self.edge = EdgeNode(self.registry, self._presence, tokens, config)
 
     async def mark_publishing(self) -> None:
-        """Tell the other processes which shows' publishers are here (a repeating job)."""
+        """Tell the other processes which shows' publishers are here, and follow the
+        origins of the shows pulled from elsewhere (a repeating job)."""
         await self._presence.publishing_here(self.registry.publishing())
+        await self.edge.check_origins()
 
     async def _publisher_gone(self, show_id: int) -> None:
         """The grace period ran out with nobody publishing here: the show is over,
@@ -65,6 +73,21 @@ class ShowStreams:
 
     async def publish(self, show_id: int, event: LiveEvent, payload: dict[str, Any]) -> None:
         """Hears every live event; the stream follows its show wherever it was moved."""
+        if event is LiveEvent.STREAM_VIEWERS:
+            broadcast = self.registry.get(show_id)
+            if broadcast is not None and broadcast.upstream is not None:
+                # The origin's figure (what the studio shows) includes this edge's viewers.
+                with contextlib.suppress(*UNREACHABLE):
+                    await self._presence.viewers_here(show_id, payload.get("count", 0))
+            return
+        if event is LiveEvent.STREAM_STATE and payload.get("state") == "live":
+            broadcast = self.registry.get(show_id)
+            if broadcast is not None and broadcast.publishing:
+                # Other nodes can pull the show from here at once, not at the next
+                # refresh (which tries again if Redis does not answer now).
+                with contextlib.suppress(*UNREACHABLE):
+                    await self._presence.publishing_here([show_id])
+            return
         if event is not LiveEvent.SHOW_STATE:
             return
         state = payload.get("state")
@@ -86,4 +109,7 @@ class ShowStreams:
             broadcast.start_grace()
 
     async def close(self) -> None:
+        with contextlib.suppress(*UNREACHABLE):
+            await self._presence.released(self.registry.publishing())
         await self.registry.close_all()
+        await self.edge.close()

@@ -35,6 +35,9 @@ class BroadcastRegistry:
             self._broadcasts[show_id] = broadcast
         return broadcast
 
+    def all(self) -> list[Broadcast]:
+        return list(self._broadcasts.values())
+
     def publishing(self) -> list[int]:
         """The shows whose publisher is connected to this process."""
         return [i for i, b in self._broadcasts.items() if b.publishing and not b.closed]

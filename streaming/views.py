@@ -25,12 +25,14 @@ from streaming.errors import (
     BadCandidates,
     CannotGoLive,
     IceRestartNotSupported,
+    NotOrigin,
     NotPresenter,
     NotPublisher,
     SessionNotFound,
     ShowNotLive,
     WrongContentType,
     WrongFragmentType,
+    WrongNodeToken,
     WrongStreamKey,
 )
 from streaming.trickle import MAX_FRAGMENT_BYTES, SDPFRAG_TYPE
@@ -241,21 +243,47 @@ async def _add_candidates(request: web.Request, show_id: int, role: str) -> None
 async def whep_watch(request: web.Request) -> web.StreamResponse:
     show = await _load_visible_show(request)
     offer = await _read_offer(request)
-    if show.state is not ShowState.LIVE and not _staff_at_rehearsal(request, show):
+    if request.headers.get("Authorization"):
+        return await _relay(request, show, offer)
+    edge = request.app[server_keys.edge]
+    record = not show.is_demo
+    if show.state is ShowState.LIVE:
+        # Served here: by the publisher's own broadcast, or by a pull from its origin.
+        broadcast = await edge.broadcast_for_viewer(show.id, record=record)
+    elif _staff(request, show) and (
+        rehearsal := await edge.rehearsal_for_staff(show.id, record=record)
+    ):
+        # Only the show's staff make a node pull a rehearsal: nobody else gets here.
+        broadcast = rehearsal
+    else:
         raise ShowNotLive(show_id=show.id, state=show.state.value)
-    broadcast = request.app[server_keys.broadcasts].get_or_create(show.id, record=not show.is_demo)
     session_id, answer = await broadcast.watch(offer)
     return _sdp_created(request, answer, f"/shows/{show.id}/whep/{session_id}")
 
 
-def _staff_at_rehearsal(request: web.Request, show: Show) -> bool:
-    """During a rehearsal (a publisher on a scheduled show) the show's staff may watch."""
+async def _relay(request: web.Request, show: Show, offer: str) -> web.StreamResponse:
+    """Another node pulls the show from here (it is the origin) with a node token: one
+    subscription per edge, not counted among the viewers. A live show, or a rehearsal
+    (an edge asks for one only for the show's staff), and only by the node holding it."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not request.app[server_keys.edge].tokens.valid(token, show.id):
+        raise WrongNodeToken()
     broadcast = request.app[server_keys.broadcasts].get(show.id)
-    return (
-        show.state is ShowState.SCHEDULED
-        and broadcast is not None
-        and broadcast.publishing
-        and shows.can_present(request.get(server_keys.request_user), show)
+    rehearsing = (
+        show.state is ShowState.SCHEDULED and broadcast is not None and broadcast.publishing
+    )
+    if show.state is not ShowState.LIVE and not rehearsing:
+        raise ShowNotLive(show_id=show.id, state=show.state.value)
+    if broadcast is None or broadcast.closed or broadcast.upstream is not None:
+        raise NotOrigin(show_id=show.id)
+    session_id, answer = await broadcast.relay(offer)
+    return _sdp_created(request, answer, f"/shows/{show.id}/whep/{session_id}")
+
+
+def _staff(request: web.Request, show: Show) -> bool:
+    """During a rehearsal (a publisher on a scheduled show) the show's staff may watch."""
+    return show.state is ShowState.SCHEDULED and shows.can_present(
+        request.get(server_keys.request_user), show
     )
 
 
@@ -303,16 +331,21 @@ async def stream_status(request: web.Request) -> web.Response:
     that went live is public for good (it starts only once approved, and only a
     scheduled show can be declined)."""
     broadcast = request.app[server_keys.broadcasts].get(_show_id(request))
-    idle = {"publishing": False, "hls": False, "viewers": 0, "video_codec": None}
+    idle = {"publishing": False, "hls": False, "viewers": 0, "edges": 0, "video_codec": None}
     if broadcast is not None and broadcast.live and not broadcast.closed:
         state = ShowState.LIVE.value
     else:
         show = await _load_visible_show(request)
         state = show.state.value
-        if not shows.can_present(request.get(server_keys.request_user), show):
+        if show.state is not ShowState.LIVE and not shows.can_present(
+            request.get(server_keys.request_user), show
+        ):
             # A rehearsal is for the show's staff: others learn nothing of it.
             broadcast = None
-    status = broadcast.status() if broadcast is not None else idle
+    status: dict[str, Any] = dict(broadcast.status()) if broadcast is not None else dict(idle)
+    if broadcast is not None:
+        # At the origin the studio's figure includes the viewers the edges serve.
+        status["viewers"] += await request.app[server_keys.edge].viewers_on_edges(_show_id(request))
     return json_response({"state": state, **status}, headers={"Cache-Control": "no-store"})
 
 

@@ -27,6 +27,7 @@ def main() -> None:
         redis_url=redis_url,
         port=int(port),
         public_url=f"http://127.0.0.1:{port}",
+        internal_url=f"http://127.0.0.1:{port}",
         data_dir=Path(data_dir),
         stripe_secret_key=Secret("sk_test_x"),
         stripe_api_base="http://127.0.0.1:9",

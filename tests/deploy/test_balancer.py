@@ -26,6 +26,7 @@ import aiohttp
 import pytest
 import redis.asyncio as aioredis
 import socketio
+from aiortc import RTCSessionDescription
 from pytest_aiohttp import AiohttpClient
 from yarl import URL
 
@@ -42,6 +43,7 @@ from tests.checkout.conftest import order_body
 from tests.conftest import base_settings
 from tests.helpers import PASSWORD, make_merchant, make_show, make_user
 from tests.localstripe import card_token, free_port
+from tests.streaming.peers import SDP, Publisher, Viewer, until
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 ROOT = Path(__file__).resolve().parents[2]
@@ -318,3 +320,62 @@ async def _shop_and_chat(
             await chatter.close()
         for browser in (seller, *shoppers):
             await browser.close()
+
+
+async def test_a_show_published_through_haproxy_is_watched_on_both_workers(
+    pg_url: str, prefix: str, tmp_path: Path, aiohttp_client: AiohttpClient
+) -> None:
+    """WHIP goes to the show's worker (its origin); a viewer's WHEP is served by the
+    worker the balancer pinned the viewer to, which pulls the show from the origin."""
+    app = create_app(base_settings(tmp_path, pg_url))
+    await aiohttp_client(app)
+    _, store = await make_merchant(app, "망원 반찬")
+    show = await make_show(app, store)
+    publisher = Publisher()
+    viewers = {worker: Viewer() for worker in WORKERS}
+    with running_site(pg_url, prefix, tmp_path) as site:
+        await _wait_ready(site)
+        browsers = [Browser(site, worker) for worker in WORKERS]
+        try:
+            async with browsers[0].http.post(
+                f"/shows/{show.id}/whip",
+                data=await publisher.offer(),
+                headers={"Content-Type": SDP, "Authorization": f"Bearer {show.stream_key}"},
+            ) as resp:
+                assert resp.status == 201, await resp.text()
+                origin = resp.headers["X-Served-By"]
+                answer = await resp.text()
+            await publisher.pc.setRemoteDescription(
+                RTCSessionDescription(sdp=answer, type="answer")
+            )
+            for browser in browsers:
+                viewer = viewers[browser.worker]
+                async with browser.http.post(
+                    f"/shows/{show.id}/whep",
+                    data=await viewer.offer(),
+                    headers={"Content-Type": SDP},
+                ) as resp:
+                    assert resp.status == 201, await resp.text()
+                    assert resp.headers["X-Served-By"] == browser.worker
+                    viewer.location = resp.headers["Location"]
+                    answer = await resp.text()
+                await viewer.pc.setRemoteDescription(
+                    RTCSessionDescription(sdp=answer, type="answer")
+                )
+            await until(lambda: all(len(v.frames) >= 30 for v in viewers.values()), within=60)
+            # The origin serves its own viewer and one pull by the other worker; the
+            # studio's figure counts both viewers.
+            async with browsers[0].http.get(f"/shows/{show.id}/stream") as resp:
+                assert resp.headers["X-Served-By"] == origin
+                status = await resp.json()
+            assert (status["viewers"], status["edges"]) == (2, 1)
+            # Each viewer's DELETE reaches the worker holding its session.
+            for browser in browsers:
+                async with browser.http.delete(viewers[browser.worker].location) as resp:
+                    assert resp.status == 200
+        finally:
+            await publisher.close()
+            for viewer in viewers.values():
+                await viewer.close()
+            for browser in browsers:
+                await browser.close()

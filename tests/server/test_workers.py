@@ -78,6 +78,13 @@ def test_workers_share_the_sites_address_and_one_webhook_secret() -> None:
     assert first["PUBLIC_URL"] == second["PUBLIC_URL"] == "https://market.example"
     assert (first["PORT"], second["PORT"]) == ("8081", "8082")
     assert first["RUN_MIGRATIONS"] == "false"
+    # Each worker tells the others where to pull its shows from: its own port.
+    assert (first["INTERNAL_URL"], second["INTERNAL_URL"]) == (
+        "http://127.0.0.1:8081",
+        "http://127.0.0.1:8082",
+    )
+    machine = settings.with_(internal_url="http://10.0.0.5:8080")
+    assert worker_environment(machine, 8083)["INTERNAL_URL"] == "http://10.0.0.5:8083"
 
 
 def test_worker_ports_that_clash_with_the_sites_own_are_refused() -> None:

@@ -4,6 +4,7 @@ microphone, and a viewer that decodes what it receives (so a test sees real pict
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -125,6 +126,8 @@ class Viewer:
         self.pc.addTransceiver("video", direction="recvonly")
         self.pc.addTransceiver("audio", direction="recvonly")
         self.frames: list[av.VideoFrame] = []
+        # (time.monotonic() when decoded, luma of the first pixel) of each video frame
+        self.arrivals: list[tuple[float, int]] = []
         self.audio_frames = 0
         self.location = ""
         self._tasks: list[asyncio.Task[None]] = []
@@ -139,6 +142,7 @@ class Viewer:
                 frame = await track.recv()
                 if isinstance(frame, av.VideoFrame):
                     self.frames.append(frame)
+                    self.arrivals.append((time.monotonic(), bytes(frame.planes[0])[0]))
                 else:
                     self.audio_frames += 1
         except MediaStreamError:
@@ -169,3 +173,16 @@ class Viewer:
         await self.pc.close()
         for task in self._tasks:
             task.cancel()
+
+
+def added_delays(first: Viewer, second: Viewer) -> list[float]:
+    """For each picture `second` decoded, how many milliseconds after `first` decoded the
+    same picture (the same brightness, the nearest in time: a shade comes back every
+    256 frames, about 8 s)."""
+    delays = []
+    for t_second, shade in second.arrivals:
+        candidates = [t for t, s in first.arrivals if s == shade and abs(t - t_second) < 2.0]
+        if candidates:
+            t_first = min(candidates, key=lambda t: abs(t - t_second))
+            delays.append((t_second - t_first) * 1000)
+    return delays

@@ -152,6 +152,7 @@ async def test_a_rehearsal_is_not_announced_to_outsiders(
         "publishing": False,
         "hls": False,
         "viewers": 0,
+        "edges": 0,
         "video_codec": None,
     }
     await login_as(client, merchant)

@@ -72,3 +72,28 @@ async def test_a_show_whose_publisher_came_back_nowhere_ends(
     settings = settings.with_(redis_url=REDIS_URL, chat_redis_prefix=prefix)
     show_id = await _live_show(settings, aiohttp_client)
     assert await _state_after(settings, aiohttp_client, show_id) == "ended"
+
+
+async def test_the_origin_mark_names_where_to_pull_from_and_goes_when_its_node_stops(
+    prefix: str,
+) -> None:
+    client = aioredis.Redis.from_url(REDIS_URL)
+    origin = RedisPublisherPresence(client, prefix, "origin", "http://10.0.0.5:8081")
+    edge = RedisPublisherPresence(client, prefix, "edge", "http://10.0.0.6:8081")
+    try:
+        await origin.publishing_here([7])
+        assert await edge.origin_of(7) == "http://10.0.0.5:8081"
+        assert await origin.origin_of(7) is None  # the show is here: nothing to pull
+        assert await edge.origin_of(8) is None
+        # Edges' viewers add up at the origin; a stopping edge reports none.
+        await edge.viewers_here(7, 3)
+        assert await origin.viewers_on_edges(7) == 3
+        await edge.viewers_here(7, 0)
+        assert await origin.viewers_on_edges(7) == 0
+        # A stopping node removes only its own marks.
+        await edge.released([7])
+        assert await edge.origin_of(7) == "http://10.0.0.5:8081"
+        await origin.released([7])
+        assert await edge.origin_of(7) is None
+    finally:
+        await client.aclose()
