@@ -95,6 +95,7 @@ from server.shows import calendar_views
 from server.shows import views as show_views
 from server.shows.visibility import show_visibility_middleware
 from server.templating import setup_templates
+from server.trust import identity_views as trust_identity_views
 from streaming import aiortc_hooks
 from streaming import hls_views as streaming_hls_views
 from streaming import replay as streaming_replay
@@ -195,6 +196,7 @@ def _add_routes(app: web.Application) -> None:
         onboarding_day_views.routes,
         insight_views.routes,
         insight_exports.routes,
+        trust_identity_views.routes,
     ):
         app.router.add_routes(table)
 
