@@ -20,6 +20,7 @@ it builds through their constructors, and disposes of what it made when the app 
     jobs       → job notifier (in-app and e-mail), review prompter (subscribes to the bus)
     demo       → the demo publisher (with DEMO_PUBLISHER: the live demo show's clip over
                  this server's own WHIP endpoint, once the server listens)
+    trust      → withdrawals (refunds through checkout), their escalation round
 """
 
 from __future__ import annotations
@@ -96,6 +97,8 @@ from server.shows import views as show_views
 from server.shows.visibility import show_visibility_middleware
 from server.templating import setup_templates
 from server.trust import identity_views as trust_identity_views
+from server.trust import withdrawal_views as trust_withdrawal_views
+from server.trust.withdrawals import Withdrawals
 from streaming import aiortc_hooks
 from streaming import hls_views as streaming_hls_views
 from streaming import replay as streaming_replay
@@ -110,6 +113,9 @@ from streaming.turn import IceServers
 ROOT = Path(__file__).resolve().parent.parent
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
 FAVICON = ROOT / "static" / "favicon.svg"
+# Unanswered withdrawals pass to the operators after 3 business days; a round every few
+# minutes is close enough.
+ESCALATE_EVERY_SECONDS = 300.0
 log = logging.getLogger("jangteo.app")
 
 
@@ -159,6 +165,7 @@ def create_app(settings: Settings) -> web.Application:
             _reminders,
             _jobs,
             _demo,
+            _trust,
             _settle,
         ]
     )
@@ -197,6 +204,7 @@ def _add_routes(app: web.Application) -> None:
         insight_views.routes,
         insight_exports.routes,
         trust_identity_views.routes,
+        trust_withdrawal_views.routes,
     ):
         app.router.add_routes(table)
 
@@ -428,6 +436,14 @@ async def _demo(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+async def _trust(app: web.Application) -> AsyncIterator[None]:
+    withdrawals = Withdrawals(app[keys.sessionmaker], app[keys.checkout])
+    app[keys.withdrawals] = withdrawals
+    # Each round is conditional UPDATEs: any number of server processes may run it.
+    async with running("withdrawal escalation", ESCALATE_EVERY_SECONDS, withdrawals.escalate_due):
+        yield
 
 
 async def _settle(app: web.Application) -> AsyncIterator[None]:
