@@ -46,7 +46,7 @@ from chat.joining import RoomEntry
 from chat.moderation import ChatModeration
 from chat.namespace import ChatNamespace
 from chat.posting import ChatPosting
-from chat.replay import replay_messages
+from chat.replay import messages_around, replay_messages
 from chat.socket_server import make_chat_server, make_chat_state
 from chat.stats import HubViewerCounter, chat_figures
 from checkout import pages as checkout_pages
@@ -96,8 +96,10 @@ from server.shows import calendar_views
 from server.shows import views as show_views
 from server.shows.visibility import show_visibility_middleware
 from server.templating import setup_templates
+from server.trust import evidence_views as trust_evidence_views
 from server.trust import identity_views as trust_identity_views
 from server.trust import withdrawal_views as trust_withdrawal_views
+from server.trust.evidence import Evidence
 from server.trust.withdrawals import Withdrawals
 from streaming import aiortc_hooks
 from streaming import hls_views as streaming_hls_views
@@ -205,6 +207,7 @@ def _add_routes(app: web.Application) -> None:
         insight_exports.routes,
         trust_identity_views.routes,
         trust_withdrawal_views.routes,
+        trust_evidence_views.routes,
     ):
         app.router.add_routes(table)
 
@@ -441,6 +444,7 @@ async def _demo(app: web.Application) -> AsyncIterator[None]:
 async def _trust(app: web.Application) -> AsyncIterator[None]:
     withdrawals = Withdrawals(app[keys.sessionmaker], app[keys.checkout])
     app[keys.withdrawals] = withdrawals
+    app[keys.evidence] = Evidence(app[keys.sessionmaker], messages_around, app[keys.settings])
     # Each round is conditional UPDATEs: any number of server processes may run it.
     async with running("withdrawal escalation", ESCALATE_EVERY_SECONDS, withdrawals.escalate_due):
         yield
