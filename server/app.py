@@ -98,6 +98,7 @@ from server.shows.visibility import show_visibility_middleware
 from server.templating import setup_templates
 from server.trust import evidence_views as trust_evidence_views
 from server.trust import identity_views as trust_identity_views
+from server.trust import report_views as trust_report_views
 from server.trust import withdrawal_views as trust_withdrawal_views
 from server.trust.evidence import Evidence
 from server.trust.withdrawals import Withdrawals
@@ -178,6 +179,7 @@ def _add_routes(app: web.Application) -> None:
     env = setup_templates(app, jinja2.FileSystemLoader(str(ROOT / "templates")))
     env.filters.update(market_views.TEMPLATE_FILTERS)
     env.globals.update(market_views.TEMPLATE_GLOBALS)
+    env.globals.update(trust_report_views.TEMPLATE_GLOBALS)
     app.router.add_static("/static/", ROOT / "static", name="static")
     # Browsers ask for /favicon.ico whatever the page links: answer it rather than 404.
     app.router.add_get("/favicon.ico", _favicon, name="favicon")
@@ -208,6 +210,7 @@ def _add_routes(app: web.Application) -> None:
         trust_identity_views.routes,
         trust_withdrawal_views.routes,
         trust_evidence_views.routes,
+        trust_report_views.routes,
     ):
         app.router.add_routes(table)
 

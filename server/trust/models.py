@@ -96,3 +96,45 @@ class Withdrawal(Base):
     answer_note: Mapped[str] = mapped_column(Text, default="")
     goods_returned: Mapped[bool] = mapped_column(default=False)
     refunded_amount: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReportKind(enum.StrEnum):
+    FALSE_ADVERTISING = "false_advertising"  # 거짓·과장 광고
+    PROHIBITED_GOODS = "prohibited_goods"  # 판매 금지 상품
+    ABUSE = "abuse"  # 욕설·괴롭힘
+    OTHER = "other"
+
+
+REPORT_WORDS: dict[str, str] = {
+    ReportKind.FALSE_ADVERTISING: N_("False or exaggerated advertising"),
+    ReportKind.PROHIBITED_GOODS: N_("Goods that may not be sold"),
+    ReportKind.ABUSE: N_("Abuse or harassment"),
+    ReportKind.OTHER: N_("Something else"),
+}
+
+
+class ShowReport(Base):
+    """A viewer's report of a show at one moment, for the operators' queue."""
+
+    __tablename__ = "show_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="RESTRICT"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[ReportKind] = mapped_column(_enum(ReportKind))
+    # Seconds since the show went live: where the operators look first.
+    offset_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
+    during_replay: Mapped[bool] = mapped_column(default=False)
+    details: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    resolved_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    resolution_note: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
