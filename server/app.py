@@ -20,7 +20,8 @@ it builds through their constructors, and disposes of what it made when the app 
     jobs       → job notifier (in-app and e-mail), review prompter (subscribes to the bus)
     demo       → the demo publisher (with DEMO_PUBLISHER: the live demo show's clip over
                  this server's own WHIP endpoint, once the server listens)
-    trust      → withdrawals (refunds through checkout), their escalation round
+    trust      → withdrawals (refunds through checkout), their escalation round, evidence,
+                 the retention purge (recordings, 5-year records)
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -101,6 +103,9 @@ from server.trust import identity_views as trust_identity_views
 from server.trust import report_views as trust_report_views
 from server.trust import withdrawal_views as trust_withdrawal_views
 from server.trust.evidence import Evidence
+from server.trust.retention import EVERY_SECONDS as PURGE_EVERY_SECONDS
+from server.trust.retention import Retention
+from server.trust.withdrawal_views import withdrawal_photo_path
 from server.trust.withdrawals import Withdrawals
 from streaming import aiortc_hooks
 from streaming import hls_views as streaming_hls_views
@@ -111,6 +116,7 @@ from streaming.demo_clip import loop_clip_path
 from streaming.demo_publisher import DemoPublisher, local_url
 from streaming.lifecycle import ShowStreams
 from streaming.origins import REFRESH_SECONDS, OneProcess, RedisPublisherPresence
+from streaming.recording import recording_path
 from streaming.turn import IceServers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -448,8 +454,20 @@ async def _trust(app: web.Application) -> AsyncIterator[None]:
     withdrawals = Withdrawals(app[keys.sessionmaker], app[keys.checkout])
     app[keys.withdrawals] = withdrawals
     app[keys.evidence] = Evidence(app[keys.sessionmaker], messages_around, app[keys.settings])
-    # Each round is conditional UPDATEs: any number of server processes may run it.
-    async with running("withdrawal escalation", ESCALATE_EVERY_SECONDS, withdrawals.escalate_due):
+    data_dir = app[keys.settings].data_dir
+    retention = Retention(
+        app[keys.sessionmaker],
+        recording_path=partial(recording_path, data_dir),
+        withdrawal_photo=partial(withdrawal_photo_path, data_dir),
+        recording_days=app[keys.settings].recording_retention_days,
+    )
+    app[keys.retention] = retention
+    # Each escalation round is conditional UPDATEs and a purge round takes a lock: any
+    # number of server processes may run them.
+    async with (
+        running("withdrawal escalation", ESCALATE_EVERY_SECONDS, withdrawals.escalate_due),
+        running("retention purge", PURGE_EVERY_SECONDS, retention.purge),
+    ):
         yield
 
 

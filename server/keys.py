@@ -34,6 +34,7 @@ from server.redis_link import RedisLink
 from server.settings import Settings
 from server.shows.replay import ReplayChatSource
 from server.trust.evidence import Evidence
+from server.trust.retention import Retention
 from server.trust.withdrawals import Withdrawals
 from streaming.registry import BroadcastRegistry
 from streaming.turn import IceServers
@@ -79,6 +80,8 @@ job_notifier = web.AppKey("job_notifier", JobNotifier)
 withdrawals = web.AppKey("withdrawals", Withdrawals)
 # The evidence bundle of an order (reads chat through the function chat hands over).
 evidence = web.AppKey("evidence", Evidence)
+# Deletes what is past its keeping time (and nothing an open dispute needs).
+retention = web.AppKey("retention", Retention)
 
 # --- per request, set by the session middleware ----------------------------------------------
 request_user: web.RequestKey[User | None] = web.RequestKey("user")

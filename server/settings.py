@@ -312,6 +312,13 @@ class Settings:
         100,
         "window in which chat messages are gathered into one frame per viewer",
     )
+    recording_retention_days: int = setting(
+        "RECORDING_RETENTION_DAYS",
+        whole_number(183),
+        183,
+        "days a show's recording (its advertising) is kept after it ends; the law asks "
+        "for 6 months at least (orders, payments and withdrawals are kept 5 years)",
+    )
     # The platform's own identity, shown in every page's footer (전자상거래법 제10조, 제20조).
     platform_business_name: str = setting(
         "PLATFORM_BUSINESS_NAME",

@@ -138,3 +138,16 @@ class ShowReport(Base):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+class PurgeRecord(Base):
+    """One line of the retention job's audit: what was deleted, when and why."""
+
+    __tablename__ = "purge_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # "recording", "order" (with its payments, refunds and withdrawal) or "report".
+    kind: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text, default="")

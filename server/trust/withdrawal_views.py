@@ -35,6 +35,11 @@ def private_root(data_dir: Path) -> Path:
     return data_dir / "private"
 
 
+def withdrawal_photo_path(data_dir: Path, stored: str) -> Path:
+    """The file of a photo as stored on its withdrawal."""
+    return private_root(data_dir) / "media" / stored
+
+
 def _words() -> dict[str, Any]:
     return {
         "state_words": WITHDRAWAL_STATE_WORDS,
@@ -93,8 +98,8 @@ async def photo(request: web.Request) -> web.StreamResponse:
     path = await request.app[keys.withdrawals].photo(
         user, int(request.match_info["withdrawal_id"]), int(request.match_info["index"])
     )
-    root = private_root(request.app[keys.settings].data_dir) / "media"
-    return web.FileResponse(root / path, headers={"Cache-Control": "private, no-store"})
+    file = withdrawal_photo_path(request.app[keys.settings].data_dir, path)
+    return web.FileResponse(file, headers={"Cache-Control": "private, no-store"})
 
 
 @routes.get("/merchant/withdrawals", name="store_withdrawals")
