@@ -172,14 +172,13 @@ class Withdrawals:
         async with self._db() as session:
             withdrawal = await self._open_for(session, actor, withdrawal_id)
             order = await checkout_orders.get_order(session, withdrawal.order_id)
-        refunded = 0
         if order.refundable > 0:
             # Checkout's own refund path (the gateway, its idempotency key, the record).
-            before = order.refundable
             order = await self._refunds.refund(
-                actor, order.id, before, checkout_orders.NOTE_WITHDRAWAL_REFUND
+                actor, order.id, order.refundable, checkout_orders.NOTE_WITHDRAWAL_REFUND
             )
-            refunded = before - order.refundable
+        # Everything the order got back (a retry after a crash finds it refunded already).
+        refunded = order.refunded_amount
         async with self._db.begin() as session:
             moved = await _close(
                 session,

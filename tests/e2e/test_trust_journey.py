@@ -1,0 +1,78 @@
+"""On a phone: the replay names the seller and the platform's role, and a shopper
+reports the moment they are watching; the operator's queue links back to it."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+from sqlalchemy import select
+
+from server import keys
+from server.accounts.models import Role
+from server.shows import service as shows
+from server.trust.models import ShowReport
+from streaming.recording import recording_path
+from tests.e2e.conftest import LiveServer
+from tests.e2e.test_replay_journey import write_test_recording
+from tests.helpers import PASSWORD, make_show, make_store, make_user
+
+pytestmark = pytest.mark.e2e
+
+
+async def _sign_in(page: Page, url: str, email: str, then: str) -> None:
+    await page.goto(f"{url}/login?next={then}")
+    await page.get_by_label("이메일").fill(email)
+    await page.get_by_label("비밀번호").fill(PASSWORD)
+    await page.get_by_role("button", name="로그인").click()
+
+
+async def test_a_shopper_reports_a_replay_moment_from_a_phone(
+    live_server: LiveServer, page: Page, browser: Browser
+) -> None:
+    app = live_server.app
+    store = await make_store(app, "나무결 공방")
+    show = await make_show(app, store, title="도마 라이브 다시보기")
+    shopper = await make_user(app, name="민수")
+    operator = await make_user(app, Role.OPERATOR)
+    async with app[keys.sessionmaker].begin() as session:
+        await shows.system_transition(session, show.id, "start")
+        await shows.system_transition(session, show.id, "end")
+    write_test_recording(recording_path(app[keys.settings].data_dir, show.id))
+
+    await _sign_in(page, live_server.url, shopper.email, f"/shows/{show.id}?t=6")
+    await page.wait_for_function(
+        "document.querySelector('[data-testid=replay-video]').currentTime >= 5.9"
+    )
+    await page.get_by_test_id("replay-video").evaluate("v => v.pause()")
+    seller = page.get_by_test_id("seller-identity")
+    await expect(seller).to_contain_text("사업자등록번호")
+    await expect(seller.get_by_test_id("seller-name")).to_have_text("나무결 공방")
+    await expect(page.get_by_test_id("intermediary")).to_contain_text("통신판매중개자")
+    wide = await page.evaluate("document.scrollingElement.scrollWidth")
+    assert wide <= 390  # nothing spills sideways on the phone
+
+    await page.get_by_test_id("report-show").locator("summary").click()
+    await page.get_by_test_id("report-false_advertising").check()
+    await page.get_by_label("무엇을 보거나 들었나요? (선택)").fill(
+        "국산이라더니 원산지 표시가 없어요"
+    )
+    await page.get_by_test_id("send-report").click()
+    await expect(page.get_by_test_id("reported")).to_be_visible()
+    async with app[keys.sessionmaker]() as session:
+        report = await session.scalar(select(ShowReport))
+    assert report is not None and report.during_replay
+    assert report.offset_seconds is not None and 5 <= report.offset_seconds <= 8
+
+    context = await browser.new_context(locale="ko-KR", timezone_id="Asia/Seoul")
+    try:
+        ops = await context.new_page()
+        await _sign_in(ops, live_server.url, operator.email, "/ops/reports")
+        item = ops.get_by_test_id(f"report-{report.id}")
+        await expect(item).to_contain_text("거짓·과장 광고")
+        await expect(item).to_contain_text("원산지 표시가 없어요")
+        await ops.get_by_test_id(f"report-moment-{report.id}").click()
+        await ops.wait_for_function(
+            "document.querySelector('[data-testid=replay-video]').currentTime >= 4.9"
+        )
+    finally:
+        await context.close()
