@@ -39,9 +39,13 @@ async def test_a_shopper_reports_a_replay_moment_from_a_phone(
         await shows.system_transition(session, show.id, "end")
     write_test_recording(recording_path(app[keys.settings].data_dir, show.id))
 
-    await _sign_in(page, live_server.url, shopper.email, f"/shows/{show.id}?t=6")
+    await _sign_in(page, live_server.url, shopper.email, "/")
+    await expect(page.get_by_test_id("who")).to_have_text("민수")
+    await page.goto(f"{live_server.url}/shows/{show.id}?t=6")
+    # A loaded machine may take a while to fetch the recording's metadata.
     await page.wait_for_function(
-        "document.querySelector('[data-testid=replay-video]').currentTime >= 5.9"
+        "document.querySelector('[data-testid=replay-video]').currentTime >= 5.9",
+        timeout=60_000,
     )
     await page.get_by_test_id("replay-video").evaluate("v => v.pause()")
     seller = page.get_by_test_id("seller-identity")
@@ -72,7 +76,8 @@ async def test_a_shopper_reports_a_replay_moment_from_a_phone(
         await expect(item).to_contain_text("원산지 표시가 없어요")
         await ops.get_by_test_id(f"report-moment-{report.id}").click()
         await ops.wait_for_function(
-            "document.querySelector('[data-testid=replay-video]').currentTime >= 4.9"
+            "document.querySelector('[data-testid=replay-video]').currentTime >= 4.9",
+            timeout=60_000,
         )
     finally:
         await context.close()

@@ -19,6 +19,7 @@ from server.settings import Settings, SettingsError
 from server.shows import service as shows
 from server.shows.models import Approval, ShowState
 from server.trust.business_number import is_valid
+from server.trust.errors import SellerNotVerified
 from tests.helpers import (
     AppClient,
     ServerClient,
@@ -69,6 +70,10 @@ async def test_no_public_show_until_an_operator_verifies_the_seller(
     )
     assert refused.status == 409
     assert "운영자의 확인" in await refused.text()
+    # The same gate when an encoder's stream arrives (WHIP starts the show itself).
+    with pytest.raises(SellerNotVerified):
+        async with app[keys.sessionmaker].begin() as session:
+            await shows.system_transition(session, show.id, "start")
 
     # A wrong check digit is refused with the reason, and what was typed stays.
     bad = await client.post(
