@@ -21,7 +21,7 @@ from server.trust.withdrawal_views import private_root
 routes = web.RouteTableDef()
 
 
-@routes.get("/orders/{order_id:\\d+}/evidence.{kind:zip|json}", name="evidence")
+@routes.get("/orders/{order_id:\\d{1,9}}/evidence.{kind:zip|json}", name="evidence")
 async def evidence(request: web.Request) -> web.Response:
     user = require_user(request)
     bundle = await request.app[keys.evidence].bundle(user, int(request.match_info["order_id"]))

@@ -76,7 +76,7 @@ async def sellers_page(request: web.Request) -> web.Response:
     return render(request, "trust/ops_sellers.html", {"stores": stores})
 
 
-@routes.post("/ops/sellers/{store_id:\\d+}/verify")
+@routes.post("/ops/sellers/{store_id:\\d{1,9}}/verify")
 async def verify_seller(request: web.Request) -> web.StreamResponse:
     operator = require_user(request, Role.OPERATOR)
     form = await request.post()

@@ -13,7 +13,7 @@ from server.trust.models import REPORT_WORDS, ReportKind
 routes = web.RouteTableDef()
 
 
-@routes.post("/shows/{show_id:\\d+}/reports", name="report_show")
+@routes.post("/shows/{show_id:\\d{1,9}}/reports", name="report_show")
 async def report_show(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     form = await request.post()
@@ -43,7 +43,7 @@ async def queue_page(request: web.Request) -> web.Response:
     )
 
 
-@routes.post("/ops/reports/{report_id:\\d+}/resolve")
+@routes.post("/ops/reports/{report_id:\\d{1,9}}/resolve")
 async def resolve(request: web.Request) -> web.StreamResponse:
     user = require_user(request, Role.OPERATOR)
     form = await request.post()

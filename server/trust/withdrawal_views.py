@@ -48,7 +48,7 @@ def _words() -> dict[str, Any]:
     }
 
 
-@routes.get("/orders/{order_id:\\d+}/withdrawal", name="withdrawal")
+@routes.get("/orders/{order_id:\\d{1,9}}/withdrawal", name="withdrawal")
 async def shopper_page(request: web.Request) -> web.Response:
     user = require_user(request)
     found = await request.app[keys.withdrawals].for_shopper(
@@ -57,7 +57,7 @@ async def shopper_page(request: web.Request) -> web.Response:
     return render(request, "trust/withdrawal.html", {"found": found, **_words()})
 
 
-@routes.post("/orders/{order_id:\\d+}/withdrawal")
+@routes.post("/orders/{order_id:\\d{1,9}}/withdrawal")
 async def request_withdrawal(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     order_id = int(request.match_info["order_id"])
@@ -92,7 +92,9 @@ async def request_withdrawal(request: web.Request) -> web.StreamResponse:
     return redirect(f"/orders/{order_id}/withdrawal?flash=saved")
 
 
-@routes.get("/withdrawals/{withdrawal_id:\\d+}/photos/{index:\\d+}", name="withdrawal_photo")
+@routes.get(
+    "/withdrawals/{withdrawal_id:\\d{1,9}}/photos/{index:\\d{1,9}}", name="withdrawal_photo"
+)
 async def photo(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     path = await request.app[keys.withdrawals].photo(
@@ -125,7 +127,7 @@ async def ops_page(request: web.Request) -> web.Response:
     )
 
 
-@routes.post("/withdrawals/{withdrawal_id:\\d+}/{answer:accept|refuse}")
+@routes.post("/withdrawals/{withdrawal_id:\\d{1,9}}/{answer:accept|refuse}")
 async def answer(request: web.Request) -> web.StreamResponse:
     user = require_user(request, Role.MERCHANT, Role.OPERATOR)
     withdrawal_id = int(request.match_info["withdrawal_id"])

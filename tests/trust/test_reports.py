@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from server import keys
 from server.accounts.models import Role
+from server.app import create_app
 from server.db import utcnow
 from server.notifications.models import Notification
+from server.settings import Settings
 from server.shows import service as shows
 from server.shows.models import Approval, ShowState
 from server.trust.models import ShowReport
@@ -135,3 +137,27 @@ async def test_a_show_the_viewer_may_not_see_cannot_be_reported(client: AppClien
         f"/shows/{request.id}/reports", data={"kind": "abuse", "_csrf": csrf(client)}
     )
     assert resp.status == 404
+
+
+async def test_ids_past_a_database_integer_are_not_found(
+    any_db_settings: Settings, aiohttp_client: AiohttpClient
+) -> None:
+    """PostgreSQL's integer ids stop at 2**31 - 1: a longer number is no page, not a 500."""
+    app = create_app(any_db_settings)
+    client = await aiohttp_client(app)
+    await login_as(client, await make_user(app, Role.OPERATOR))
+    huge = str(2**63)
+    for path in (
+        f"/orders/{huge}/withdrawal",
+        f"/orders/{huge}/evidence.zip",
+        f"/withdrawals/{huge}/photos/0",
+    ):
+        assert (await client.get(path)).status == 404, path
+    for path in (
+        f"/shows/{huge}/reports",
+        f"/ops/reports/{huge}/resolve",
+        f"/withdrawals/{huge}/accept",
+        f"/ops/sellers/{huge}/verify",
+    ):
+        resp = await client.post(path, data={"_csrf": csrf(client), "note": "확인"})
+        assert resp.status == 404, path
