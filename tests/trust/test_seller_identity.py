@@ -64,6 +64,8 @@ async def test_no_public_show_until_an_operator_verifies_the_seller(
     operator = await make_user(app, Role.OPERATOR)
     show = await make_show(app, store)
     await login_as(client, merchant)
+    studio = await (await client.get(f"/studio/shows/{show.id}")).text()
+    assert 'data-testid="seller-not-verified"' in studio and 'href="/merchant/identity"' in studio
 
     refused = await client.post(
         f"/shows/{show.id}/stream/public", headers={"X-CSRF-Token": csrf(client)}
@@ -113,6 +115,8 @@ async def test_no_public_show_until_an_operator_verifies_the_seller(
         f"/shows/{show.id}/stream/public", headers={"X-CSRF-Token": csrf(client)}
     )
     assert live.status == 200, await live.text()
+    studio = await (await client.get(f"/studio/shows/{show.id}")).text()
+    assert 'data-testid="seller-not-verified"' not in studio
 
     # Changing the details afterwards asks for a new check.
     await client.post(
