@@ -3,12 +3,17 @@ reports the moment they are watching; the operator's queue links back to it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from PIL import Image
 from playwright.async_api import Browser, Page, expect
 from sqlalchemy import select
 
+from checkout.models import Order, OrderLine, OrderStatus, Product
 from server import keys
 from server.accounts.models import Role
+from server.db import utcnow
 from server.shows import service as shows
 from server.trust.models import ShowReport
 from streaming.recording import recording_path
@@ -81,3 +86,68 @@ async def test_a_shopper_reports_a_replay_moment_from_a_phone(
         )
     finally:
         await context.close()
+
+
+async def test_a_shopper_withdraws_from_a_phone_and_reads_the_refusal(
+    live_server: LiveServer, page: Page, browser: Browser, tmp_path: Path
+) -> None:
+    app = live_server.app
+    store = await make_store(app, "할매 반찬가게")
+    merchant = await make_user(app, Role.MERCHANT, store_id=store.id)
+    shopper = await make_user(app, name="민수")
+    async with app[keys.sessionmaker].begin() as session:
+        product = Product(store_id=store.id, name="김장 김치 2kg", price=15000, stock=5)
+        session.add(product)
+        await session.flush()
+        order = Order(
+            user_id=shopper.id,
+            store_id=store.id,
+            status=OrderStatus.DELIVERED,
+            total=15000,
+            reserved_until=utcnow(),
+            recipient_name="민수",
+            phone="010-1111-2222",
+            postcode="04001",
+            address="서울 마포구 망원로 1",
+            paid_at=utcnow(),
+            delivered_at=utcnow(),
+            payment_intent_id="pi_phone",
+        )
+        order.lines = [
+            OrderLine(
+                product_id=product.id, quantity=1, unit_price=15000, product_name="김장 김치 2kg"
+            )
+        ]
+        session.add(order)
+    photo = tmp_path / "box.jpg"
+    Image.new("RGB", (800, 600), (160, 40, 40)).save(photo, "JPEG")
+
+    await _sign_in(page, live_server.url, shopper.email, f"/orders/{order.id}")
+    await page.get_by_test_id("withdrawal-link").click()
+    await page.get_by_label("청약철회 이유가 무엇인가요?").fill(
+        "상자가 젖어서 왔어요. 사진 보냅니다."
+    )
+    await page.get_by_label("사진 (3장까지)").set_input_files(photo)
+    await page.get_by_test_id("withdraw").click()
+    await expect(page.get_by_test_id("withdrawal-state")).to_have_text("가게 답변 대기 중")
+    await expect(page.get_by_role("img", name="사진 1")).to_be_visible()
+    assert await page.evaluate("document.scrollingElement.scrollWidth") <= 390
+
+    context = await browser.new_context(locale="ko-KR", timezone_id="Asia/Seoul")
+    try:
+        shop = await context.new_page()
+        await _sign_in(shop, live_server.url, merchant.email, "/merchant/withdrawals")
+        await expect(shop.get_by_text("상자가 젖어서 왔어요")).to_be_visible()
+        card = shop.locator("article[data-testid^=withdrawal-]")
+        await card.get_by_label("법이 허용하는 거절 사유").select_option("damaged_by_consumer")
+        await card.get_by_label("확인한 내용 (고객이 읽습니다)").fill(
+            "포장을 뜯고 물에 담근 흔적이 있습니다."
+        )
+        await card.get_by_role("button", name="거절").click()
+        await expect(shop.get_by_text("물에 담근 흔적")).to_be_visible()
+    finally:
+        await context.close()
+
+    await page.reload()
+    await expect(page.get_by_test_id("refusal")).to_contain_text("소비자에게 책임 있는 사유")
+    await expect(page.get_by_test_id("refusal")).to_contain_text("물에 담근 흔적")
