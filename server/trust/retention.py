@@ -38,6 +38,7 @@ REPORT_YEARS = 3
 MIN_RECORDING_DAYS = 183  # six months
 EVERY_SECONDS = 6 * 3600.0
 BATCH = 500
+MAX_BATCHES = 200  # 100,000 orders a round at most
 # Any fixed number: names the PostgreSQL advisory lock of a purge round.
 PURGE_LOCK_ID = 7_240_116
 OPEN = (WithdrawalState.REQUESTED, WithdrawalState.ESCALATED)
@@ -77,17 +78,23 @@ class Retention:
     async def purge(self, now: dt.datetime | None = None) -> Purged:
         now = now or utcnow()
         done = Purged()
-        files: list[Path] = []
-        async with self._db.begin() as session:
-            if not await _leader(session):
-                done.skipped = True
-                return done
-            files += await self._recordings(session, now, done)
-            files += await self._orders(session, now, done)
-            await self._reports(session, now, done)
-        # After the commit: a crash here leaves a file that the next round finds again.
-        for path in files:
-            path.unlink(missing_ok=True)
+        # Batches of their own transactions, until one is not full: a large backlog
+        # never holds the write lock for long, yet is cleared in one round.
+        for _ in range(MAX_BATCHES):
+            before = (len(done.orders), len(done.reports))
+            files: list[Path] = []
+            async with self._db.begin() as session:
+                if not await _leader(session):
+                    done.skipped = True
+                    return done
+                files += await self._recordings(session, now, done)
+                files += await self._orders(session, now, done)
+                await self._reports(session, now, done)
+            # After the commit: a crash here leaves a file that the next round finds.
+            for path in files:
+                path.unlink(missing_ok=True)
+            if len(done.orders) - before[0] < BATCH and len(done.reports) - before[1] < BATCH:
+                break
         if done.total:
             log.info(
                 "retention purge",

@@ -18,6 +18,7 @@ from server.db import utcnow
 from server.settings import Settings, SettingsError
 from server.shows import service as shows
 from server.shows.models import ShowState
+from server.trust import retention as retention_module
 from server.trust.models import PurgeRecord, ShowReport, Withdrawal, WithdrawalState
 from streaming.recording import recording_path
 from tests.helpers import make_show, make_store, make_user
@@ -146,3 +147,35 @@ async def test_the_purge_keeps_what_the_law_and_open_disputes_need(
     assert again.total == 0
     async with app[keys.sessionmaker]() as session:
         assert await session.scalar(select(func.count(PurgeRecord.id))) == 3
+
+
+async def test_a_backlog_larger_than_a_batch_is_cleared_in_one_round(
+    settings: Settings, aiohttp_client: AiohttpClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(retention_module, "BATCH", 2)
+    app = create_app(settings)
+    await aiohttp_client(app)
+    store = await make_store(app)
+    shopper = await make_user(app)
+    old = utcnow() - dt.timedelta(days=6 * 365)
+    async with app[keys.sessionmaker].begin() as session:
+        for n in range(5):
+            session.add(
+                Order(
+                    user_id=shopper.id,
+                    store_id=store.id,
+                    status=OrderStatus.CANCELLED,
+                    total=1000 + n,
+                    reserved_until=old,
+                    recipient_name="이영희",
+                    phone="010-1234-5678",
+                    postcode="04001",
+                    address="서울",
+                    created_at=old,
+                )
+            )
+    done = await app[keys.retention].purge()
+    assert len(done.orders) == 5
+    async with app[keys.sessionmaker]() as session:
+        assert await session.scalar(select(func.count(Order.id))) == 0
+        assert await session.scalar(select(func.count(PurgeRecord.id))) == 5
