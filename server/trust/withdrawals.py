@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from checkout import orders as checkout_orders
@@ -153,12 +153,12 @@ class Withdrawals:
             raise Forbidden(N_("Only operators can see this."))
         return await self._cases(Withdrawal.state.in_(OPEN))
 
-    async def _cases(self, where: object) -> list[Case]:
+    async def _cases(self, where: ColumnElement[bool]) -> list[Case]:
         async with self._db() as session:
             rows = list(
                 await session.scalars(
                     select(Withdrawal)
-                    .where(where)  # type: ignore[arg-type]
+                    .where(where)
                     .order_by(Withdrawal.state == WithdrawalState.ESCALATED, Withdrawal.id.desc())
                     .limit(300)
                 )
@@ -320,8 +320,3 @@ async def _merchants(session: AsyncSession, store_id: int) -> list[int]:
             select(User.id).where(User.store_id == store_id, User.role == Role.MERCHANT)
         )
     )
-
-
-async def withdrawal_of_order(session: AsyncSession, order_id: int) -> Withdrawal | None:
-    """For the evidence bundle and the retention job."""
-    return await _of_order(session, order_id)
