@@ -462,11 +462,12 @@ async def _trust(app: web.Application) -> AsyncIterator[None]:
         recording_days=app[keys.settings].recording_retention_days,
     )
     app[keys.retention] = retention
-    # Each escalation round is conditional UPDATEs and a purge round takes a lock: any
-    # number of server processes may run them.
+    # Both run on the leading process only; even without a leader they stay safe (each
+    # escalation is a conditional UPDATE, a purge round takes a database lock).
+    leader = app[keys.leadership]
     async with (
-        running("withdrawal escalation", ESCALATE_EVERY_SECONDS, withdrawals.escalate_due),
-        running("retention purge", PURGE_EVERY_SECONDS, retention.purge),
+        running("withdrawal escalation", ESCALATE_EVERY_SECONDS, withdrawals.escalate_due, leader),
+        running("retention purge", PURGE_EVERY_SECONDS, retention.purge, leader),
     ):
         yield
 
