@@ -15,7 +15,6 @@ from server.db import utcnow
 from server.errors import N_, Forbidden
 from server.notifications import service as notifications
 from server.shows import service as shows
-from server.shows.errors import ShowNotFound
 from server.shows.models import Show, ShowState
 from server.shows.scheduling import operators
 from server.trust.errors import BadTrustInput, ReportNotFound
@@ -58,9 +57,8 @@ def _offset(raw: str, show: Show, now: dt.datetime) -> int | None:
 
 
 async def report(session: AsyncSession, user: User, show_id: int, data: ReportInput) -> ShowReport:
-    show = await shows.get_show(session, show_id)
-    if not shows.can_see(user, show):
-        raise ShowNotFound(show_id=show_id)
+    # The one visibility rule: a show the viewer may not see does not exist for them.
+    show = await shows.get_visible_show(session, user, show_id)
     if show.state not in (ShowState.LIVE, ShowState.ENDED):
         raise BadTrustInput(N_("Only a live show or its replay can be reported."))
     try:
