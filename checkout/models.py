@@ -226,6 +226,10 @@ class Order(Base):
     tracking_number: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    # When the merchant marked it shipped and delivered: a withdrawal's 7 days run from
+    # delivery (or from the day it should have arrived). Added by server/trust's migration.
+    shipped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
     lines: Mapped[list[OrderLine]] = relationship(
         lazy="raise_on_sql", order_by="OrderLine.id", cascade="all, delete-orphan"

@@ -40,6 +40,7 @@ NOTE_SOLD_OUT_REFUND = N_(
     "Your payment arrived after the last unit was sold, so it was refunded in full."
 )
 NOTE_MERCHANT_REFUND = N_("Refunded by the store.")
+NOTE_WITHDRAWAL_REFUND = N_("Refunded: the store accepted your withdrawal (청약철회).")
 
 # Merchant moves: target status -> statuses it may follow.
 FLOW: dict[OrderStatus, frozenset[OrderStatus]] = {
@@ -229,6 +230,9 @@ async def advance(
         if not 4 <= len(tracking) <= 40:
             raise BadCheckoutInput(N_("Enter the tracking number."), field="tracking_number")
         values["tracking_number"] = tracking
+        values["shipped_at"] = utcnow()
+    if to is OrderStatus.DELIVERED:
+        values["delivered_at"] = utcnow()
     if not await _move(session, order.id, FLOW[to], to, **values):
         raise IllegalOrderChange(order_id=order.id, target=to.label, status=order.status.label)
     remember(order, status=to, **values)

@@ -138,7 +138,9 @@ class Paying:
                 return await self._settle.apply(order, result, user.display_name)
         return await self._settle.release(order, orders.NOTE_CANCELLED)
 
-    async def refund(self, actor: User, order_id: int, amount: object) -> Order:
+    async def refund(
+        self, actor: User, order_id: int, amount: object, note: str = orders.NOTE_MERCHANT_REFUND
+    ) -> Order:
         async with self._db() as session:
             order = await orders.order_of_store(session, actor, order_id)
         value = orders.check_refund(order, amount)
@@ -154,6 +156,4 @@ class Paying:
             if any(r.stripe_refund_id == refund_id for r in order.refunds):
                 return order
             value = orders.check_refund(order, value)
-            return await orders.record_refund(
-                session, order, value, refund_id, orders.NOTE_MERCHANT_REFUND
-            )
+            return await orders.record_refund(session, order, value, refund_id, note)

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from checkout import catalog, reserving
+from checkout import catalog, orders, reserving
 from checkout.announce import Announcer
 from checkout.config import CheckoutConfig
 from checkout.desk import Desk, Receipt
@@ -186,8 +186,10 @@ class Checkout:
 
     # --- merchants, Stripe, the clock -------------------------------------------------------
 
-    async def refund(self, actor: User, order_id: int, amount: object) -> Order:
-        return await self._paying.refund(actor, order_id, amount)
+    async def refund(
+        self, actor: User, order_id: int, amount: object, note: str = orders.NOTE_MERCHANT_REFUND
+    ) -> Order:
+        return await self._paying.refund(actor, order_id, amount, note)
 
     async def handle_event(self, event: dict[str, Any]) -> str:
         """Apply one verified Stripe event exactly once; returns what happened."""

@@ -6,7 +6,7 @@ existing `.po` files, keeping every translation already made.
 
 Each package owns its catalog: `server` (the core pages), `streaming`, `chat`,
 `checkout`, and the server sub-packages that keep their own (`markets`, `jobs`,
-`onboarding`: their code under server/<name>/). Templates under templates/<package>/
+`onboarding`, `trust`: their code under server/<name>/). Templates under templates/<package>/
 belong to that package; the rest of templates/ belongs to `server`.
 """
 
@@ -20,12 +20,22 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("server", "streaming", "chat", "checkout", "markets", "jobs", "onboarding")
+PACKAGES = (
+    "server",
+    "streaming",
+    "chat",
+    "checkout",
+    "markets",
+    "jobs",
+    "onboarding",
+    "trust",
+)
 # Sub-packages of server with a catalog of their own, and where their code lives.
 SUBPACKAGES = {
     "markets": "server/markets",
     "jobs": "server/jobs",
     "onboarding": "server/onboarding",
+    "trust": "server/trust",
 }
 # English is the language of the source strings, so only Korean needs a catalog.
 LOCALES = ("ko",)

@@ -20,6 +20,8 @@ it builds through their constructors, and disposes of what it made when the app 
     jobs       → job notifier (in-app and e-mail), review prompter (subscribes to the bus)
     demo       → the demo publisher (with DEMO_PUBLISHER: the live demo show's clip over
                  this server's own WHIP endpoint, once the server listens)
+    trust      → withdrawals (refunds through checkout), their escalation round, evidence,
+                 the retention purge (recordings, 5-year records)
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -45,7 +48,7 @@ from chat.joining import RoomEntry
 from chat.moderation import ChatModeration
 from chat.namespace import ChatNamespace
 from chat.posting import ChatPosting
-from chat.replay import replay_messages
+from chat.replay import messages_around, replay_messages
 from chat.socket_server import make_chat_server, make_chat_state
 from chat.stats import HubViewerCounter, chat_figures
 from checkout import pages as checkout_pages
@@ -96,6 +99,15 @@ from server.shows import calendar_views
 from server.shows import views as show_views
 from server.shows.visibility import show_visibility_middleware
 from server.templating import setup_templates
+from server.trust import evidence_views as trust_evidence_views
+from server.trust import identity_views as trust_identity_views
+from server.trust import report_views as trust_report_views
+from server.trust import withdrawal_views as trust_withdrawal_views
+from server.trust.evidence import Evidence
+from server.trust.retention import EVERY_SECONDS as PURGE_EVERY_SECONDS
+from server.trust.retention import Retention
+from server.trust.withdrawal_views import withdrawal_photo_path
+from server.trust.withdrawals import Withdrawals
 from streaming import aiortc_hooks
 from streaming import hls_views as streaming_hls_views
 from streaming import replay as streaming_replay
@@ -106,11 +118,15 @@ from streaming.demo_publisher import DemoPublisher, local_url
 from streaming.lifecycle import ShowStreams
 from streaming.node_tokens import NodeTokens
 from streaming.origins import REFRESH_SECONDS, OneProcess, RedisPublisherPresence
+from streaming.recording import recording_path
 from streaming.turn import IceServers
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
 FAVICON = ROOT / "static" / "favicon.svg"
+# Unanswered withdrawals pass to the operators after 3 business days; a round every few
+# minutes is close enough.
+ESCALATE_EVERY_SECONDS = 300.0
 log = logging.getLogger("jangteo.app")
 
 
@@ -166,6 +182,7 @@ def create_app(settings: Settings) -> web.Application:
             _reminders,
             _jobs,
             _demo,
+            _trust,
             _settle,
         ]
     )
@@ -176,6 +193,7 @@ def _add_routes(app: web.Application) -> None:
     env = setup_templates(app, jinja2.FileSystemLoader(str(ROOT / "templates")))
     env.filters.update(market_views.TEMPLATE_FILTERS)
     env.globals.update(market_views.TEMPLATE_GLOBALS)
+    env.globals.update(trust_report_views.TEMPLATE_GLOBALS)
     app.router.add_static("/static/", ROOT / "static", name="static")
     # Browsers ask for /favicon.ico whatever the page links: answer it rather than 404.
     app.router.add_get("/favicon.ico", _favicon, name="favicon")
@@ -203,6 +221,10 @@ def _add_routes(app: web.Application) -> None:
         onboarding_day_views.routes,
         insight_views.routes,
         insight_exports.routes,
+        trust_identity_views.routes,
+        trust_withdrawal_views.routes,
+        trust_evidence_views.routes,
+        trust_report_views.routes,
     ):
         app.router.add_routes(table)
 
@@ -438,6 +460,28 @@ async def _demo(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+async def _trust(app: web.Application) -> AsyncIterator[None]:
+    withdrawals = Withdrawals(app[keys.sessionmaker], app[keys.checkout])
+    app[keys.withdrawals] = withdrawals
+    app[keys.evidence] = Evidence(app[keys.sessionmaker], messages_around, app[keys.settings])
+    data_dir = app[keys.settings].data_dir
+    retention = Retention(
+        app[keys.sessionmaker],
+        recording_path=partial(recording_path, data_dir),
+        withdrawal_photo=partial(withdrawal_photo_path, data_dir),
+        recording_days=app[keys.settings].recording_retention_days,
+    )
+    app[keys.retention] = retention
+    # Both run on the leading process only; even without a leader they stay safe (each
+    # escalation is a conditional UPDATE, a purge round takes a database lock).
+    leader = app[keys.leadership]
+    async with (
+        running("withdrawal escalation", ESCALATE_EVERY_SECONDS, withdrawals.escalate_due, leader),
+        running("retention purge", PURGE_EVERY_SECONDS, retention.purge, leader),
+    ):
+        yield
 
 
 async def _settle(app: web.Application) -> AsyncIterator[None]:

@@ -29,6 +29,7 @@ from server.markets.demo import seed_markets
 from server.onboarding.demo import seed_slots
 from server.shows import service as shows
 from server.shows.models import Show
+from server.trust.demo import give_identity
 
 log = logging.getLogger("jangteo.demo")
 
@@ -82,6 +83,9 @@ async def seed(session: AsyncSession) -> bool:
         description="원목 도마와 수저를 손으로 깎습니다.",
         refund_policy="수령 후 7일 안에 미사용 상품은 환불해 드립니다.",
     )
+    # Both sellers' business details, verified, so their shows can go public.
+    give_identity(halmae, 1)
+    give_identity(gongbang, 2)
     await accounts.create_user(
         session,
         email=DEMO_LOGINS[1].email,

@@ -26,6 +26,7 @@ from server.analytics.insights.records import PastShow
 from server.db import utcnow
 from server.demo_rows import write_details
 from server.demo_shows import DemoProduct, ShowDetail, anonymous_key, build_detail
+from server.trust.demo import give_identity
 
 SEED = 15
 DAYS = 90
@@ -97,7 +98,7 @@ SHOW_TITLES = {
 
 async def _stores(session: AsyncSession) -> list[tuple[DemoStore, Store, list[DemoProduct]]]:
     made = []
-    for demo in DEMO_STORES:
+    for n, demo in enumerate(DEMO_STORES):
         store = await session.scalar(select(Store).where(Store.slug == demo.slug))
         if store is None:
             store = await accounts.create_store(
@@ -108,6 +109,7 @@ async def _stores(session: AsyncSession) -> list[tuple[DemoStore, Store, list[De
                 region=demo.region,
                 refund_policy="수령 후 7일 안에 미사용 상품은 환불해 드립니다.",
             )
+            give_identity(store, 100 + n)
             session.add_all(
                 Product(store_id=store.id, name=n, price=p, stock=50, category=demo.category)
                 for n, p in demo.products

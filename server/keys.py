@@ -33,6 +33,9 @@ from server.onboarding.interfaces import QuickProductMaker
 from server.redis_link import RedisLink
 from server.settings import Settings
 from server.shows.replay import ReplayChatSource
+from server.trust.evidence import Evidence
+from server.trust.retention import Retention
+from server.trust.withdrawals import Withdrawals
 from streaming.edge import EdgeNode
 from streaming.registry import BroadcastRegistry
 from streaming.turn import IceServers
@@ -75,6 +78,12 @@ viewer_sampler = web.AppKey("viewer_sampler", ViewerSampler)
 forecaster = web.AppKey("forecaster", ForecastTrainer)
 reminders = web.AppKey("reminders", ReminderSweeper)
 job_notifier = web.AppKey("job_notifier", JobNotifier)
+# Withdrawals (청약철회): refunds through the Checkout service; its escalation round.
+withdrawals = web.AppKey("withdrawals", Withdrawals)
+# The evidence bundle of an order (reads chat through the function chat hands over).
+evidence = web.AppKey("evidence", Evidence)
+# Deletes what is past its keeping time (and nothing an open dispute needs).
+retention = web.AppKey("retention", Retention)
 
 # --- per request, set by the session middleware ----------------------------------------------
 request_user: web.RequestKey[User | None] = web.RequestKey("user")

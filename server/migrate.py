@@ -20,6 +20,7 @@ VERSION_FOLDERS = (
     "server/jobs/migrations",
     "server/onboarding/migrations",
     "server/analytics/insights/migrations",
+    "server/trust/migrations",
 )
 # Any fixed number: it names the PostgreSQL advisory lock that keeps two processes
 # starting at once from migrating the same database twice.

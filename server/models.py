@@ -13,6 +13,7 @@ from server.markets import models as market_models
 from server.notifications import models as notification_models
 from server.onboarding import models as onboarding_models
 from server.shows import models as shows_models
+from server.trust import models as trust_models
 
 __all__ = [
     "Base",
@@ -25,4 +26,5 @@ __all__ = [
     "notification_models",
     "onboarding_models",
     "shows_models",
+    "trust_models",
 ]

@@ -41,6 +41,7 @@ from server.settings_casts import (
     url,
     whole_number,
 )
+from server.trust.business_number import BUSINESS_NUMBER
 
 __all__ = [
     "DEV_SECRET",
@@ -319,6 +320,42 @@ class Settings:
         whole_number(1),
         100,
         "window in which chat messages are gathered into one frame per viewer",
+    )
+    recording_retention_days: int = setting(
+        "RECORDING_RETENTION_DAYS",
+        whole_number(183),
+        183,
+        "days a show's recording (its advertising) is kept after it ends; the law asks "
+        "for 6 months at least (orders, payments and withdrawals are kept 5 years)",
+    )
+    # The platform's own identity, shown in every page's footer (전자상거래법 제10조, 제20조).
+    platform_business_name: str = setting(
+        "PLATFORM_BUSINESS_NAME",
+        TEXT,
+        "",
+        "the operating company's name (상호) in the footer; empty: the product's name",
+    )
+    platform_representative: str = setting(
+        "PLATFORM_REPRESENTATIVE", TEXT, "", "the operating company's representative (대표자)"
+    )
+    platform_business_number: str = setting(
+        "PLATFORM_BUSINESS_NUMBER",
+        BUSINESS_NUMBER,
+        "",
+        "the operating company's business registration number (사업자등록번호)",
+    )
+    platform_mail_order_number: str = setting(
+        "PLATFORM_MAIL_ORDER_NUMBER",
+        TEXT,
+        "",
+        "the operating company's mail-order business report number (통신판매업 신고번호)",
+    )
+    platform_address: str = setting("PLATFORM_ADDRESS", TEXT, "", "the operating company's address")
+    platform_phone: str = setting(
+        "PLATFORM_PHONE", TEXT, "", "the customer-service phone number in the footer"
+    )
+    platform_email: str = setting(
+        "PLATFORM_EMAIL", TEXT, "", "the customer-service e-mail address in the footer"
     )
 
     def __post_init__(self) -> None:

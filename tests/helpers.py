@@ -17,6 +17,7 @@ from server.events import RecordingPublisher
 from server.security import CSRF_COOKIE, csrf_token_for
 from server.shows import service as shows
 from server.shows.models import Show
+from server.trust.demo import give_identity
 
 # The test client of an app built by `create_app` (pytest-aiohttp's `aiohttp_client(app)`).
 AppClient: TypeAlias = TestClient[web.Request, web.Application]
@@ -51,9 +52,16 @@ async def make_user(
         )
 
 
-async def make_store(app: web.Application, name: str = "망원 반찬") -> Store:
+async def make_store(
+    app: web.Application, name: str = "망원 반찬", *, verified_seller: bool = True
+) -> Store:
+    """A store; by default with its business details given and verified, so that its
+    shows may go public (`verified_seller=False`: none given)."""
     async with app[keys.sessionmaker].begin() as session:
-        return await accounts.create_store(session, name=name, refund_policy="7일 이내 환불")
+        store = await accounts.create_store(session, name=name, refund_policy="7일 이내 환불")
+        if verified_seller:
+            give_identity(store, next(_counter))
+        return store
 
 
 async def make_merchant(app: web.Application, store_name: str = "망원 반찬") -> tuple[User, Store]:

@@ -40,10 +40,38 @@ class Store(Base):
     region: Mapped[str] = mapped_column(String(120), default="")
     refund_policy: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The seller's identity the law asks to show wherever it sells (server/trust): kept
+    # on the store so every page that has the store has it; an operator's verification
+    # is cleared whenever the merchant changes it.
+    business_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    representative: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    business_number: Mapped[str] = mapped_column(String(12), default="", server_default="")
+    mail_order_number: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    business_address: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    business_phone: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    business_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    identity_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
     merchants: Mapped[list[User]] = relationship(
         back_populates="store", lazy="raise_on_sql", foreign_keys="User.store_id"
     )
+
+    @property
+    def identity_complete(self) -> bool:
+        return all(
+            (
+                self.business_name,
+                self.representative,
+                self.business_number,
+                self.mail_order_number,
+                self.business_address,
+                self.business_phone or self.business_email,
+            )
+        )
+
+    @property
+    def identity_verified(self) -> bool:
+        return self.identity_complete and self.identity_verified_at is not None
 
 
 class User(Base):

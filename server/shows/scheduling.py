@@ -16,6 +16,7 @@ from server.db import utcnow
 from server.errors import N_, Conflict, Forbidden, Invalid
 from server.notifications import service as notifications
 from server.shows.models import MAX_DURATION_MINUTES, Approval, Show, ShowCreator, ShowState
+from server.trust import identity
 
 BLOCKING_STATES = (ShowState.SCHEDULED, ShowState.LIVE)
 
@@ -166,6 +167,7 @@ async def approve(session: AsyncSession, actor: User, show: Show) -> None:
     _require_operator(actor)
     if show.approval is Approval.APPROVED:
         return
+    identity.check_may_go_public(show)
     show.approval = Approval.APPROVED
     show.operator_note = ""
     await notifications.notify(

@@ -18,6 +18,7 @@ from server.events import EventPublisher, LiveEvent
 from server.shows import lifecycle, scheduling
 from server.shows.errors import BadShowInput, ShowNotFound
 from server.shows.models import MAX_DURATION_MINUTES, Approval, Show, ShowCreator, ShowState
+from server.trust import identity
 
 __all__ = ["MAX_DURATION_MINUTES"]
 
@@ -229,6 +230,9 @@ async def transition(
 def _check_approved_to_start(show: Show, action: str) -> None:
     if action == "start" and not show.is_public:
         raise BadShowInput(N_("An operator has to approve this show before it goes live."))
+    if action == "start":
+        # The law: whoever sells to the public shows who they are (전자상거래법 제13조).
+        identity.check_may_go_public(show)
 
 
 async def announce_state(publisher: EventPublisher, show: Show) -> None:

@@ -33,6 +33,7 @@ SHOW_ROUTES: list[tuple[str, str, str]] = [
     ("GET", "/studio/shows/{show_id}", "/studio/shows/{id}"),
     ("POST", "/shows/{show_id}/remind", "/shows/{id}/remind"),
     ("GET", "/shows/{show_id}/calendar.ics", "/shows/{id}/calendar.ics"),
+    ("POST", "/shows/{show_id}/reports", "/shows/{id}/reports"),
     ("GET", "/api/shows/{show_id}", "/api/shows/{id}"),
     ("PATCH", "/api/shows/{show_id}", "/api/shows/{id}"),
     ("POST", "/api/shows/{show_id}/{action}", "/api/shows/{id}/start"),
