@@ -515,6 +515,8 @@ async def _measure(
         "loader_cpu_percent": 100 * loader_cpu / elapsed,
         "hearts_in": hearts_sent,
         "heart_broadcasts": reports[0]["heart_broadcasts"],
+        # Over the sending time only (a last broadcast may land in the drain): an upper bound.
+        "heart_broadcasts_per_s": reports[0]["heart_broadcasts"] / args.seconds,
     }
 
 
@@ -553,6 +555,9 @@ async def _send(
 
 # --- entry point ---------------------------------------------------------------------
 
+# The mode names of the RESULT lines (issue #10).
+RESULT_MODES = {"baseline": "baseline", "one": "1proc", "two": "2proc_redis"}
+
 LABELS = {
     "baseline": "baseline: bare python-socketio re-emit",
     "one": "jangteo chat, 1 process",
@@ -578,6 +583,13 @@ def print_table(args: argparse.Namespace, results: list[dict[str, Any]]) -> None
             f"{LABELS[r['mode']]:<40} {r['p50']:>8.1f} {r['p99']:>8.1f} "
             f"{r['deliveries_per_s']:>9.0f} {lost:>11} {r['cpu_percent']:>7.0f}% "
             f"{r['loader_cpu_percent']:>8.0f}% {hearts:>14}"
+        )
+    print(f"load average (1/5/15 min): {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    for r in results:
+        print(
+            f"RESULT chat mode={RESULT_MODES[r['mode']]} clients={args.clients} rate={args.rate:g} "
+            f"p50_ms={r['p50']:.1f} p99_ms={r['p99']:.1f} lost={r['lost']} "
+            f"heart_broadcasts_per_s={r['heart_broadcasts_per_s']:.1f}"
         )
 
 
