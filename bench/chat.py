@@ -18,7 +18,9 @@ this machine's loopback; the loaders share the CPU with the server, so figures a
 comparing modes within one run, not absolute capacity.
 
 BENCH_PROFILE=/tmp/chat.prof writes a cProfile of each chat server process (for
-finding where the time goes; it slows the server down).
+finding where the time goes; it slows the server down). BENCH_GC=1 makes each chat
+server print, when it stops, how many collections of each generation it ran and their
+longest pause (a pause holds up every delivery behind it).
 """
 
 from __future__ import annotations
@@ -109,6 +111,8 @@ def serve_app(port: int, database_url: str, redis_url: str, data_dir: str) -> No
         chat_redis_prefix=os.environ.get("CHAT_REDIS_PREFIX", "jangteo:chat:"),
         chat_batch_ms=int(os.environ.get("CHAT_BATCH_MS", "100")),
     )
+    if os.environ.get("BENCH_GC"):
+        _record_gc_pauses()
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
 
@@ -119,6 +123,34 @@ def serve_app(port: int, database_url: str, redis_url: str, data_dir: str) -> No
         profile.dump_stats(os.environ["BENCH_PROFILE"])
         return
     web.run_app(create_app(settings), host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+def _record_gc_pauses() -> None:
+    import atexit
+    import gc
+
+    started: list[float] = [0.0]
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+
+    def timed(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            pauses[info["generation"]].append(time.perf_counter() - started[0])
+
+    def report() -> None:
+        print(
+            f"gc pauses (pid {os.getpid()}): "
+            + ", ".join(
+                f"gen{g} n={len(p)} total={sum(p) * 1e3:.0f}ms max={max(p, default=0) * 1e3:.0f}ms"
+                for g, p in pauses.items()
+            ),
+            file=sys.stderr,
+            flush=True,
+        )
+
+    gc.callbacks.append(timed)
+    atexit.register(report)
 
 
 async def prepare_database(database_url: str, data_dir: str, senders: int) -> tuple[int, list[str]]:

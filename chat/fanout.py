@@ -108,6 +108,34 @@ class FanoutManager(socketio.AsyncManager):  # type: ignore[misc]  # python-sock
 
 
 class RedisFanoutManager(RedisEmitHook):
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str | None = None,
+        room: str | None = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        room = to or room
+        if isinstance(room, str) and self.is_connected(room, namespace or "/"):
+            # To one socket of this process (`joined`, `message:stored`, an error): no
+            # other process could deliver it, so it does not go through Redis. This
+            # spares every other process decoding it, and the publishing pool the
+            # burst of concurrent publishes a thousand viewers joining at once made.
+            kwargs["ignore_queue"] = True
+        await super().emit(
+            event,
+            data,
+            namespace=namespace,
+            room=room,
+            skip_sid=skip_sid,
+            callback=callback,
+            **kwargs,
+        )
+
     async def emit_here(self, message: dict[str, Any]) -> None:
         data = message["data"]
         if isinstance(data, list):

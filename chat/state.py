@@ -107,9 +107,19 @@ class MemoryState:
         return None
 
 
+# Connections one process opens to Redis at most. A bounded pool that waits for a free
+# connection: redis-py's default pool refuses the 101st concurrent command with
+# MaxConnectionsError, which a thousand viewers leaving at once used to hit.
+REDIS_POOL_SIZE = 32
+REDIS_POOL_WAIT_SECONDS = 10.0
+
+
 class RedisState:
     def __init__(self, url: str, prefix: str) -> None:
-        self._redis = aioredis.Redis.from_url(url)
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=REDIS_POOL_SIZE, timeout=REDIS_POOL_WAIT_SECONDS
+        )
+        self._redis = aioredis.Redis.from_pool(pool)
         self._prefix = prefix
 
     def _k(self, key: str) -> str:
