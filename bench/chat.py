@@ -126,28 +126,30 @@ def serve_app(port: int, database_url: str, redis_url: str, data_dir: str) -> No
 
 
 def _record_gc_pauses() -> None:
+    """Print, at exit, each generation's collections and the full ones' wall-clock times
+    (compare them with the measured interval the bench prints)."""
     import atexit
     import gc
 
     started: list[float] = [0.0]
     pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    full: list[str] = []
 
     def timed(phase: str, info: dict[str, int]) -> None:
         if phase == "start":
             started[0] = time.perf_counter()
-        else:
-            pauses[info["generation"]].append(time.perf_counter() - started[0])
+            return
+        pause = time.perf_counter() - started[0]
+        pauses[info["generation"]].append(pause)
+        if info["generation"] == 2:
+            full.append(f"{time.time():.1f}:{pause * 1e3:.0f}ms")
 
     def report() -> None:
-        print(
-            f"gc pauses (pid {os.getpid()}): "
-            + ", ".join(
-                f"gen{g} n={len(p)} total={sum(p) * 1e3:.0f}ms max={max(p, default=0) * 1e3:.0f}ms"
-                for g, p in pauses.items()
-            ),
-            file=sys.stderr,
-            flush=True,
+        counts = ", ".join(
+            f"gen{g} n={len(p)} total={sum(p) * 1e3:.0f}ms max={max(p, default=0) * 1e3:.0f}ms"
+            for g, p in pauses.items()
         )
+        print(f"gc pauses (pid {os.getpid()}): {counts}; full at {' '.join(full)}", file=sys.stderr)
 
     gc.callbacks.append(timed)
     atexit.register(report)
@@ -517,6 +519,8 @@ async def _measure(
         # Let the last messages arrive before the loaders stop counting.
         await asyncio.sleep(args.drain)
         elapsed = time.time() - started
+        if os.environ.get("BENCH_GC"):
+            print(f"measured {started:.1f}..{started + elapsed:.1f}", file=sys.stderr)
         cpu = sum(cpu_seconds(p.pid) for p in servers) - sum(cpu_before)
         loader_cpu = sum(cpu_seconds(p.pid) for p in loaders) - sum(loader_before)
         for proc in loaders:
@@ -542,6 +546,9 @@ async def _measure(
         "p99": pct(0.99) if latencies else float("nan"),
         "deliveries_per_s": len(latencies) / args.seconds,
         "lost": expected - sum(received),
+        # Who missed deliveries: a few clients missing many, or many missing one?
+        "short_clients": sum(1 for n in received if n < sent),
+        "most_missed": max((sent - n for n in received), default=0),
         "expected": expected,
         "cpu_percent": 100 * cpu / elapsed,
         "loader_cpu_percent": 100 * loader_cpu / elapsed,
@@ -616,6 +623,12 @@ def print_table(args: argparse.Namespace, results: list[dict[str, Any]]) -> None
             f"{r['deliveries_per_s']:>9.0f} {lost:>11} {r['cpu_percent']:>7.0f}% "
             f"{r['loader_cpu_percent']:>8.0f}% {hearts:>14}"
         )
+    for r in results:
+        if r["lost"]:
+            print(
+                f"{LABELS[r['mode']]}: {r['short_clients']} clients missed deliveries, "
+                f"at most {r['most_missed']} each"
+            )
     print(f"load average (1/5/15 min): {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for r in results:
         print(

@@ -231,7 +231,8 @@ class Settings:
         "CHAT_BATCH_MS",
         whole_number(1),
         100,
-        "window in which chat messages are gathered into one frame per viewer",
+        "shortest time between two chat frames to a busy room (messages arriving meanwhile "
+        "share one frame per viewer); a quiet room's message is sent at once",
     )
 
     def __post_init__(self) -> None:
