@@ -20,7 +20,8 @@ comparing modes within one run, not absolute capacity.
 BENCH_PROFILE=/tmp/chat.prof writes a cProfile of each chat server process (for
 finding where the time goes; it slows the server down). BENCH_GC=1 makes each chat
 server print, when it stops, how many collections of each generation it ran and their
-longest pause (a pause holds up every delivery behind it).
+longest pause (a pause holds up every delivery behind it); BENCH_GC=off also turns
+the collector off in the chat servers, to measure what its pauses cost.
 """
 
 from __future__ import annotations
@@ -113,6 +114,10 @@ def serve_app(port: int, database_url: str, redis_url: str, data_dir: str) -> No
     )
     if os.environ.get("BENCH_GC"):
         _record_gc_pauses()
+    if os.environ.get("BENCH_GC") == "off":
+        import gc
+
+        gc.disable()
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
 
