@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import Iterator
+
+import pytest
 
 from server.collector import SurvivorFreezer
 
@@ -12,32 +15,49 @@ class _Survivor:
     """A tracked object that outlives a full collection."""
 
 
-async def test_survivors_of_a_full_collection_are_frozen_then_thawed() -> None:
-    freezer = SurvivorFreezer(asyncio.get_running_loop(), thaw_seconds=0.2)
+@pytest.fixture
+def only_our_collections() -> Iterator[None]:
     gc.unfreeze()
-    gc.disable()  # only the collections this test makes
+    gc.disable()  # no automatic collection (and freeze) in the middle of a test
+    yield
+    gc.enable()
+    gc.unfreeze()
+
+
+@pytest.mark.usefixtures("only_our_collections")
+async def test_survivors_of_a_full_collection_are_frozen() -> None:
+    freezer = SurvivorFreezer(asyncio.get_running_loop(), thaw_seconds=3600)
+    freezer.start()
     try:
-        freezer.start()
         kept = [_Survivor() for _ in range(1000)]  # made after start: not frozen yet
         frozen_at_start = gc.get_freeze_count()
         gc.collect()
         await asyncio.sleep(0)  # the freeze runs on the loop, after the collection
         await asyncio.sleep(0)
         assert gc.get_freeze_count() >= frozen_at_start + len(kept)
+    finally:
+        freezer.stop()
 
-        await asyncio.sleep(0.4)  # past the thaw: everything is collectable again
+
+@pytest.mark.usefixtures("only_our_collections")
+async def test_frozen_objects_are_thawed_to_be_collectable_again() -> None:
+    freezer = SurvivorFreezer(asyncio.get_running_loop(), thaw_seconds=0.05)
+    freezer.start()
+    try:
+        assert gc.get_freeze_count() > 0
+        await asyncio.sleep(0.3)
         assert gc.get_freeze_count() == 0
     finally:
-        gc.enable()
         freezer.stop()
-        gc.unfreeze()
 
 
+@pytest.mark.usefixtures("only_our_collections")
 async def test_stopping_removes_the_hook() -> None:
     freezer = SurvivorFreezer(asyncio.get_running_loop())
     freezer.start()
     freezer.stop()
     gc.unfreeze()
     gc.collect()
+    await asyncio.sleep(0)
     await asyncio.sleep(0)
     assert gc.get_freeze_count() == 0
