@@ -41,7 +41,12 @@ class SurvivorFreezer:
     def _collected(self, phase: str, info: dict[str, Any]) -> None:
         # Runs inside the collection, in whichever thread triggered it: freeze after it,
         # on the loop.
-        if phase == "stop" and info["generation"] == 2 and not self._freeze_due:
+        if (
+            phase == "stop"
+            and info["generation"] == 2
+            and not self._freeze_due
+            and not self._loop.is_closed()  # an app never cleaned up must not raise here
+        ):
             self._freeze_due = True
             self._loop.call_soon_threadsafe(self._freeze)
 
