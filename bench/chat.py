@@ -18,7 +18,10 @@ this machine's loopback; the loaders share the CPU with the server, so figures a
 comparing modes within one run, not absolute capacity.
 
 BENCH_PROFILE=/tmp/chat.prof writes a cProfile of each chat server process (for
-finding where the time goes; it slows the server down).
+finding where the time goes; it slows the server down). BENCH_GC=1 makes each chat
+server print, when it stops, how many collections of each generation it ran and their
+longest pause (a pause holds up every delivery behind it); BENCH_GC=off also turns
+the collector off in the chat servers, to measure what its pauses cost.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from chat.hub import HEART_TICK_SECONDS  # noqa: E402
 from server.events import ChatCommand, ChatEvent  # noqa: E402
 
 JOINED_FRAME = f'42["{ChatEvent.JOINED}"'
@@ -50,6 +54,7 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 SENDERS = 20
 HEART_SOCKETS = 10
 LOADERS = 2
+LATE_SECONDS = 5.0
 TAG = "bench"
 
 
@@ -109,6 +114,12 @@ def serve_app(port: int, database_url: str, redis_url: str, data_dir: str) -> No
         chat_redis_prefix=os.environ.get("CHAT_REDIS_PREFIX", "jangteo:chat:"),
         chat_batch_ms=int(os.environ.get("CHAT_BATCH_MS", "100")),
     )
+    if os.environ.get("BENCH_GC"):
+        _record_gc_pauses()
+    if os.environ.get("BENCH_GC") == "off":
+        import gc
+
+        gc.disable()
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
 
@@ -119,6 +130,36 @@ def serve_app(port: int, database_url: str, redis_url: str, data_dir: str) -> No
         profile.dump_stats(os.environ["BENCH_PROFILE"])
         return
     web.run_app(create_app(settings), host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+def _record_gc_pauses() -> None:
+    """Print, at exit, each generation's collections and the full ones' wall-clock times
+    (compare them with the measured interval the bench prints)."""
+    import atexit
+    import gc
+
+    started: list[float] = [0.0]
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    full: list[str] = []
+
+    def timed(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+            return
+        pause = time.perf_counter() - started[0]
+        pauses[info["generation"]].append(pause)
+        if info["generation"] == 2:
+            full.append(f"{time.time():.1f}:{pause * 1e3:.0f}ms")
+
+    def report() -> None:
+        counts = ", ".join(
+            f"gen{g} n={len(p)} total={sum(p) * 1e3:.0f}ms max={max(p, default=0) * 1e3:.0f}ms"
+            for g, p in pauses.items()
+        )
+        print(f"gc pauses (pid {os.getpid()}): {counts}; full at {' '.join(full)}", file=sys.stderr)
+
+    gc.callbacks.append(timed)
+    atexit.register(report)
 
 
 async def prepare_database(database_url: str, data_dir: str, senders: int) -> tuple[int, list[str]]:
@@ -230,6 +271,7 @@ class LightSocket(asyncio.Protocol):
         self.joined: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.received = 0
+        self.late = 0  # arrived after the drain, while the loader still listened
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -289,12 +331,14 @@ class LightSocket(asyncio.Protocol):
             self.send_text("42" + json.dumps([ChatCommand.JOIN, {"show_id": self.show_id}]))
         elif frame.startswith(JOINED_FRAME):
             self.joined.set_result(None)
-        elif frame.startswith("42") and self.stats["measuring"]:
+        elif frame.startswith("42") and self.stats["listening"]:
             now = time.time()
             hearts, texts = _texts(frame)
             for text in texts:
                 parts = text.split(" ")
-                if parts[0] == TAG:
+                if parts[0] == TAG and not self.stats["measuring"]:
+                    self.late += 1
+                elif parts[0] == TAG:
                     self.received += 1
                     self.stats["latencies"].append(now - float(parts[2]))
             if self.count_hearts and hearts:
@@ -303,7 +347,12 @@ class LightSocket(asyncio.Protocol):
 
 async def loader(urls: list[str], clients: int, show_id: int, index: int) -> None:
     """A load process: open `clients` sockets, read until told to stop, report."""
-    stats: dict[str, Any] = {"latencies": [], "heart_broadcasts": 0, "measuring": False}
+    stats: dict[str, Any] = {
+        "latencies": [],
+        "heart_broadcasts": 0,
+        "measuring": False,
+        "listening": False,
+    }
     loop = asyncio.get_running_loop()
     limit = asyncio.Semaphore(50)
 
@@ -323,9 +372,12 @@ async def loader(urls: list[str], clients: int, show_id: int, index: int) -> Non
     stdin = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
     assert (await stdin.readline()).strip() == b"go"
-    stats["measuring"] = True
+    stats["measuring"] = stats["listening"] = True
     assert (await stdin.readline()).strip() == b"stop"
     stats["measuring"] = False
+    # Late is not lost: what still arrives in the next seconds is counted apart.
+    await asyncio.sleep(LATE_SECONDS)
+    stats["listening"] = False
     for sock in socks:
         if sock.transport is not None:
             sock.transport.close()
@@ -334,6 +386,7 @@ async def loader(urls: list[str], clients: int, show_id: int, index: int) -> Non
             {
                 "latencies": stats["latencies"],
                 "received": [s.received for s in socks],
+                "late": sum(s.late for s in socks),
                 "heart_broadcasts": stats["heart_broadcasts"],
             }
         ),
@@ -485,6 +538,8 @@ async def _measure(
         # Let the last messages arrive before the loaders stop counting.
         await asyncio.sleep(args.drain)
         elapsed = time.time() - started
+        if os.environ.get("BENCH_GC"):
+            print(f"measured {started:.1f}..{started + elapsed:.1f}", file=sys.stderr)
         cpu = sum(cpu_seconds(p.pid) for p in servers) - sum(cpu_before)
         loader_cpu = sum(cpu_seconds(p.pid) for p in loaders) - sum(loader_before)
         for proc in loaders:
@@ -509,12 +564,20 @@ async def _measure(
         "p50": pct(0.50) if latencies else float("nan"),
         "p99": pct(0.99) if latencies else float("nan"),
         "deliveries_per_s": len(latencies) / args.seconds,
-        "lost": expected - sum(received),
+        "late": sum(r["late"] for r in reports),
+        "lost": expected - sum(received) - sum(r["late"] for r in reports),
+        # Who missed deliveries: a few clients missing many, or many missing one?
+        "short_clients": sum(1 for n in received if n < sent),
+        "most_missed": max((sent - n for n in received), default=0),
         "expected": expected,
         "cpu_percent": 100 * cpu / elapsed,
         "loader_cpu_percent": 100 * loader_cpu / elapsed,
         "hearts_in": hearts_sent,
         "heart_broadcasts": reports[0]["heart_broadcasts"],
+        # Over the sending time and the one tick after it in which the last hearts are
+        # flushed (the drain after that has none to send).
+        "heart_broadcasts_per_s": reports[0]["heart_broadcasts"]
+        / (args.seconds + HEART_TICK_SECONDS),
     }
 
 
@@ -553,6 +616,9 @@ async def _send(
 
 # --- entry point ---------------------------------------------------------------------
 
+# The mode names of the RESULT lines (issue #10).
+RESULT_MODES = {"baseline": "baseline", "one": "1proc", "two": "2proc_redis"}
+
 LABELS = {
     "baseline": "baseline: bare python-socketio re-emit",
     "one": "jangteo chat, 1 process",
@@ -578,6 +644,20 @@ def print_table(args: argparse.Namespace, results: list[dict[str, Any]]) -> None
             f"{LABELS[r['mode']]:<40} {r['p50']:>8.1f} {r['p99']:>8.1f} "
             f"{r['deliveries_per_s']:>9.0f} {lost:>11} {r['cpu_percent']:>7.0f}% "
             f"{r['loader_cpu_percent']:>8.0f}% {hearts:>14}"
+        )
+    for r in results:
+        if r["lost"] or r["late"]:
+            print(
+                f"{LABELS[r['mode']]}: {r['short_clients']} clients missed deliveries in "
+                f"the drain, at most {r['most_missed']} each; {r['late']} arrived in the "
+                f"{LATE_SECONDS:g} s after it (late), {r['lost']} never (lost)"
+            )
+    print(f"load average (1/5/15 min): {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    for r in results:
+        print(
+            f"RESULT chat mode={RESULT_MODES[r['mode']]} clients={args.clients} rate={args.rate:g} "
+            f"p50_ms={r['p50']:.1f} p99_ms={r['p99']:.1f} lost={r['lost']} "
+            f"heart_broadcasts_per_s={r['heart_broadcasts_per_s']:.1f}"
         )
 
 

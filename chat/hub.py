@@ -1,12 +1,13 @@
 """The chat hub: owns the Socket.IO server's fan-out for one process.
 
 - Chat messages are batched: a message that passed the rules (`chat.posting`) waits for
-  the end of a short window; the window is then stored in one transaction, and only
-  what was committed is sent, every recipient getting one `messages` frame with all of
-  the window's messages instead of one frame per message. Nobody sees, and no sender is
-  told of, a message a crash could still lose. At a thousand viewers the one frame per
-  window is what keeps delivery fast (bench/chat.py); while a window is being stored
-  the next one fills, so a slow commit makes windows larger, not later.
+  the end of a short window (none in a quiet room, see `_run_windows`); the window is
+  then stored in one transaction, and only what was committed is sent, every recipient
+  getting one `messages` frame with all of the window's messages instead of one frame
+  per message. Nobody sees, and no sender is told of, a message a crash could still
+  lose. At a thousand viewers the one frame per window is what keeps delivery fast
+  (bench/chat.py); while a window is being stored the next one fills, so a slow commit
+  makes windows larger, not later.
 - Hearts are counted locally and flushed at most four times a second; viewer counts are
   recomputed once a second and sent only when they changed. With Redis, a per-window
   claim and a compare-and-swap on the last value sent keep those limits true across
@@ -41,7 +42,8 @@ VIEWER_TICK_SECONDS = 1.0
 
 @dataclass(frozen=True)
 class ChatOptions:
-    # How long messages wait to be sent together; 0 sends each at once.
+    # The shortest time between two windows (a busy room's frames per viewer are at most
+    # one per this); a message in a quiet room is sent as soon as it is stored.
     batch_seconds: float = 0.1
     # Namespaces our Redis keys and the Socket.IO channel (tests use a unique one).
     redis_prefix: str = "jangteo:chat:"
@@ -75,8 +77,6 @@ class ChatHub:
         # The open window: accepted messages with the futures their senders wait on.
         self._window: list[tuple[Draft, asyncio.Future[bool]]] = []
         self._window_shows: set[int] = set()
-        self._window_opened = 0.0
-        self._commit_seconds = 0.0  # how long the last window took to store
         # The window being stored and sent.
         self._in_flight: list[tuple[Draft, asyncio.Future[bool]]] = []
         # Heart and viewer updates due while a show's window is open ride in its frame.
@@ -105,10 +105,7 @@ class ChatHub:
     def post(self, draft: Draft) -> asyncio.Future[bool]:
         """Queue an accepted message. The future turns True once it is committed and
         sent to the room, False if the database refused it (it is then never shown)."""
-        loop = asyncio.get_running_loop()
-        if not self._window:
-            self._window_opened = loop.time()
-        stored: asyncio.Future[bool] = loop.create_future()
+        stored: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._window.append((draft, stored))
         self._window_shows.add(draft.show_id)
         self._queued += 1
@@ -124,22 +121,25 @@ class ChatHub:
             await self._settled_changed.wait_for(lambda: self._settled >= target)
 
     async def _run_windows(self) -> None:
-        """Every window: store its messages, then send each show's room one frame."""
+        """Every window: store its messages, then send each show's room one frame.
+
+        The window adapts to the traffic: in a quiet room a message closes its window
+        as soon as it arrives (it waits only for its commit); when messages come faster
+        than one per `batch_seconds`, a window closes `batch_seconds` after the previous
+        one closed, so a busy room gets at most one frame per `batch_seconds` per viewer
+        whatever the rate. The previous window's commit and send count towards that
+        gap, and while a window is stored the next one fills."""
         loop = asyncio.get_running_loop()
+        closed = -self.options.batch_seconds
         while True:
             await self._work.wait()
-            # A message waits `batch_seconds` from the window's first message to being
-            # sent, the commit included: the window closes that much earlier than the
-            # last commit took (one that filled during a commit has waited already).
-            closes = self._window_opened + self.options.batch_seconds - self._commit_seconds
-            await asyncio.sleep(max(0.0, closes - loop.time()))
+            await asyncio.sleep(max(0.0, closed + self.options.batch_seconds - loop.time()))
+            closed = loop.time()
             self._in_flight, self._window = self._window, []
             self._window_shows = set()
             extras, self._extras = self._extras, {}
             self._work.clear()
-            started = loop.time()
             stored = await store_window(self._sessionmaker, [d for d, _ in self._in_flight])
-            self._commit_seconds = min(loop.time() - started, self.options.batch_seconds)
             try:
                 await self._send(stored, extras)
             except Exception:

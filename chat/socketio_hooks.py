@@ -14,6 +14,12 @@ What we rely on:
 * `AsyncRedisManager._publish`, `_redis_listen_with_retries`, `_listen`:
   `ResilientRedisManager` publishes and subscribes on the process's one shared, bounded
   Redis client and stays calm (one log line) while Redis is away.
+* python-engineio's aiohttp `WebSocket(handler, server)` wrapper (its `_sock`), chosen
+  through `AsyncServer._async["websocket"]`, and its handler being the Engine.IO
+  socket's bound `_websocket_handler`; the socket's `queue`, `upgraded`, `upgrading`,
+  `closing` and `closed`: `DirectSockets` keeps each open websocket's transport so that
+  `chat.fanout` can write a room's pre-encoded frame straight to it (one `write` per
+  recipient, no queue, no writer task woken) whenever nothing is queued ahead of it.
 
 `self_test()` runs at start-up (the app factory's `_chat` context) so that an upgrade
 that removed or reshaped any of them fails at once, naming the libraries and their
@@ -29,7 +35,11 @@ from collections.abc import AsyncIterator
 from importlib.metadata import version
 from typing import Any
 
+import engineio
 import socketio
+from aiohttp import web
+from engineio.async_drivers import aiohttp as eio_aiohttp
+from engineio.async_socket import AsyncSocket as EioSocket
 
 from server.redis_link import UNREACHABLE, RedisLink
 
@@ -52,7 +62,11 @@ _RELIED_ON: dict[tuple[type[Any], str], tuple[str, ...]] = {
     (socketio.AsyncRedisManager, "_publish"): ("data",),
     (socketio.AsyncRedisManager, "_redis_listen_with_retries"): (),
     (socketio.AsyncRedisManager, "_listen"): (),
+    (eio_aiohttp.WebSocket, "__init__"): ("handler", "server"),
+    (EioSocket, "_websocket_handler"): ("ws",),
 }
+# Attributes of an Engine.IO socket that `DirectSockets.write` reads.
+_SOCKET_STATE = ("queue", "upgraded", "upgrading", "closing", "closed")
 
 
 class SocketIOHooksBroken(RuntimeError):
@@ -72,6 +86,15 @@ def self_test() -> None:
             missing.append(f"{cls.__name__}.{name}({', '.join(params)})")
     if not isinstance(getattr(socketio.AsyncServer, "reserved_events", None), list):
         missing.append("AsyncServer.reserved_events")
+    eio_server = engineio.AsyncServer(async_mode="aiohttp")
+    if not isinstance(getattr(eio_server, "_async", None), dict) or (
+        eio_server._async.get("websocket") is not eio_aiohttp.WebSocket
+    ):
+        missing.append('engineio AsyncServer._async["websocket"]')
+    eio_socket = EioSocket(eio_server, "self-test")
+    missing += [f"AsyncSocket.{a}" for a in _SOCKET_STATE if not hasattr(eio_socket, a)]
+    if not isinstance(eio_socket.queue, asyncio.Queue):
+        missing.append("AsyncSocket.queue (an asyncio.Queue)")
     if missing:
         raise SocketIOHooksBroken(
             f"python-socketio {version('python-socketio')} / python-engineio "
@@ -84,8 +107,86 @@ async def send_eio_packet(server: socketio.AsyncServer, eio_sid: str, frame: Any
     await server._send_eio_packet(eio_sid, frame)
 
 
+# A client this far behind gets its frames through its Engine.IO queue, whose writer
+# waits for it, instead of growing its transport's buffer without bound.
+BACKLOG_BYTES = 256 * 1024
+
+
+class DirectSockets:
+    """This process's open Engine.IO websockets by Engine.IO sid, with their transports."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, tuple[Any, asyncio.WriteTransport]] = {}
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+    def opened(self, eio_socket: Any, transport: asyncio.WriteTransport) -> None:
+        self._open[eio_socket.sid] = (eio_socket, transport)
+
+    def closed(self, eio_socket: Any) -> None:
+        entry = self._open.get(eio_socket.sid)
+        if entry is not None and entry[0] is eio_socket:
+            del self._open[eio_socket.sid]
+
+    def write(self, eio_sid: str, frame: bytes) -> bool:
+        """Write a whole WebSocket frame straight to a socket's transport. False, and
+        nothing written, when it must go through the socket's queue to keep its order:
+        not (yet) a websocket, packets queued ahead of it, closing, or far behind. (A
+        packet the writer task is still sending was written before it waits.)"""
+        entry = self._open.get(eio_sid)
+        if entry is None:
+            return False
+        sock, transport = entry
+        if (
+            not sock.upgraded
+            or sock.upgrading
+            or sock.closing
+            or sock.closed
+            or not sock.queue.empty()
+            or transport.is_closing()
+            or transport.get_write_buffer_size() > BACKLOG_BYTES
+        ):
+            return False
+        transport.write(frame)
+        return True
+
+
+def _websocket_class(direct: DirectSockets) -> type[Any]:
+    class DirectWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]  # engineio is untyped
+        """engine.io's aiohttp websocket, with its transport registered in `direct` while
+        open, and without permessage-deflate: chat frames are small, and a compressed
+        frame would have to be compressed again for every recipient."""
+
+        async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
+            request: web.Request = environ["aiohttp.request"]
+            self._sock = web.WebSocketResponse(
+                max_msg_size=self.server.max_http_buffer_size, compress=False
+            )
+            await self._sock.prepare(request)
+            self.environ = environ
+            eio_socket = self.handler.__self__
+            transport = request.transport
+            if transport is not None:
+                direct.opened(eio_socket, transport)
+            try:
+                await self.handler(self)
+            finally:
+                direct.closed(eio_socket)
+            return self._sock
+
+    return DirectWebSocket
+
+
 class ChatServer(socketio.AsyncServer):  # type: ignore[misc]  # python-socketio is untyped
-    """Refuses events named like the server's own (a client may not fake `connect`)."""
+    """Refuses events named like the server's own (a client may not fake `connect`), and
+    keeps its websockets' transports in `direct_sockets` for `chat.fanout`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.direct_sockets = DirectSockets()
+        # A copy: the driver table is shared by every engine.io server in the process.
+        self.eio._async = {**self.eio._async, "websocket": _websocket_class(self.direct_sockets)}
 
     async def _handle_event_internal(
         self, server: Any, sid: str, eio_sid: str, data: Any, namespace: str, id: Any

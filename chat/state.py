@@ -8,6 +8,7 @@ deployments (or test runs) can share one Redis.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, Protocol, TypeVar
@@ -117,6 +118,28 @@ class RedisState:
     def __init__(self, redis: aioredis.Redis, prefix: str) -> None:
         self._redis = redis
         self._prefix = prefix
+        # Viewer joins and leaves queued for the next pipeline (see `_batched`).
+        self._pending: list[Callable[[Any], None]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def _batched(self, queue: Callable[[Any], None]) -> None:
+        """Run a command in the next pipeline, with every other one queued in the same
+        moment: a thousand viewers joining or leaving at once are one round trip, not a
+        thousand commands queued for the pool (which timed out at 5,000 viewers)."""
+        self._pending.append(queue)
+        if self._flushing is None:
+            self._flushing = asyncio.get_running_loop().create_task(self._flush())
+        # Shielded: a caller that gives up must not cancel the others' commands.
+        await asyncio.shield(self._flushing)
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(0)  # the rest of this burst queues meanwhile
+        queued, self._pending = self._pending, []
+        self._flushing = None  # later commands go in the next pipeline
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for queue in queued:
+                queue(pipe)
+            await pipe.execute()
 
     def _k(self, key: str) -> str:
         return f"{self._prefix}{key}"
@@ -150,10 +173,12 @@ class RedisState:
         return self._k(f"viewers:{show_id}")
 
     async def add_viewer(self, show_id: int, sid: str) -> None:
-        await self._redis.zadd(self._viewers_key(show_id), {sid: time.time() + VIEWER_TTL_SECONDS})
+        key, expires = self._viewers_key(show_id), time.time() + VIEWER_TTL_SECONDS
+        await self._batched(lambda pipe: pipe.zadd(key, {sid: expires}))
 
     async def remove_viewer(self, show_id: int, sid: str) -> None:
-        await self._redis.zrem(self._viewers_key(show_id), sid)
+        key = self._viewers_key(show_id)
+        await self._batched(lambda pipe: pipe.zrem(key, sid))
 
     async def refresh_viewers(self, show_id: int, sids: Iterable[str]) -> None:
         now = time.time()

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -72,6 +71,7 @@ from server.analytics.journal import ShowJournal
 from server.analytics.presence import SAMPLE_SECONDS, DatabasePresenceLog, ViewerSampler
 from server.api import routes as api_routes
 from server.background import running
+from server.collector import SurvivorFreezer
 from server.db import make_engine, make_sessionmaker
 from server.events import LiveEventBus
 from server.http import error_middleware
@@ -486,7 +486,10 @@ async def _trust(app: web.Application) -> AsyncIterator[None]:
 
 async def _settle(app: web.Application) -> AsyncIterator[None]:
     # Everything made while starting (modules, mappers, templates, the engine) lives as
-    # long as the process; freezing it keeps the collector from rescanning it in every
-    # full collection, pauses that otherwise stall chat delivery (docs/chat.md).
-    gc.freeze()
+    # long as the process, and so do most survivors of a full collection: freezing them
+    # keeps the collector from rescanning them in every full collection, pauses that
+    # otherwise stall chat delivery (server/collector.py, docs/chat.md).
+    freezer = SurvivorFreezer(asyncio.get_running_loop())
+    freezer.start()
     yield
+    freezer.stop()

@@ -319,7 +319,8 @@ class Settings:
         "CHAT_BATCH_MS",
         whole_number(1),
         100,
-        "window in which chat messages are gathered into one frame per viewer",
+        "shortest time between two chat frames to a busy room (messages arriving meanwhile "
+        "share one frame per viewer); a quiet room's message is sent at once",
     )
     recording_retention_days: int = setting(
         "RECORDING_RETENTION_DAYS",

@@ -22,9 +22,12 @@ WAIT = 10.0  # generous: other engineers load the same two cores
 class ChatClient:
     """A Socket.IO client that records every event it receives."""
 
-    def __init__(self, url: str, cookie: str = "") -> None:
+    def __init__(
+        self, url: str, cookie: str = "", transports: tuple[str, ...] = ("websocket",)
+    ) -> None:
         self.url = url
         self.cookie = cookie
+        self.transports = list(transports)
         self.sio = socketio.AsyncClient(reconnection=False)
         self.received: list[tuple[str, Any]] = []
         self._changed = asyncio.Condition()
@@ -41,7 +44,7 @@ class ChatClient:
     async def connect(self) -> ChatClient:
         headers = {"Cookie": self.cookie} if self.cookie else {}
         await self.sio.connect(
-            self.url, headers=headers, transports=["websocket"], wait_timeout=WAIT
+            self.url, headers=headers, transports=self.transports, wait_timeout=WAIT
         )
         return self
 
