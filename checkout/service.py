@@ -36,6 +36,7 @@ from checkout.settling import Settlement
 from checkout.shelf import SaleInput, Shelf, ShelfState
 from checkout.soldout import SoldOutMemo
 from checkout.sweeping import Reconciled, Sweeper
+from checkout.writers import ProductWriters
 from server.accounts.models import Store, User
 from server.events import EventPublisher, NoStorePublisher, StorePublisher
 from server.shows.models import Show
@@ -55,6 +56,8 @@ class Checkout:
         # A short memory of what just sold out: the crowd still tapping "buy" after the
         # last unit is answered without a database round trip.
         self._sold_out = SoldOutMemo()
+        # Shoppers of one product queue here, not in the database (checkout/writers.py).
+        self._writers = ProductWriters()
         announcer = Announcer(publisher, store_publisher or NoStorePublisher(), self._sold_out)
         settlement = Settlement(sessionmaker, gateway, announcer)
         self._announce = announcer
@@ -158,25 +161,38 @@ class Checkout:
         self, user: User, show_id: int, lines: Sequence[LineRequest], shipping: Shipping
     ) -> Order:
         """Reserve the stock and create the pending order to pay."""
-        for line in lines:
-            name = self._sold_out.sold_out_name(show_id, line.product_id)
-            if name is not None:
-                raise SoldOut(name=name)
+        self._check_memo(show_id, lines)
         async with self._db() as session:
             try:
                 await reserving.check_not_sold_out(session, show_id, lines)
             except SoldOut as exc:
-                if exc.params.get("whole"):  # no unit of any option: remember for a moment
-                    self._sold_out.remember(
-                        show_id, int(exc.params["product_id"]), str(exc.params["name"])
-                    )
+                self._remember(show_id, exc)
                 raise
-        async with self._db.begin() as session:
-            reservation = await reserving.place_order(
-                session, user, show_id, lines, shipping, self._config.hold
-            )
+        async with self._writers.holding(line.product_id for line in lines):
+            # While this shopper queued, the last unit may have gone: the first one refused
+            # in the transaction below fills the memory, and the rest of the queue is
+            # answered from it.
+            self._check_memo(show_id, lines)
+            try:
+                async with self._db.begin() as session:
+                    reservation = await reserving.place_order(
+                        session, user, show_id, lines, shipping, self._config.hold
+                    )
+            except SoldOut as exc:
+                self._remember(show_id, exc)
+                raise
         await self._announce.stock(show_id, reservation.news)
         return reservation.order
+
+    def _check_memo(self, show_id: int, lines: Sequence[LineRequest]) -> None:
+        for line in lines:
+            name = self._sold_out.sold_out_name(show_id, line.product_id)
+            if name is not None:
+                raise SoldOut(name=name)
+
+    def _remember(self, show_id: int, exc: SoldOut) -> None:
+        if exc.params.get("whole"):  # no unit of any option: remember for a moment
+            self._sold_out.remember(show_id, int(exc.params["product_id"]), str(exc.params["name"]))
 
     async def pay(self, user: User, order_id: int, card_token: str) -> Payment:
         return await self._paying.pay(user, order_id, card_token)
