@@ -124,7 +124,12 @@ async def start_server(
         command += ["--workers", str(workers), "--first-worker-port", str(free_port_run(workers))]
     # BENCH_SERVER_LOG=path keeps the server's JSON request log (with each request's ms).
     process = spawn(command, env, os.environ.get("BENCH_SERVER_LOG", ""))
-    await wait_up(f"http://127.0.0.1:{port}/api/shows/1/shelf")
+    try:
+        await wait_up(f"http://127.0.0.1:{port}/api/shows/1/shelf", attempts=600)
+    except BaseException:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+        raise
     return process
 
 

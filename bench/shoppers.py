@@ -40,9 +40,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def wait_up(url: str) -> None:
+async def wait_up(url: str, attempts: int = 100) -> None:
+    """Wait for a 200 from `url`, `attempts` times 0.2 s at most."""
     async with aiohttp.ClientSession() as http:
-        for _ in range(100):
+        for _ in range(attempts):
             try:
                 async with http.get(url) as resp:
                     if resp.status == 200:
