@@ -27,6 +27,7 @@ from checkout.announce import Announcer
 from checkout.config import CheckoutConfig
 from checkout.desk import Desk, Receipt
 from checkout.errors import SoldOut
+from checkout.group_commit import GroupCommit
 from checkout.models import Order, Product
 from checkout.paying import Paying, Payment
 from checkout.payment_events import PaymentEvents
@@ -36,7 +37,6 @@ from checkout.settling import Settlement
 from checkout.shelf import SaleInput, Shelf, ShelfState
 from checkout.soldout import SoldOutMemo
 from checkout.sweeping import Reconciled, Sweeper
-from checkout.writers import ProductWriters
 from server.accounts.models import Store, User
 from server.events import EventPublisher, NoStorePublisher, StorePublisher
 from server.shows.models import Show
@@ -56,8 +56,8 @@ class Checkout:
         # A short memory of what just sold out: the crowd still tapping "buy" after the
         # last unit is answered without a database round trip.
         self._sold_out = SoldOutMemo()
-        # Shoppers of one product queue here, not in the database (checkout/writers.py).
-        self._writers = ProductWriters()
+        # Reservations share write transactions (checkout/group_commit.py).
+        self._reservations: GroupCommit[reserving.Reservation] = GroupCommit(sessionmaker)
         announcer = Announcer(publisher, store_publisher or NoStorePublisher(), self._sold_out)
         settlement = Settlement(sessionmaker, gateway, announcer)
         self._announce = announcer
@@ -168,19 +168,22 @@ class Checkout:
             except SoldOut as exc:
                 self._remember(show_id, exc)
                 raise
-        async with self._writers.holding(line.product_id for line in lines):
-            # While this shopper queued, the last unit may have gone: the first one refused
-            # in the transaction below fills the memory, and the rest of the queue is
-            # answered from it.
+
+        def not_sold_out_meanwhile() -> None:
+            # While this shopper queued, the last unit may have gone: the first one
+            # refused fills the memory, and the rest of the queue is answered from it.
             self._check_memo(show_id, lines)
+
+        async def reserve(session: AsyncSession) -> reserving.Reservation:
             try:
-                async with self._db.begin() as session:
-                    reservation = await reserving.place_order(
-                        session, user, show_id, lines, shipping, self._config.hold
-                    )
+                return await reserving.place_order(
+                    session, user, show_id, lines, shipping, self._config.hold
+                )
             except SoldOut as exc:
                 self._remember(show_id, exc)
                 raise
+
+        reservation = await self._reservations.run(reserve, not_sold_out_meanwhile)
         await self._announce.stock(show_id, reservation.news)
         return reservation.order
 
