@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from pytest_aiohttp import AiohttpClient
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from checkout.group_commit import GroupCommit
@@ -76,3 +78,19 @@ async def test_two_units_refused_for_the_last_one_do_not_mark_it_sold_out(shop: 
     last, _ = await shop.shopper()  # one unit is still there: not "sold out" from memory
     status, _ = await post(last, f"/api/shows/{shop.show.id}/orders", order_body(shop.product_id))
     assert status == 201 and await stock_of(shop) == 0
+
+
+async def test_a_lone_reservation_is_answered_whether_taken_or_refused(shop: Shop) -> None:
+    writer: GroupCommit[int] = GroupCommit(shop.app[keys.sessionmaker])
+
+    async def take(session: AsyncSession, units: int) -> int:
+        product = await session.get(Product, shop.product_id)
+        assert product is not None
+        product.stock -= units
+        await session.flush()
+        return product.stock
+
+    with pytest.raises(IntegrityError):  # CHECK(stock >= 0): nothing taken
+        await writer.run(lambda session: take(session, 9))
+    assert await writer.run(lambda session: take(session, 1)) == 4
+    assert writer.batches == 1 and await stock_of(shop) == 4
