@@ -162,12 +162,6 @@ class Checkout:
     ) -> Order:
         """Reserve the stock and create the pending order to pay."""
         self._check_memo(show_id, lines)
-        async with self._db() as session:
-            try:
-                await reserving.check_not_sold_out(session, show_id, lines)
-            except SoldOut as exc:
-                self._remember(show_id, exc)
-                raise
 
         def not_sold_out_meanwhile() -> None:
             # While this shopper queued, the last unit may have gone: the first one
