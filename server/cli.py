@@ -70,8 +70,8 @@ async def _create_operator(settings: Settings, email: str, name: str, password: 
 
 # Connections the kernel queues before the server accepts them. aiohttp's default, 128,
 # is far below a flash sale's crowd arriving in the same second: the connections beyond it
-# are dropped and their clients try again a whole second later (TCP's retransmission),
-# which alone made the slowest answers a second late. The kernel caps it at somaxconn.
+# may be dropped and their clients try again a whole second later (TCP's
+# retransmission). The kernel caps it at somaxconn.
 LISTEN_BACKLOG = 4096
 
 
