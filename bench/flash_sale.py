@@ -10,6 +10,14 @@ directly, to skip password hashing), takes a card token like Stripe.js would, th
 same moment asks to buy one unit of the pinned flash-sale product and, if it got one,
 pays it with 4242 4242 4242 4242. The script prints what happened; it never fails on a
 timing.
+
+PostgreSQL runs `--postgres-workers` processes (default 2, one per core here) behind
+HAProxy, sharing Redis. Latency is reported as the issue asks: p50/p99 from pressing buy
+to the reservation (201) or "sold out" (409) over all shoppers, and the winners' payment
+confirmation apart (pay p99); every other shopper browses in English, and what the
+losers read is printed per language. Beside the naive read-then-write baseline, a floor
+from the same run: as many simultaneous GET /healthz as shoppers. One `RESULT
+flash_sale ...` line per backend ends the output.
 """
 
 from __future__ import annotations
