@@ -8,7 +8,8 @@ cue sheet) pin products and start flash sales through the same methods.
 
 The work is done by small collaborators, each in its own module: `Desk` (products and
 orders for merchants and shoppers), `Shelf` (line-up, pin, flash sales), reserving
-(`reserving.place_order`), `Paying` (pay, give up, refund),
+(`reserving.place_order`, written in shared transactions by `GroupCommit`),
+`Paying` (pay, give up, refund),
 `PaymentEvents` (Stripe's webhook, a handler table), `Sweeper` (expiry, ended sales,
 the start-up reconciliation), `Settlement` (a payment's outcome applied to its order)
 and `Announcer` (what viewers hear).
