@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from checkout import catalog
 from server.accounts import service as accounts
 from server.accounts.models import AccountStatus, Role, User
+from server.i18n import LOCALE_COOKIE
 from server.security import CSRF_COOKIE, SESSION_COOKIE, csrf_token_for
 from server.shows import service as shows
 
@@ -39,9 +40,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def wait_up(url: str) -> None:
+async def wait_up(url: str, attempts: int = 100) -> None:
+    """Wait for a 200 from `url`, `attempts` times 0.2 s at most."""
     async with aiohttp.ClientSession() as http:
-        for _ in range(100):
+        for _ in range(attempts):
             try:
                 async with http.get(url) as resp:
                     if resp.status == 200:
@@ -57,14 +59,21 @@ class Shopper:
     cookie: str
     csrf: str
     token: str = ""
+    lang: str = "ko"
 
 
 @dataclass
 class Outcome:
-    latencies: list[float] = field(default_factory=list)
+    # From pressing buy to the answer the shopper waits on: the reservation that opens
+    # the payment sheet (201) or "sold out" (409). One per shopper.
+    reserve_latencies: list[float] = field(default_factory=list)
+    # The winners' payment confirmation, from the pay request to its answer.
+    pay_latencies: list[float] = field(default_factory=list)
     paid: int = 0
     sold_out: int = 0
     other: dict[str, int] = field(default_factory=dict)
+    # What the losers read, by the language they browse in.
+    sold_out_messages: dict[str, set[str]] = field(default_factory=dict)
 
 
 async def seed(
@@ -122,13 +131,18 @@ async def seed(
         session.add_all(users)
         await session.flush()
         people = []
-        for user in users:
+        for number, user in enumerate(users):
             token = await accounts.open_session(session, user, 1)
             seed_value = uuid.uuid4().hex
+            lang = "en" if number % 2 else "ko"  # every other shopper browses in English
             people.append(
                 Shopper(
-                    cookie=f"{SESSION_COOKIE}={token}; {CSRF_COOKIE}={seed_value}",
+                    cookie=(
+                        f"{SESSION_COOKIE}={token}; {CSRF_COOKIE}={seed_value}; "
+                        f"{LOCALE_COOKIE}={lang}"
+                    ),
                     csrf=csrf_token_for(secret, seed_value),
+                    lang=lang,
                 )
             )
         return show.id, product.id, people
@@ -176,14 +190,17 @@ async def buy(
         },
     ) as resp:
         body = await resp.json()
+        outcome.reserve_latencies.append(time.perf_counter() - started)
         if resp.status != 201:
             code = body.get("error", {}).get("code", str(resp.status))
             if code == "sold_out":
                 outcome.sold_out += 1
+                message = str(body.get("error", {}).get("message", ""))
+                outcome.sold_out_messages.setdefault(person.lang, set()).add(message)
             else:
                 outcome.other[code] = outcome.other.get(code, 0) + 1
-            outcome.latencies.append(time.perf_counter() - started)
             return
+    started = time.perf_counter()
     async with http.post(
         f"{base}/api/orders/{body['id']}/pay", headers=headers, json={"card_token": person.token}
     ) as resp:
@@ -193,7 +210,7 @@ async def buy(
         else:
             code = paid.get("error", {}).get("code", paid.get("status", str(resp.status)))
             outcome.other[code] = outcome.other.get(code, 0) + 1
-    outcome.latencies.append(time.perf_counter() - started)
+    outcome.pay_latencies.append(time.perf_counter() - started)
 
 
 def spawn(args: list[str], env: dict[str, str], log: str = "") -> subprocess.Popen[bytes]:

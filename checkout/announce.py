@@ -34,7 +34,8 @@ class Announcer:
         """Units changed (an order placed, a reservation released). A `product:sold_out`
         here is the moment it sold out, not a repeat: the journal keeps each one."""
         for item in news:
-            self._sold_out.forget(item.product_id)  # units may have come back
+            if not item.sold_out:  # units may have come back
+                self._sold_out.forget(item.product_id)
             await self.publish(
                 show_id,
                 LiveEvent.STOCK_CHANGED,
@@ -78,6 +79,7 @@ class Announcer:
         await self.publish(sale.show_id, LiveEvent.SALE_STARTED, {"sale": live.sale_json(sale)})
 
     async def sale_ended(self, sale: FlashSale) -> None:
+        self._sold_out.forget(sale.product_id)  # units left outside the sale are on sale
         await self.publish(
             sale.show_id, LiveEvent.SALE_ENDED, {"sale_id": sale.id, "product_id": sale.product_id}
         )

@@ -13,12 +13,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload
 
 from checkout import catalog, stock
-from checkout.errors import BadCheckoutInput, NotOnSale, ProductNotFound, SoldOut
+from checkout.errors import BadCheckoutInput, NotOnSale, ProductNotFound
 from checkout.models import (
     CURRENCY,
     FlashSale,
@@ -250,52 +250,3 @@ async def place_order(
         left = await stock.take(session, item.product, variant, line.quantity)
         news[item.product.id] = StockNews(item.product.id, left, sale)
     return Reservation(order, list(news.values()))
-
-
-async def check_not_sold_out(
-    session: AsyncSession, show_id: int, lines: Sequence[LineRequest]
-) -> None:
-    """A cheap read before the write transaction: once a flash sale is gone, the many
-    shoppers still tapping "buy" are told so without queueing for the write lock. One
-    query per line; the conditional UPDATEs stay the real guard."""
-    now = utcnow()
-    for request in lines:
-        variants_total = (
-            select(func.sum(Variant.stock))
-            .where(Variant.product_id == Product.id)
-            .scalar_subquery()
-        )
-        variant_stock = (
-            select(Variant.stock)
-            .where(Variant.id == (request.variant_id or 0), Variant.product_id == Product.id)
-            .scalar_subquery()
-        )
-        sale_left = (
-            select(FlashSale.cap - FlashSale.claimed)
-            .where(
-                FlashSale.show_id == show_id,
-                FlashSale.product_id == Product.id,
-                FlashSale.starts_at <= now,
-                FlashSale.ends_at > now,
-            )
-            .order_by(FlashSale.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-        row = (
-            await session.execute(
-                select(Product.name, Product.stock, variants_total, variant_stock, sale_left).where(
-                    Product.id == request.product_id
-                )
-            )
-        ).first()
-        if row is None:
-            continue  # the transaction says what is wrong with it
-        name, units, total, one, sale = row
-        everything = total if total is not None else units
-        left = one if one is not None else everything
-        if sale is not None:
-            left, everything = min(left, sale), min(everything, sale)
-        if left <= 0:
-            # `whole`: no option of the product is left either.
-            raise SoldOut(name=name, product_id=request.product_id, whole=everything <= 0)

@@ -8,7 +8,8 @@ cue sheet) pin products and start flash sales through the same methods.
 
 The work is done by small collaborators, each in its own module: `Desk` (products and
 orders for merchants and shoppers), `Shelf` (line-up, pin, flash sales), reserving
-(`reserving.place_order`), `Paying` (pay, give up, refund),
+(`reserving.place_order`, written in shared transactions by `GroupCommit`),
+`Paying` (pay, give up, refund),
 `PaymentEvents` (Stripe's webhook, a handler table), `Sweeper` (expiry, ended sales,
 the start-up reconciliation), `Settlement` (a payment's outcome applied to its order)
 and `Announcer` (what viewers hear).
@@ -27,6 +28,7 @@ from checkout.announce import Announcer
 from checkout.config import CheckoutConfig
 from checkout.desk import Desk, Receipt
 from checkout.errors import SoldOut
+from checkout.group_commit import GroupCommit
 from checkout.models import Order, Product
 from checkout.paying import Paying, Payment
 from checkout.payment_events import PaymentEvents
@@ -55,6 +57,8 @@ class Checkout:
         # A short memory of what just sold out: the crowd still tapping "buy" after the
         # last unit is answered without a database round trip.
         self._sold_out = SoldOutMemo()
+        # Reservations share write transactions (checkout/group_commit.py).
+        self._reservations: GroupCommit[reserving.Reservation] = GroupCommit(sessionmaker)
         announcer = Announcer(publisher, store_publisher or NoStorePublisher(), self._sold_out)
         settlement = Settlement(sessionmaker, gateway, announcer)
         self._announce = announcer
@@ -158,25 +162,35 @@ class Checkout:
         self, user: User, show_id: int, lines: Sequence[LineRequest], shipping: Shipping
     ) -> Order:
         """Reserve the stock and create the pending order to pay."""
+        self._check_memo(show_id, lines)
+
+        def not_sold_out_meanwhile() -> None:
+            # While this shopper queued, the last unit may have gone: the first one
+            # refused fills the memory, and the rest of the queue is answered from it.
+            self._check_memo(show_id, lines)
+
+        async def reserve(session: AsyncSession) -> reserving.Reservation:
+            try:
+                return await reserving.place_order(
+                    session, user, show_id, lines, shipping, self._config.hold
+                )
+            except SoldOut as exc:
+                self._remember(show_id, exc)
+                raise
+
+        reservation = await self._reservations.run(reserve, not_sold_out_meanwhile)
+        await self._announce.stock(show_id, reservation.news)
+        return reservation.order
+
+    def _check_memo(self, show_id: int, lines: Sequence[LineRequest]) -> None:
         for line in lines:
             name = self._sold_out.sold_out_name(show_id, line.product_id)
             if name is not None:
                 raise SoldOut(name=name)
-        async with self._db() as session:
-            try:
-                await reserving.check_not_sold_out(session, show_id, lines)
-            except SoldOut as exc:
-                if exc.params.get("whole"):  # no unit of any option: remember for a moment
-                    self._sold_out.remember(
-                        show_id, int(exc.params["product_id"]), str(exc.params["name"])
-                    )
-                raise
-        async with self._db.begin() as session:
-            reservation = await reserving.place_order(
-                session, user, show_id, lines, shipping, self._config.hold
-            )
-        await self._announce.stock(show_id, reservation.news)
-        return reservation.order
+
+    def _remember(self, show_id: int, exc: SoldOut) -> None:
+        if exc.params.get("whole"):  # no unit of any option: remember for a moment
+            self._sold_out.remember(show_id, int(exc.params["product_id"]), str(exc.params["name"]))
 
     async def pay(self, user: User, order_id: int, card_token: str) -> Payment:
         return await self._paying.pay(user, order_id, card_token)

@@ -62,7 +62,11 @@ async def take(
         )
     left = (await session.execute(stmt, execution_options=NO_SYNC)).scalar()
     if left is None:
-        raise SoldOut(name=product.name, product_id=product.id)
+        # `whole`: not one unit of the product is left (a single unit was refused, and
+        # it has no options); a larger quantity may be refused while some are left.
+        raise SoldOut(
+            name=product.name, product_id=product.id, whole=variant is None and quantity == 1
+        )
     # What the statement returned, kept on the loaded row for the next line of the order.
     set_committed_value(variant if variant is not None else product, "stock", int(left))
     # The other options as read in this transaction: exact on SQLite (one writer at a
@@ -120,8 +124,8 @@ async def claim_sale(
         .returning(FlashSale.claimed),
         execution_options=NO_SYNC,
     )
-    if claimed is None:
-        raise SoldOut(name=name, product_id=sale.product_id)
+    if claimed is None:  # one unit refused: the sale's units are gone, whatever the option
+        raise SoldOut(name=name, product_id=sale.product_id, whole=quantity == 1)
     # What the statement returned, without reading the row again.
     set_committed_value(sale, "claimed", claimed)
     return sale

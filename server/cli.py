@@ -83,6 +83,13 @@ async def _create_operator(settings: Settings, email: str, name: str, password: 
         await engine.dispose()
 
 
+# Connections the kernel queues before the server accepts them. aiohttp's default, 128,
+# is far below a flash sale's crowd arriving in the same second: the connections beyond it
+# may be dropped and their clients try again a whole second later (TCP's
+# retransmission). The kernel caps it at somaxconn.
+LISTEN_BACKLOG = 4096
+
+
 def _stop_on_sigterm() -> None:
     """SIGTERM (a supervisor, `kill`) stops as cleanly as Ctrl+C: the worker gives its
     leader lease back and closes its sockets; the parent stops its workers."""
@@ -104,7 +111,7 @@ async def _serve_app(settings: Settings, banner: bool) -> None:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, settings.host, settings.port)
+        site = web.TCPSite(runner, settings.host, settings.port, backlog=LISTEN_BACKLOG)
         await site.start()
         if banner:
             _banner(settings)
