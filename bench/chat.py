@@ -173,6 +173,7 @@ async def prepare_database(database_url: str, data_dir: str, senders: int) -> tu
     from server.db import utcnow
     from server.settings import Settings
     from server.shows import service as shows
+    from server.trust.demo import give_identity
 
     app = create_app(
         Settings(environment="test", database_url=database_url, data_dir=Path(data_dir))
@@ -182,6 +183,7 @@ async def prepare_database(database_url: str, data_dir: str, senders: int) -> tu
     try:
         async with app[keys.sessionmaker].begin() as session:
             store = await accounts.create_store(session, name="벤치 가게")
+            give_identity(store, 1)  # a verified seller: its shows may go public
             operator = User(id=0, role=Role.OPERATOR, status=AccountStatus.ACTIVE)
             show = await shows.create_show(
                 session, operator, store_id=store.id, title="벤치 라이브", scheduled_start=utcnow()

@@ -73,6 +73,7 @@ async def serve(role: str, data_dir: Path, prefix: str, baseline: bool) -> None:
     from server.keys import sessionmaker
     from server.settings import Settings
     from server.shows import service as shows
+    from server.trust.demo import give_identity
 
     if baseline:
         OriginPull._on_track = jitter_buffer_frames  # type: ignore[assignment,method-assign]
@@ -96,6 +97,7 @@ async def serve(role: str, data_dir: Path, prefix: str, baseline: bool) -> None:
     if role == "origin":
         async with app[sessionmaker].begin() as session:
             store = await accounts.create_store(session, name="bench", refund_policy="-")
+            give_identity(store, 1)  # a verified seller: its shows may go public
             operator = User(role=Role.OPERATOR, status=AccountStatus.ACTIVE, id=0)
             show = await shows.create_show(
                 session, operator, store_id=store.id, title="bench", scheduled_start=utcnow()

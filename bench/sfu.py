@@ -64,6 +64,7 @@ async def serve_forwarding(data_dir: Path) -> None:
     from server.keys import sessionmaker
     from server.settings import Settings
     from server.shows import service as shows
+    from server.trust.demo import give_identity
 
     settings = Settings(
         environment="test",
@@ -78,6 +79,7 @@ async def serve_forwarding(data_dir: Path) -> None:
     await site.start()
     async with app[sessionmaker].begin() as session:
         store = await accounts.create_store(session, name="bench", refund_policy="-")
+        give_identity(store, 1)  # a verified seller: its shows may go public
         operator = User(role=Role.OPERATOR, status=AccountStatus.ACTIVE, id=0)
         show = await shows.create_show(
             session, operator, store_id=store.id, title="bench", scheduled_start=utcnow()

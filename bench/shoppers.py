@@ -28,6 +28,7 @@ from server.accounts.models import AccountStatus, Role, User
 from server.i18n import LOCALE_COOKIE
 from server.security import CSRF_COOKIE, SESSION_COOKIE, csrf_token_for
 from server.shows import service as shows
+from server.trust.demo import give_identity
 
 ROOT = Path(__file__).resolve().parent.parent
 CARD = "4242424242424242"
@@ -81,6 +82,7 @@ async def seed(
 ) -> tuple[int, int, list[Shopper]]:
     async with sessionmaker.begin() as session:
         store = await accounts.create_store(session, name="벤치 반찬", refund_policy="7일")
+        give_identity(store, 1)  # a verified seller: its shows may go public
         merchant = User(
             email="merchant@bench.kr",
             password_hash="!",
