@@ -213,6 +213,9 @@ class Order(Base):
     refunded_amount: Mapped[int] = mapped_column(Integer, default=0)
     reserved_until: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    # The buying sheet's key for this purchase: a double tap, a retry after a timeout or a
+    # second tab sending it again gets this order back instead of a second one.
+    request_key: Mapped[str | None] = mapped_column(String(64), default=None)
     # Why an order was cancelled or refunded, as an English template for the catalogs.
     note: Mapped[str] = mapped_column(Text, default="")
     # Evidence: the store's refund policy and the show time (seconds since it went live).

@@ -13,9 +13,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from checkout import catalog, stock
 from checkout.errors import BadCheckoutInput, NotOnSale, ProductNotFound
@@ -220,6 +220,30 @@ def _new_order(
     )
 
 
+# Names the PostgreSQL advisory lock that serialises one shopper's keyed requests.
+SHOPPER_LOCK = 7_240_116
+
+
+async def _order_with_key(session: AsyncSession, user: User, key: str) -> Order | None:
+    """The order this shopper already placed with this sheet's key, if any. (SQLite's
+    writes are serialised already; on PostgreSQL a lock per shopper, held until this
+    transaction ends, keeps two requests with one key from both creating an order.)"""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(SHOPPER_LOCK, user.id)))
+    found: Order | None = await session.scalar(
+        select(Order)
+        .where(Order.user_id == user.id, Order.request_key == key)
+        .options(selectinload(Order.lines), selectinload(Order.refunds))
+    )
+    if found is not None and found.status is OrderStatus.CANCELLED:
+        # A declined card or an expired hold: trying again is a new order (the old one
+        # gave its stock back), so the key moves to it.
+        found.request_key = None
+        await session.flush()
+        return None
+    return found
+
+
 async def place_order(
     session: AsyncSession,
     user: User,
@@ -227,16 +251,22 @@ async def place_order(
     lines: Sequence[LineRequest],
     shipping: Shipping,
     hold: dt.timedelta = DEFAULT_HOLD,
+    request_key: str | None = None,
 ) -> Reservation:
     """Reserve the stock for a shopper's lines and create the pending order. Raises
     SoldOut, SaleLimitReached or NotOnSale with nothing taken (the caller's transaction
     rolls back)."""
     shipping = check_shipping(shipping)
     check_lines(lines)
+    if request_key is not None:
+        placed = await _order_with_key(session, user, request_key)
+        if placed is not None:
+            return Reservation(placed, [])  # the same purchase asked for again
     show, refund_policy = await _show_and_policy(session, show_id)
     found = await _on_screen(session, show, [line.product_id for line in lines], utcnow())
     priced = _lines_of(show, found, lines)
     order = _new_order(user, show, refund_policy, shipping, hold)
+    order.request_key = request_key
     order.lines = [line for line, _, _ in priced]
     order.refunds = []
     order.total = sum(line.subtotal for line in order.lines)

@@ -159,9 +159,15 @@ class Checkout:
     # --- buying (shoppers) ------------------------------------------------------------------
 
     async def place_order(
-        self, user: User, show_id: int, lines: Sequence[LineRequest], shipping: Shipping
+        self,
+        user: User,
+        show_id: int,
+        lines: Sequence[LineRequest],
+        shipping: Shipping,
+        request_key: str | None = None,
     ) -> Order:
-        """Reserve the stock and create the pending order to pay."""
+        """Reserve the stock and create the pending order to pay (or, for a request key
+        seen before from this shopper, answer the order it made)."""
         self._check_memo(show_id, lines)
 
         def not_sold_out_meanwhile() -> None:
@@ -172,7 +178,7 @@ class Checkout:
         async def reserve(session: AsyncSession) -> reserving.Reservation:
             try:
                 return await reserving.place_order(
-                    session, user, show_id, lines, shipping, self._config.hold
+                    session, user, show_id, lines, shipping, self._config.hold, request_key
                 )
             except SoldOut as exc:
                 self._remember(show_id, exc)

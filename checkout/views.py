@@ -4,6 +4,7 @@ orders and refunds for merchants, and the Stripe webhook."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from aiohttp import web
@@ -362,9 +363,25 @@ async def place_order(request: web.Request) -> web.Response:
     data = await read_json(request)
     lines, shipping = _lines(data), _shipping(data)
     order = await request.app[keys.checkout].place_order(
-        user, _int_param(request, "show_id"), lines, shipping
+        user, _int_param(request, "show_id"), lines, shipping, _request_key(data)
     )
     return json_response(live.order_json(order), status=201)
+
+
+REQUEST_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def _request_key(data: dict[str, Any]) -> str | None:
+    """The buying sheet's key for this purchase (optional): the same key again from the
+    same shopper answers the order it made, so a double tap is one order."""
+    key = data.get("request_key")
+    if key is None:
+        return None
+    if not isinstance(key, str) or not REQUEST_KEY.fullmatch(key):
+        raise BadCheckoutInput(
+            N_("The request key must be 8 to 64 letters, digits, - or _."), field="request_key"
+        )
+    return key
 
 
 @routes.post("/api/orders/{order_id:\\d+}/pay")

@@ -288,8 +288,18 @@ function confirmed(order) {
   $(".sheet-form", sheet).hidden = true;
   const done = $(".sheet-done", sheet);
   done.hidden = false;
+  requestBasket = ""; // the next purchase is a new one
   $(".done-detail", done).textContent = fill(text.done, { id: order.id, amount: krw(order.total) });
   $('[data-testid="receipt-link"]', done).href = order.url;
+}
+
+let requestKey = "";
+let requestBasket = "";
+
+function newRequestKey() {
+  // getRandomValues also works on plain http (randomUUID needs a secure context).
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 async function pay(event) {
@@ -308,7 +318,15 @@ async function pay(event) {
     const data = new FormData(form);
     const items = linesToPay().map((l) => ({ product_id: l.product_id, variant_id: l.variant_id,
       quantity: l.quantity }));
+    // One key per purchase: a retry of the same basket (a timeout, a double tap, a card
+    // tried again) asks for the same order, never a second one holding more units.
+    const basket = JSON.stringify(items);
+    if (basket !== requestBasket) {
+      requestBasket = basket;
+      requestKey = newRequestKey();
+    }
     const placed = await api(`/api/shows/${showId}/orders`, {
+      request_key: requestKey,
       items, name: data.get("name"), phone: data.get("phone"),
       postcode: data.get("postcode"), address: data.get("address"),
       address_detail: data.get("address_detail"),

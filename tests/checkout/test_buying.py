@@ -168,3 +168,21 @@ async def intents_for(shop: Shop, order_id: int) -> int:
         if pi["metadata"].get("shop") == instance
         and pi["metadata"].get("order_id") == str(order_id)
     )
+
+
+async def test_a_double_tap_or_a_retry_with_the_sheets_key_is_one_order(shop: Shop) -> None:
+    client, _ = await shop.shopper()
+    url = f"/api/shows/{shop.show.id}/orders"
+    body = order_body(shop.product_id, request_key="sheet-0123456789abcdef")
+    taps = await asyncio.gather(*[post(client, url, body) for _ in range(3)])
+    assert [status for status, _ in taps] == [201, 201, 201]
+    assert len({order["id"] for _, order in taps}) == 1
+    assert await stock_of(shop) == 4  # one unit held, not three
+    # A retry later (say after a timeout) is the same order; a new purchase is a new one.
+    _, again = await post(client, url, body)
+    assert again["id"] == taps[0][1]["id"]
+    _, other = await post(client, url, order_body(shop.product_id, request_key="sheet-another-key"))
+    assert other["id"] != again["id"]
+    assert await stock_of(shop) == 3
+    status, bad = await post(client, url, order_body(shop.product_id, request_key="x"))
+    assert status == 422 and bad["error"]["field"] == "request_key"
