@@ -288,7 +288,8 @@ function confirmed(order) {
   $(".sheet-form", sheet).hidden = true;
   const done = $(".sheet-done", sheet);
   done.hidden = false;
-  requestBasket = ""; // the next purchase is a new one
+  forgetBasketKey(); // the next purchase is a new one
+  requestBasket = "";
   $(".done-detail", done).textContent = fill(text.done, { id: order.id, amount: krw(order.total) });
   $('[data-testid="receipt-link"]', done).href = order.url;
 }
@@ -300,6 +301,28 @@ function newRequestKey() {
   // getRandomValues also works on plain http (randomUUID needs a secure context).
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// Kept in localStorage, which every tab of the shop shares: the same basket bought from
+// a second tab of the same show is the same purchase, so it gets the same order.
+function keyForBasket(basket) {
+  const slot = `jangteo:order-key:${showId}:${basket}`;
+  try {
+    let key = localStorage.getItem(slot);
+    if (!key) {
+      key = newRequestKey();
+      localStorage.setItem(slot, key);
+    }
+    return key;
+  } catch (_) {
+    return newRequestKey(); // storage refused (private mode): one key for this tab
+  }
+}
+
+function forgetBasketKey() {
+  try {
+    if (requestBasket) localStorage.removeItem(`jangteo:order-key:${showId}:${requestBasket}`);
+  } catch (_) { /* nothing kept */ }
 }
 
 async function pay(event) {
@@ -323,7 +346,7 @@ async function pay(event) {
     const basket = JSON.stringify(items);
     if (basket !== requestBasket) {
       requestBasket = basket;
-      requestKey = newRequestKey();
+      requestKey = keyForBasket(basket);
     }
     const placed = await api(`/api/shows/${showId}/orders`, {
       request_key: requestKey,
