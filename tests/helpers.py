@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from dataclasses import dataclass
 from typing import TypeAlias
 
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
 
+from checkout import catalog
+from checkout.models import Product
 from server import keys
 from server.accounts import service as accounts
 from server.accounts.models import AccountStatus, Role, Store, User
@@ -131,3 +134,42 @@ def record_events(app: web.Application) -> RecordingPublisher:
     app[recorder] = RecordingPublisher()
     app[keys.live_events].subscribe(app[recorder])
     return app[recorder]
+
+
+@dataclass
+class LiveSale:
+    """A live show with one product pinned, its merchant and a shopper to buy it."""
+
+    merchant: User
+    shopper: User
+    show: Show
+    product: Product
+
+
+async def live_show_with_pinned_product(
+    app: web.Application,
+    *,
+    store_name: str,
+    shopper_name: str,
+    title: str,
+    product_name: str,
+    price: int,
+    stock: int,
+) -> LiveSale:
+    merchant, store = await make_merchant(app, store_name)
+    shopper = await make_user(app, Role.SHOPPER, name=shopper_name)
+    show = await make_show(
+        app, store, title=title, start=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+    )
+    async with app[keys.sessionmaker].begin() as session:
+        product = await catalog.create_product(
+            session,
+            merchant,
+            store.id,
+            catalog.ProductInput(name=product_name, price=price, stock=stock),
+        )
+        live_show = await shows.get_show(session, show.id)
+        await shows.transition(session, merchant, live_show, "start")
+        await catalog.add_to_lineup(session, merchant, live_show, product.id)
+        await catalog.pin(session, merchant, live_show, product.id)
+    return LiveSale(merchant, shopper, show, product)

@@ -18,7 +18,13 @@ from server.settings import Settings
 from server.shows import service as shows
 from tests.conftest import base_settings
 from tests.e2e.conftest import LiveServer
-from tests.helpers import PASSWORD, make_merchant, make_show, make_user
+from tests.helpers import (
+    PASSWORD,
+    live_show_with_pinned_product,
+    make_merchant,
+    make_show,
+    make_user,
+)
 from tests.localstripe import localstripe_url
 
 pytestmark = pytest.mark.e2e
@@ -152,22 +158,16 @@ async def test_declined_card_then_three_d_secure_in_the_sheet(
     live_server: LiveServer, page: Page
 ) -> None:
     app = live_server.app
-    merchant, store = await make_merchant(app, "나무결 공방")
-    shopper = await make_user(app, Role.SHOPPER, name="박서연")
-    show = await make_show(
-        app, store, title="도마 라이브", start=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+    sale = await live_show_with_pinned_product(
+        app,
+        store_name="나무결 공방",
+        shopper_name="박서연",
+        title="도마 라이브",
+        product_name="원목 도마",
+        price=39000,
+        stock=2,
     )
-    async with app[keys.sessionmaker].begin() as session:
-        product = await catalog.create_product(
-            session,
-            merchant,
-            store.id,
-            catalog.ProductInput(name="원목 도마", price=39000, stock=2),
-        )
-        live_show = await shows.get_show(session, show.id)
-        await shows.transition(session, merchant, live_show, "start")
-        await catalog.add_to_lineup(session, merchant, live_show, product.id)
-        await catalog.pin(session, merchant, live_show, product.id)
+    shopper, show = sale.shopper, sale.show
 
     await sign_in(page, live_server.url, shopper.email, f"/shows/{show.id}")
     await page.get_by_test_id("buy-button").click()

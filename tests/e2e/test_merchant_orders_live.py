@@ -4,23 +4,20 @@ of the table at once, on a phone, without a reload (it used to say "아직 주�
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Page, expect
 
-from checkout import catalog
 from checkout.reserving import LineRequest, Shipping
 from server import keys
-from server.accounts.models import Role, User
+from server.accounts.models import User
 from server.localstripe_process import localstripe_settings
 from server.settings import Settings
-from server.shows import service as shows
 from tests.conftest import base_settings
 from tests.e2e.conftest import LiveServer
 from tests.e2e.test_chat_live import sign_in
-from tests.helpers import make_merchant, make_show, make_user
+from tests.helpers import live_show_with_pinned_product
 from tests.localstripe import TEST_CARDS, card_token, localstripe_url
 
 pytestmark = pytest.mark.e2e
@@ -54,22 +51,16 @@ async def test_an_order_paid_while_the_orders_page_is_open_appears_at_once(
     live_server: LiveServer, page: Page, localstripe_url: str
 ) -> None:
     app = live_server.app
-    merchant, store = await make_merchant(app, "할매 반찬가게")
-    shopper = await make_user(app, Role.SHOPPER, name="장보기 민수")
-    show = await make_show(
-        app, store, title="김장 라이브", start=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+    sale = await live_show_with_pinned_product(
+        app,
+        store_name="할매 반찬가게",
+        shopper_name="장보기 민수",
+        title="김장 라이브",
+        product_name="김장 김치 2kg",
+        price=29000,
+        stock=3,
     )
-    async with app[keys.sessionmaker].begin() as session:
-        product = await catalog.create_product(
-            session,
-            merchant,
-            store.id,
-            catalog.ProductInput(name="김장 김치 2kg", price=29000, stock=3),
-        )
-        live_show = await shows.get_show(session, show.id)
-        await shows.transition(session, merchant, live_show, "start")
-        await catalog.add_to_lineup(session, merchant, live_show, product.id)
-        await catalog.pin(session, merchant, live_show, product.id)
+    merchant, shopper, show, product = sale.merchant, sale.shopper, sale.show, sale.product
 
     await sign_in(page, live_server, merchant)
     await page.goto(f"{live_server.url}/merchant/orders")

@@ -5,22 +5,17 @@ typed; the sheet stays usable (its close button, the whole error, no pill above 
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Page, expect
 
-from checkout import catalog
-from server import keys
-from server.accounts.models import Role
 from server.localstripe_process import localstripe_settings
 from server.settings import Settings
-from server.shows import service as shows
 from tests.conftest import base_settings
 from tests.e2e.conftest import LiveServer
 from tests.e2e.test_checkout_journey import fill_sheet, sign_in
-from tests.helpers import make_merchant, make_show, make_user
+from tests.helpers import live_show_with_pinned_product
 from tests.localstripe import localstripe_url
 
 pytestmark = pytest.mark.e2e
@@ -37,23 +32,16 @@ def live_settings(tmp_path: Path, live_port: int, localstripe_url: str) -> Setti
 
 async def _live_show_with_a_pin(live_server: LiveServer) -> tuple[int, str]:
     app = live_server.app
-    merchant, store = await make_merchant(app, "나무결 공방")
-    shopper = await make_user(app, Role.SHOPPER, name="박서연")
-    show = await make_show(
-        app, store, title="도마 라이브", start=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+    sale = await live_show_with_pinned_product(
+        app,
+        store_name="나무결 공방",
+        shopper_name="박서연",
+        title="도마 라이브",
+        product_name="원목 도마",
+        price=39000,
+        stock=5,
     )
-    async with app[keys.sessionmaker].begin() as session:
-        product = await catalog.create_product(
-            session,
-            merchant,
-            store.id,
-            catalog.ProductInput(name="원목 도마", price=39000, stock=5),
-        )
-        live_show = await shows.get_show(session, show.id)
-        await shows.transition(session, merchant, live_show, "start")
-        await catalog.add_to_lineup(session, merchant, live_show, product.id)
-        await catalog.pin(session, merchant, live_show, product.id)
-    return show.id, shopper.email
+    return sale.show.id, sale.shopper.email
 
 
 async def _pay_again(page: Page) -> None:

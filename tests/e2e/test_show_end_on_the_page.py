@@ -4,18 +4,14 @@ their orders, the store."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from playwright.async_api import Page, expect
 
-from checkout import catalog
 from server import keys
-from server.accounts.models import Role
 from server.shows import service as shows
 from tests.e2e.conftest import LiveServer
 from tests.e2e.test_checkout_journey import sign_in
-from tests.helpers import make_merchant, make_show, make_user
+from tests.helpers import live_show_with_pinned_product
 
 pytestmark = pytest.mark.e2e
 
@@ -24,22 +20,16 @@ async def test_the_live_page_follows_the_end_of_the_show(
     live_server: LiveServer, page: Page
 ) -> None:
     app = live_server.app
-    merchant, store = await make_merchant(app, "할매 반찬가게")
-    shopper = await make_user(app, Role.SHOPPER, name="장보기 민수")
-    show = await make_show(
-        app, store, title="김장 라이브", start=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+    sale = await live_show_with_pinned_product(
+        app,
+        store_name="할매 반찬가게",
+        shopper_name="장보기 민수",
+        title="김장 라이브",
+        product_name="김장 김치",
+        price=29000,
+        stock=3,
     )
-    async with app[keys.sessionmaker].begin() as session:
-        product = await catalog.create_product(
-            session,
-            merchant,
-            store.id,
-            catalog.ProductInput(name="김장 김치", price=29000, stock=3),
-        )
-        live_show = await shows.get_show(session, show.id)
-        await shows.transition(session, merchant, live_show, "start")
-        await catalog.add_to_lineup(session, merchant, live_show, product.id)
-        await catalog.pin(session, merchant, live_show, product.id)
+    merchant, shopper, show = sale.merchant, sale.shopper, sale.show
 
     await sign_in(page, live_server.url, shopper.email, f"/shows/{show.id}")
     badge = page.get_by_test_id("show-state")
