@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import aiohttp
@@ -21,6 +22,8 @@ from streaming.node_tokens import NodeTokens
 from streaming.origins import PublisherPresence
 from streaming.pull import OriginPull, PullRefused
 from streaming.registry import BroadcastRegistry
+
+EDGE_VIEWERS_TTL_SECONDS = 1.0
 
 log = logging.getLogger("jangteo.streaming")
 
@@ -44,6 +47,9 @@ class EdgeNode:
         self._http: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self.pulls_started = 0
+        # Every player polls its show's status: the edges' viewer count is read from
+        # Redis at most once a second per show, not once per poll.
+        self._edge_viewers: dict[int, tuple[float, int]] = {}
 
     def _client(self) -> aiohttp.ClientSession:
         if self._http is None or self._http.closed:
@@ -142,8 +148,15 @@ class EdgeNode:
         """Viewers of a show published here who watch on the edges pulling it."""
         broadcast = self._registry.get(show_id)
         if broadcast is None or not broadcast.relays:
+            self._edge_viewers.pop(show_id, None)
             return 0
-        return await self._presence.viewers_on_edges(show_id)
+        now = time.monotonic()
+        cached = self._edge_viewers.get(show_id)
+        if cached is not None and now - cached[0] < EDGE_VIEWERS_TTL_SECONDS:
+            return cached[1]
+        count = await self._presence.viewers_on_edges(show_id)
+        self._edge_viewers[show_id] = (now, count)
+        return count
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
